@@ -17,7 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Random trees: pack → verify → unpack gives back exactly the tree, and packing is deterministic. */
-class RoundTripProperties {
+class RoundTripPropertiesTest {
 
     record Spec(String dir, String name, byte[] content, boolean executable) {
     }
