@@ -52,12 +52,12 @@ final class YamlTreeReader {
             }
             return Optional.ofNullable(root);
         } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
-                Mark mark = yaml.getProblemMark();
-                String context = yaml.getContext() == null || yaml.getContextMark() == null ? ""
-                        : " (" + yaml.getContext() + " at line " + (yaml.getContextMark().getLine() + 1) + ")";
+            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+                Mark mark = marked.getProblemMark();
+                String context = marked.getContext() == null || marked.getContextMark() == null ? ""
+                        : " (" + marked.getContext() + " at line " + (marked.getContextMark().getLine() + 1) + ")";
                 problems.error(new YamlNode.Position(mark.getLine() + 1, mark.getColumn() + 1), "",
-                        "not valid YAML: " + yaml.getProblem() + context);
+                        "not valid YAML: " + marked.getProblem() + context);
             } else {
                 JsonLocation at = e.getLocation();
                 problems.error(at == null ? new YamlNode.Position(1, 1) : position(at), "",
