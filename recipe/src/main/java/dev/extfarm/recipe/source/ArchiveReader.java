@@ -15,6 +15,7 @@ import java.util.Enumeration;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.X5455_ExtendedTimestamp;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
@@ -84,7 +85,8 @@ abstract class ArchiveReader implements AutoCloseable {
                 kind = Kind.HARDLINK;
             } else if (e.isDirectory()) {
                 kind = Kind.DIRECTORY;
-            } else if (e.isFile()) {
+            } else if (e.getLinkFlag() == TarConstants.LF_NORMAL || e.getLinkFlag() == TarConstants.LF_OLDNORM
+                    || e.getLinkFlag() == TarConstants.LF_CONTIG) {
                 kind = Kind.FILE;
             } else {
                 kind = Kind.OTHER;
