@@ -93,12 +93,15 @@ ef_step_runtime_setup() {
     cp "$EF_IMAGES_DIR/lib/runtime-setup.sh" "$root/tmp/extfarm-setup/"
     # The chroot needs name resolution for apt; runtime-setup.sh empties it afterwards.
     cp /etc/resolv.conf "$root/etc/resolv.conf"
+    # Maintainer scripts need /proc (sid's systemd-tmpfiles refuses to run without it).
+    mount -t proc proc "$root/proc"
     # A clean environment: nothing of the host's leaks into maintainer scripts.
     env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
         LANG=C.UTF-8 TERM=dumb \
         ${http_proxy:+http_proxy="$http_proxy"} ${https_proxy:+https_proxy="$https_proxy"} \
         chroot "$root" /bin/bash /tmp/extfarm-setup/runtime-setup.sh /tmp/extfarm-setup/definition \
         || rc=$?
+    umount "$root/proc"
     rm -rf "$root/tmp/extfarm-setup"
     return "$rc"
 }

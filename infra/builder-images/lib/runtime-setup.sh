@@ -54,13 +54,18 @@ apt-get update
 # -security too, or the build image (installed later from the same sources) would
 # upgrade shared libraries under the runtime image's feet.
 apt-get -y upgrade
-# postgresql-common first, so the automatic "main" cluster can be switched off before
-# postgresql-<N>'s postinst would create one.
-apt-get install -y postgresql-common
-sed -ri 's/^#?\s*(create_main_cluster)\s*=.*$/\1 = false/' /etc/postgresql-common/createcluster.conf
-grep -q '^create_main_cluster = false' /etc/postgresql-common/createcluster.conf
+# No automatic "main" cluster: postgresql-<N>'s postinst would create one. createcluster.conf
+# ends with include_dir 'createcluster.d', so a drop-in made before the install wins.
+install -d /etc/postgresql-common/createcluster.d
+echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/00-extfarm.conf
+# One apt call for the whole list, so that a listed package can satisfy an alternative
+# ("systemd | systemd-standalone-tmpfiles") instead of apt picking the first one.
 # shellcheck disable=SC2046 # word splitting of the package list is intended
 apt-get install -y $(pkgs runtime-packages)
+if ls -d /etc/postgresql/*/main 2>/dev/null; then
+    echo "ERROR: a main cluster was created despite create_main_cluster = false" >&2
+    exit 1
+fi
 # The socket directory (normally made by systemd-tmpfiles, which containers do not run).
 install -d -o postgres -g postgres -m 2775 /var/run/postgresql
 
@@ -85,6 +90,10 @@ rm -rf /usr/share/man/* /usr/share/info/*
 : > /etc/resolv.conf
 echo localhost > /etc/hostname
 rm -f /etc/machine-id /var/lib/dbus/machine-id
+# ssl-cert made a "snakeoil" key pair at install time (with the build host's name in
+# it); one private key shared by every container from this image is worse than none.
+find /etc/ssl/certs -lname 'ssl-cert-snakeoil.pem' -delete
+rm -f /etc/ssl/certs/ssl-cert-snakeoil.pem /etc/ssl/private/ssl-cert-snakeoil.key
 
 echo "== package list"
 install -d /usr/share/extfarm
