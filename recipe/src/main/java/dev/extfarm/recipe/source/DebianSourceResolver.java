@@ -21,12 +21,13 @@ import org.tukaani.xz.XZInputStream;
 /**
  * Finds the upstream tarball of a Debian source package version through the {@code Sources}
  * indexes of the configured suites ({@code <mirror>/dists/<suite>/<component>/source/Sources.xz},
- * falling back to {@code .gz} and plain). Indexes are cached under
+ * falling back to {@code .gz} and plain). Indexes are cached, uncompressed, under
  * {@code <cache>/debian-index/} for {@link SourceFetcherConfig#indexMaxAge()}. The index is not
  * trusted: what counts is that the tarball's sha-256 equals the recipe's pin.
  */
 final class DebianSourceResolver {
 
+    static final long MAX_INDEX_BYTES = 1L << 30;
     private static final List<String> INDEX_NAMES = List.of("Sources.xz", "Sources.gz", "Sources");
     private static final Pattern POOL_DIRECTORY = Pattern.compile("pool/[A-Za-z0-9+._-]+(/[A-Za-z0-9+._-]+)*");
     private static final Pattern POOL_FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9+._~-]*");
@@ -102,36 +103,35 @@ final class DebianSourceResolver {
         return URI.create((base.endsWith("/") ? base : base + "/") + directory + "/" + file);
     }
 
-    /** The suite's index on disk, fetched when missing or older than the configured age. */
+    /**
+     * The suite's index on disk, uncompressed ({@code Sources}), fetched when missing or older than
+     * the configured age. Decompressing once at download keeps every later look-up a plain scan.
+     */
     Optional<Path> index(String suite) throws IOException {
         Path dir = indexRoot.resolve(suite).resolve(config.debianComponent().replace('/', '_'));
-        Optional<Path> existing = INDEX_NAMES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst();
-        if (existing.isPresent() && isFresh(existing.get())) {
+        Path target = dir.resolve("Sources");
+        Optional<Path> existing = Files.isRegularFile(target) ? Optional.of(target) : Optional.empty();
+        if (existing.isPresent() && isFresh(target)) {
             return existing;
         }
         try {
             Files.createDirectories(dir);
             for (String name : INDEX_NAMES) {
                 URI url = URI.create(mirrorBase() + "dists/" + suite + "/" + config.debianComponent() + "/source/" + name);
-                Path temp = cache.newTempFile("index-");
+                Path download = cache.newTempFile("index-");
+                Path plain = cache.newTempFile("index-plain-");
                 try {
-                    downloader.download(url, temp);
+                    downloader.download(url, download);
+                    decompress(download, name, plain);
+                    Files.setLastModifiedTime(plain, FileTime.from(Instant.now()));
+                    Files.move(plain, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    return Optional.of(target);
                 } catch (Downloader.NotFound notFound) {
-                    Files.deleteIfExists(temp);
                     continue;
-                } catch (IOException e) {
-                    Files.deleteIfExists(temp);
-                    throw e;
+                } finally {
+                    Files.deleteIfExists(download);
+                    Files.deleteIfExists(plain);
                 }
-                Files.setLastModifiedTime(temp, FileTime.from(Instant.now()));
-                Path target = dir.resolve(name);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                for (String other : INDEX_NAMES) {
-                    if (!other.equals(name)) {
-                        Files.deleteIfExists(dir.resolve(other));
-                    }
-                }
-                return Optional.of(target);
             }
             return existing;
         } catch (IOException e) {
@@ -139,6 +139,21 @@ final class DebianSourceResolver {
                 return existing; // a stale index beats none: the sha-256 pin still decides
             }
             throw e;
+        }
+    }
+
+    /** Decompresses an index, refusing one larger than {@link #MAX_INDEX_BYTES} (today's are about 70 MB). */
+    private static void decompress(Path download, String name, Path plain) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long total = 0;
+        try (InputStream in = open(download, name); var out = Files.newOutputStream(plain)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > MAX_INDEX_BYTES) {
+                    throw new IOException(name + " unpacks to more than " + MAX_INDEX_BYTES + " bytes");
+                }
+                out.write(buffer, 0, n);
+            }
         }
     }
 
@@ -153,8 +168,11 @@ final class DebianSourceResolver {
     }
 
     private static InputStream open(Path index) throws IOException {
+        return open(index, index.getFileName().toString());
+    }
+
+    private static InputStream open(Path index, String name) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(index), 1 << 16);
-        String name = index.getFileName().toString();
         if (name.endsWith(".xz")) {
             return new XZInputStream(in);
         }
