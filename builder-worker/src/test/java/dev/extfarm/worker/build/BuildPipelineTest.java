@@ -34,7 +34,7 @@ class BuildPipelineTest {
 
     @BeforeAll
     static void images() throws Exception {
-        images = new ImageCatalog(docker).resolve(TARGET);
+        images = TestImages.resolve(TARGET);
     }
 
     static BuildJob job(String name, Path source, List<Map.Entry<String, byte[]>> patches, Optional<String> preBuild,

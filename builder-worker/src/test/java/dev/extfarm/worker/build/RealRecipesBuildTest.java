@@ -43,7 +43,7 @@ class RealRecipesBuildTest {
 
     @BeforeAll
     static void images() throws Exception {
-        images = new ImageCatalog(new DockerCli()).resolve(TARGET);
+        images = TestImages.resolve(TARGET);
     }
 
     static Stream<String> recipes() throws Exception {
@@ -57,6 +57,18 @@ class RealRecipesBuildTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("recipes")
     void buildsLoadsAndBundlesItsLibraries(String name) throws Exception {
+        buildAndCheck(name, images, work);
+    }
+
+    /** CI builds the whole catalog for bookworm/15 and one recipe for trixie/17. */
+    @org.junit.jupiter.api.Test
+    void oneRecipeBuildsForTrixieAndPostgres17() throws Exception {
+        BuildImages trixie = TestImages.resolve("trixie-pg17");
+        assertThat(trixie.pgMajor()).isEqualTo(17);
+        buildAndCheck("semver", trixie, work);
+    }
+
+    static void buildAndCheck(String name, BuildImages images, Path work) throws Exception {
         Path dir = RECIPES.resolve(name);
         Recipe recipe = RecipeParser.parse(dir);
         RecipeBundle rb = RecipeBundle.readDirectory(dir);
