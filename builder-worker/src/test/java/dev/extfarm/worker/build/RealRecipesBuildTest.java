@@ -110,8 +110,13 @@ class RealRecipesBuildTest {
                 }
             }
         }
+        String sbom = Files.readString(work.resolve("tree/sbom.spdx.json"));
+        assertThat(v.manifest().sbom()).isEqualTo("sbom.spdx.json");
+        assertThat(sbom).contains("\"spdxVersion\" : \"SPDX-2.3\"").contains(recipe.source().sha256());
+        assertThat(v.manifest().licenses()).as("license files found in the source").isNotEmpty();
         for (String bundled : v.manifest().bundledLibraries()) {
             assertThat(lib.resolve(bundled)).as("bundled library " + bundled).exists();
+            assertThat(sbom).as("the SBOM lists " + bundled).contains("bundled as lib/" + bundled).contains("pkg:deb/debian/");
         }
     }
 }
