@@ -84,7 +84,8 @@ class RealRecipesBuildTest {
                 recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
-                recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(), recipe.sourceDateEpoch().orElse(0));
+                recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(),
+                dev.extfarm.worker.job.SourceDateEpoch.of(recipe, source));
         List<String> log = new ArrayList<>();
         BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
         assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
