@@ -41,7 +41,7 @@ ef_platform() { printf 'debian-%s-%s-glibc\n' "$(ef_conf "$1" os_version)" "$(ef
 ef_definition_digest() {
     local target=$1
     (
-        cd "$EF_IMAGES_DIR"
+        cd "$EF_IMAGES_DIR" || exit 1
         printf 'scheme %s\narch %s\n' "$EF_SCHEME" "$(ef_arch)"
         {
             find "definitions/$target" -type f
@@ -51,6 +51,7 @@ ef_definition_digest() {
 }
 
 # ef_tags TARGET -> sets EF_DIGEST, EF_RUNTIME_TAG, EF_BUILD_TAG
+# shellcheck disable=SC2034 # used by build-images.sh
 ef_tags() {
     EF_DIGEST=$(ef_definition_digest "$1")
     EF_RUNTIME_TAG="$EF_RUNTIME_REPO:$1-${EF_DIGEST:0:12}"
@@ -62,13 +63,12 @@ ef_pg_path() { printf '/usr/lib/postgresql/%s/bin:/usr/local/sbin:/usr/local/bin
 # Never delete through a mount: debootstrap mounts proc/sys inside the target while it
 # runs and only unmounts them itself if it exits normally.
 ef_remove_rootfs() {
-    local root=$1 m
+    local root=$1
     [ -d "$root" ] || return 0
     root=$(cd "$root" && pwd -P)
     # Deepest mount points first.
-    for m in $(awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m"
-    done
+    awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r |
+        while IFS= read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
     rm -rf --one-file-system -- "$root"
 }
 
