@@ -20,6 +20,8 @@
 set -euo pipefail
 
 EF_IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$EF_IMAGES_DIR/lib/common.sh"
 # shellcheck source=SCRIPTDIR/lib/image-steps.sh
 source "$EF_IMAGES_DIR/lib/image-steps.sh"
 
