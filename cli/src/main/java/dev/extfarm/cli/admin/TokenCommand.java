@@ -71,7 +71,7 @@ public final class TokenCommand {
                 return 0;
             }
             for (JsonNode t : r) {
-                spec.commandLine().getOut().printf("%-5s %-11s %-20s %s%n", t.path("id").asText(), t.path("role").asText(),
+                spec.commandLine().getOut().printf("%-5s %-11s %-20s %s%n", t.path("id").asText(), t.path("role").asText().toLowerCase(),
                         t.path("tenant").asText(""), t.path("label").asText());
             }
             return 0;
