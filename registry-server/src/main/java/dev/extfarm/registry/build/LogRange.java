@@ -26,7 +26,7 @@ record LogRange(long start, long end) {
                 return suffix <= 0 || size == 0 ? UNSATISFIABLE : new LogRange(Math.max(0, size - suffix), size);
             }
             long start = Long.parseLong(a);
-            long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            long last = b.isEmpty() ? Long.MAX_VALUE - 1 : Long.parseLong(b);
             if (start < 0 || last < start) {
                 return null;
             }
