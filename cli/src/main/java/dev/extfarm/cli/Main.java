@@ -1,15 +1,47 @@
 package dev.extfarm.cli;
 
+import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.cli.bundle.BundleCommand;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code extfarm} command. */
+/**
+ * The {@code extfarm} command. Exit codes: 0 ok, 1 rejected input or failed operation, 2 usage.
+ */
 @Command(name = "extfarm", mixinStandardHelpOptions = true, version = "extfarm 0.1.0",
         description = "Build farm and binary registry for PostgreSQL extension bundles.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
+                dev.extfarm.cli.recipe.RecipeCommand.class,
+                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
+    public static final int OK = 0;
+    public static final int REJECTED = 1;
+    public static final int USAGE = 2;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line with the given streams; used by tests too. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof BundleRejectedException r) {
+                err.println("rejected: " + r.rule().id() + ": " + (r.entry() == null || r.entry().isEmpty() ? "-" : r.entry())
+                        + ": " + r.detail());
+                return REJECTED;
+            }
+            if (ex instanceof UsageException u) {
+                err.println("error: " + u.getMessage());
+                return USAGE;
+            }
+            err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return REJECTED;
+        });
+        return cli.execute(args);
     }
 }

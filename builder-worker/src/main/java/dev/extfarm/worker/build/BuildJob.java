@@ -1,0 +1,46 @@
+package dev.extfarm.worker.build;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a build needs, independent of where it came from (a claimed job, a test).
+ *
+ * @param sourceArchive the verified upstream archive (.tar.gz/.xz/.bz2/.zst or .zip)
+ * @param subdir        directory inside the archive to build in; empty: the single top-level directory
+ * @param patches       file name → patch bytes, applied in list order with {@code patch -p1}
+ * @param testExtensions control names to CREATE in the smoke test; empty: every one installed
+ */
+public record BuildJob(
+        String name,
+        String version,
+        int pgMajor,
+        String license,
+        Path sourceArchive,
+        String sourceSha256,
+        Optional<String> subdir,
+        List<Map.Entry<String, byte[]>> patches,
+        List<String> makeFlags,
+        Map<String, String> env,
+        Optional<String> preBuild,
+        List<String> buildPackages,
+        List<String> runtimePackages,
+        boolean sharedPreload,
+        boolean preload,
+        boolean stripLibdir,
+        Optional<String> testSql,
+        List<String> testExtensions,
+        String recipeRevision,
+        long sourceDateEpoch) {
+
+    public BuildJob {
+        patches = List.copyOf(patches);
+        makeFlags = List.copyOf(makeFlags);
+        env = Map.copyOf(env);
+        buildPackages = List.copyOf(buildPackages);
+        runtimePackages = List.copyOf(runtimePackages);
+        testExtensions = List.copyOf(testExtensions);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.extfarm.worker.build;
+
+import dev.extfarm.bundle.BundleManifest;
+import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.bundle.BundleWriter;
+import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.Platform;
+import dev.extfarm.bundle.TreeInspector;
+import dev.extfarm.worker.build.BuildFailure.Responsibility;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One build, end to end on a Docker engine: derived images for declared packages, the recipe's
+ * steps in a build container (no network, non-root, limits), collection into the bundle layout,
+ * dependency bundling, a smoke test in a clean runtime container, and the deterministic pack.
+ */
+public final class BuildPipeline {
+
+    private final DockerCli docker;
+    private final DerivedImages derived;
+    private final RuntimeLibraries runtimeLibraries;
+    private final BuildLimits limits;
+
+    public BuildPipeline(DockerCli docker, BuildLimits limits) {
+        this.docker = docker;
+        this.derived = new DerivedImages(docker);
+        this.runtimeLibraries = new RuntimeLibraries(docker);
+        this.limits = limits;
+    }
+
+    /** Builds {@code job} in {@code work} (created if missing; left for inspection). */
+    public BuildOutcome run(BuildJob job, BuildImages images, Path work, BuildLog log) throws InterruptedException {
+        try {
+            Path bundle = build(job, images, work, log);
+            log.close();
+            return BuildOutcome.success(bundle, packed, log.timings());
+        } catch (BuildFailure.Exception e) {
+            log.accept("##[extfarm] build failed at " + e.failure().step().id() + ": " + e.failure().cause() + ": " + e.failure().message());
+            log.close();
+            return BuildOutcome.failed(e.failure(), log.timings());
+        } catch (IOException e) {
+            Step step = log.current() == null ? Step.BUILD : log.current();
+            String cause = e.getMessage() != null && e.getMessage().contains("No space left") ? "disk-full" : "worker-io-error";
+            log.accept("##[extfarm] farm fault at " + step.id() + ": " + e);
+            log.close();
+            return BuildOutcome.failed(new BuildFailure(step, cause, Responsibility.FARM, -1, String.valueOf(e.getMessage())), log.timings());
+        }
+    }
+
+    private BundleWriter.Packed packed;
+
+    private Path build(BuildJob job, BuildImages images, Path work, BuildLog log) throws IOException, InterruptedException {
+        log.enter(Step.VERIFY_SOURCE);
+        String actual;
+        try (InputStream in = Files.newInputStream(job.sourceArchive())) {
+            actual = Digests.sha256(in);
+        }
+        if (!actual.equals(job.sourceSha256())) {
+            throw new BuildFailure(Step.VERIFY_SOURCE, "checksum-mismatch", Responsibility.RECIPE, 0,
+                    "the source has sha-256 " + actual + " but the recipe pins " + job.sourceSha256()).toException();
+        }
+        log.accept("##[extfarm] source " + job.sourceArchive().getFileName() + " sha-256 " + actual + " verified");
+
+        log.enter(Step.BUILD_DEPS);
+        String buildImage = derived.ensure(images.buildImage(), job.buildPackages(), log);
+        String runtimeImage = derived.ensure(images.runtimeImage(), job.runtimePackages(), log);
+        Set<String> systemLibs = runtimeLibraries.of(runtimeImage);
+
+        Path jobDir = prepareJobDir(job, work.resolve("job"), systemLibs);
+        Path out = work.resolve("out");
+        Files.createDirectories(out);
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        List<String> options = new ArrayList<>(List.of("--network", "none", "--user", "1000:1000",
+                "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                "--memory", String.valueOf(limits.memoryBytes()), "--memory-swap", String.valueOf(limits.memoryBytes()),
+                "--pids-limit", String.valueOf(limits.pids()), "--cpus", String.valueOf(limits.cpus()),
+                "-v", jobDir + ":/job:ro", "-v", out + ":/out",
+                "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_NAME=" + job.name(),
+                "-e", "EXTFARM_SOURCE_FILE=" + sourceFileName(job), "-e", "EXTFARM_SUBDIR=" + job.subdir().orElse(""),
+                "-e", "SOURCE_DATE_EPOCH=" + job.sourceDateEpoch(), "-e", "HOME=/build", "-e", "LC_ALL=C.UTF-8", "-e", "TZ=UTC"));
+        job.env().forEach((k, v) -> options.addAll(List.of("-e", k + "=" + v)));
+        log.enter(Step.PATCH);
+        DockerCli.Result r = docker.run(options, buildImage, List.of("bash", "/job/build.sh"), limits.wallTime(), log);
+        if (r.exitCode() != 0 || r.timedOut()) {
+            throw FailureClassifier.classify(log.current(), r, log.tail()).toException();
+        }
+
+        log.enter(Step.COLLECT);
+        Path tree = work.resolve("tree");
+        TreeCollector.Collected collected = TreeCollector.collect(out, job.name(), job.pgMajor(), job.stripLibdir(), tree, log);
+        if (!Files.isDirectory(tree.resolve("share/extension"))) {
+            throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
+                    "make install put no control file under share/postgresql/" + job.pgMajor() + "/extension").toException();
+        }
+
+        SpdxSbom.write(tree, job, images, collected.bundled());
+        BundleManifest.Builder manifest = BundleManifest.builder().name(job.name()).version(job.version())
+                .pgMajor(job.pgMajor()).platform(Platform.parse(images.platform())).license(job.license())
+                .sharedPreload(job.sharedPreload()).preload(job.preload())
+                .bundledLibraries(collected.bundledLibraries()).systemLibraries(collected.systemLibraries())
+                .licenses(collected.licenseFiles()).sbom(SpdxSbom.FILE)
+                .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), images.packagesDigest(), job.sourceDateEpoch()));
+        TreeInspector.infer(tree, job.name(), manifest);
+        BundleManifest m = manifest.build();
+        if (m.extensions().isEmpty()) {
+            throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
+                    "no control file was installed").toException();
+        }
+
+        log.enter(Step.SMOKE_TEST);
+        List<String> extensions = job.testExtensions().isEmpty() ? m.extensions() : job.testExtensions();
+        String preload = job.sharedPreload() ? String.join(",", m.libraries()) : "";
+        List<String> smoke = List.of("--network", "none", "--cap-drop", "ALL",
+                "--cap-add", "CHOWN", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "DAC_OVERRIDE", "--cap-add", "FOWNER",
+                "--memory", String.valueOf(limits.memoryBytes()), "--pids-limit", String.valueOf(limits.pids()),
+                "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
+                "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
+                "-e", "EXTFARM_PRELOAD=" + preload);
+        r = docker.run(smoke, runtimeImage, List.of("bash", "/job/smoke-test.sh"), Duration.ofMinutes(10), log);
+        if (r.exitCode() != 0 || r.timedOut()) {
+            throw FailureClassifier.classify(Step.SMOKE_TEST, r, log.tail()).toException();
+        }
+
+        log.enter(Step.PACK);
+        Path bundle = work.resolve("bundle.tar");
+        try {
+            packed = BundleWriter.pack(tree, m, job.sourceDateEpoch(), bundle);
+        } catch (BundleRejectedException e) {
+            throw new BuildFailure(Step.PACK, "bundle-rejected", Responsibility.RECIPE, 0,
+                    e.rule().id() + ": " + e.entry() + ": " + e.detail()).toException();
+        }
+        log.accept("##[extfarm] packed " + packed.address().path() + " (" + packed.size() + " bytes, "
+                + m.bundledLibraries().size() + " bundled libraries)");
+        return bundle;
+    }
+
+    private static String sourceFileName(BuildJob job) {
+        String n = job.sourceArchive().getFileName().toString();
+        for (String ext : List.of(".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")) {
+            if (n.endsWith(ext)) {
+                return "source" + ext;
+            }
+        }
+        return "source.tar.gz"; // content-addressed cache files have no extension; tar detects the compression
+    }
+
+    private static Path prepareJobDir(BuildJob job, Path dir, Set<String> systemLibs) throws IOException {
+        Files.createDirectories(dir.resolve("patches"));
+        Files.copy(job.sourceArchive(), dir.resolve(sourceFileName(job)));
+        copyResource("build.sh", dir.resolve("build.sh"));
+        copyResource("smoke-test.sh", dir.resolve("smoke-test.sh"));
+        List<String> order = new ArrayList<>();
+        for (Map.Entry<String, byte[]> p : job.patches()) {
+            Files.write(dir.resolve("patches").resolve(p.getKey()), p.getValue());
+            order.add(p.getKey());
+        }
+        Files.write(dir.resolve("patches.list"), order, StandardCharsets.UTF_8);
+        Files.write(dir.resolve("make_flags"), job.makeFlags(), StandardCharsets.UTF_8);
+        Files.write(dir.resolve("runtime-libs.txt"), systemLibs, StandardCharsets.UTF_8);
+        if (job.preBuild().isPresent()) {
+            Files.writeString(dir.resolve("pre_build.sh"), job.preBuild().get() + "\n");
+        }
+        if (job.testSql().isPresent()) {
+            Files.writeString(dir.resolve("test.sql"), job.testSql().get() + "\n");
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        return dir;
+    }
+
+    private static void copyResource(String name, Path to) throws IOException {
+        try (InputStream in = BuildPipeline.class.getResourceAsStream(name)) {
+            Files.copy(in, to);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.extfarm.worker.build;
+
+/** The steps of a build, in order. Their names appear in reports and in the job log's step markers. */
+public enum Step {
+    FETCH("fetch"),
+    VERIFY_SOURCE("verify-source"),
+    BUILD_DEPS("build-deps"),
+    PATCH("patch"),
+    PRE_BUILD("pre-build"),
+    BUILD("build"),
+    INSTALL("install"),
+    COLLECT("collect"),
+    BUNDLE_LIBS("bundle-libs"),
+    SMOKE_TEST("smoke-test"),
+    PACK("pack"),
+    PUBLISH("publish");
+
+    private final String id;
+
+    Step(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static Step fromId(String id) {
+        for (Step s : values()) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown step " + id);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.extfarm.worker.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.recipe.Recipe;
+import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.recipe.RecipeParser;
+import dev.extfarm.recipe.RecipeTransport;
+import dev.extfarm.recipe.ValidationOptions;
+import dev.extfarm.recipe.source.SourceException;
+import dev.extfarm.recipe.source.SourceFetcher;
+import dev.extfarm.worker.build.BuildFailure;
+import dev.extfarm.worker.build.BuildImages;
+import dev.extfarm.worker.build.BuildJob;
+import dev.extfarm.worker.build.BuildLog;
+import dev.extfarm.worker.build.BuildOutcome;
+import dev.extfarm.worker.build.BuildPipeline;
+import dev.extfarm.worker.build.Step;
+import io.quarkus.logging.Log;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs one claimed job: recipe → source → build pipeline → upload → complete, while a
+ * background task heartbeats the lease and ships the log in chunks. A lost lease (409) stops
+ * all reporting: the job belongs to another worker now, and nothing of ours may be published.
+ */
+final class JobRunner {
+
+    private final RegistryClient registry;
+    private final SourceFetcher sources;
+    private final BuildPipeline pipeline;
+    private final ObjectMapper json;
+    private final String workerId;
+
+    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, ObjectMapper json, String workerId) {
+        this.registry = registry;
+        this.sources = sources;
+        this.pipeline = pipeline;
+        this.json = json;
+        this.workerId = workerId;
+    }
+
+    void run(ClaimedJob job, BuildImages images, Path work) throws InterruptedException {
+        Instant started = Instant.now();
+        LogShipper shipper = new LogShipper(registry, job);
+        BuildLog log = new BuildLog(shipper);
+        AtomicBoolean leaseLost = new AtomicBoolean();
+        ScheduledExecutorService beat = Executors.newSingleThreadScheduledExecutor();
+        long every = Math.max(1, job.leaseTtlSeconds() / 3);
+        beat.scheduleAtFixedRate(() -> {
+            try {
+                shipper.flush();
+                Step s = log.current();
+                if (registry.heartbeat(job, s == null ? "fetch" : s.id())) {
+                    log.accept("##[extfarm] the job was cancelled");
+                }
+            } catch (RegistryClient.LeaseLostException e) {
+                leaseLost.set(true);
+            } catch (Exception e) {
+                Log.warnf("heartbeat for job %d failed (will retry): %s", job.id(), e.getMessage());
+            }
+        }, every, every, TimeUnit.SECONDS);
+        try {
+            log.accept("##[extfarm] job " + job.id() + " attempt " + job.attempt() + ": " + job.extension() + " "
+                    + job.version() + " for PostgreSQL " + job.pgMajor() + " on " + images.platform() + " by " + workerId);
+            BuildOutcome outcome = build(job, images, work, log);
+            shipper.flush();
+            if (leaseLost.get()) {
+                Log.warnf("job %d: lease lost while building; not publishing", job.id());
+                return;
+            }
+            ObjectNode result = json.createObjectNode().put("worker_id", workerId).put("builder_image", images.packagesDigest())
+                    .put("started_at", started.toString()).put("finished_at", Instant.now().toString());
+            var steps = result.putArray("steps");
+            outcome.stepMillis().forEach((step, ms) -> steps.addObject().put("step", step.id()).put("millis", ms));
+            if (outcome.succeeded()) {
+                var packed = outcome.packed().orElseThrow();
+                log.enter(Step.PUBLISH);
+                try {
+                    registry.upload(job, packed.address(), outcome.bundleFile().orElseThrow());
+                } catch (RegistryClient.LeaseLostException e) {
+                    throw e;
+                } catch (IOException e) {
+                    fail(result, new BuildFailure(Step.PUBLISH, "upload-failed", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+                    registry.complete(job, result);
+                    return;
+                }
+                log.accept("##[extfarm] published " + packed.address().path());
+                shipper.flush();
+                result.put("status", "succeeded");
+                result.putObject("bundle").put("name", packed.manifest().name()).put("sha256", packed.sha256());
+            } else {
+                fail(result, outcome.failure().get());
+            }
+            registry.complete(job, result);
+            Log.infof("job %d %s: %s", job.id(), job.extension() + "/pg" + job.pgMajor(), result.path("status").asText());
+        } catch (RegistryClient.LeaseLostException e) {
+            Log.warnf("job %d: lease lost (%s); another worker owns it now", job.id(), e.getMessage());
+        } catch (IOException e) {
+            Log.errorf("job %d: could not report to the registry: %s", job.id(), e.getMessage());
+        } finally {
+            beat.shutdownNow();
+        }
+    }
+
+    private static void fail(ObjectNode result, BuildFailure f) {
+        result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
+        result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
+                .put("responsibility", f.responsibility().id()).put("exit_code", f.exitCode()).put("message", f.message());
+    }
+
+    private BuildOutcome build(ClaimedJob job, BuildImages images, Path work, BuildLog log) throws InterruptedException {
+        log.enter(Step.FETCH);
+        Recipe recipe;
+        RecipeBundle bundle;
+        try {
+            bundle = RecipeTransport.fromJson(json.writeValueAsString(job.recipe()));
+            recipe = RecipeParser.parse(bundle, job.extension(), ValidationOptions.defaults());
+        } catch (Exception e) {
+            return failed(log, new BuildFailure(Step.FETCH, "invalid-recipe", BuildFailure.Responsibility.RECIPE, 0,
+                    "the recipe revision does not parse here: " + e.getMessage()));
+        }
+        Path source;
+        try {
+            source = sources.fetch(recipe.source());
+        } catch (SourceException e) {
+            boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
+            return failed(log, new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
+                    BuildFailure.Responsibility.RECIPE, 0, e.getMessage()));
+        } catch (IOException e) {
+            return failed(log, new BuildFailure(Step.FETCH, "source-unavailable", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+        }
+        long epoch;
+        try {
+            epoch = SourceDateEpoch.of(recipe, source);
+        } catch (SourceException | IOException e) {
+            return failed(log, new BuildFailure(Step.VERIFY_SOURCE, "bad-source-archive", BuildFailure.Responsibility.RECIPE, 0,
+                    String.valueOf(e.getMessage())));
+        }
+        List<Map.Entry<String, byte[]>> patches = new ArrayList<>();
+        for (String name : recipe.build().patches()) {
+            patches.add(Map.entry(name, bundle.patch(name)));
+        }
+        BuildJob buildJob = new BuildJob(recipe.name(), recipe.version(), job.pgMajor(), recipe.license(), source,
+                recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
+                recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
+                recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
+                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch);
+        try {
+            Files.createDirectories(work);
+        } catch (IOException e) {
+            return failed(log, new BuildFailure(Step.FETCH, "worker-io-error", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+        }
+        return pipeline.run(buildJob, images, work, log);
+    }
+
+    private static BuildOutcome failed(BuildLog log, BuildFailure f) {
+        log.accept("##[extfarm] build failed at " + f.step().id() + ": " + f.cause() + ": " + f.message());
+        log.close();
+        return new BuildOutcome(java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of(f), log.timings());
+    }
+}

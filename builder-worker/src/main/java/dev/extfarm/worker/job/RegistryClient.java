@@ -1,0 +1,115 @@
+package dev.extfarm.worker.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.bundle.BundleAddress;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The worker side of the registry's worker protocol (docs/api.md): claim, heartbeat, log,
+ * upload, complete. Every call after the claim carries the job's fencing token; a 409 means
+ * the lease was lost to another worker and this one must stop.
+ */
+public final class RegistryClient {
+
+    /** The registry said this worker's lease is no longer valid. */
+    public static final class LeaseLostException extends IOException {
+        public LeaseLostException(String message) {
+            super(message);
+        }
+    }
+
+    private final URI base;
+    private final String token;
+    private final HttpClient http;
+    private final ObjectMapper json;
+
+    public RegistryClient(URI base, String token, ObjectMapper json) {
+        this.base = base;
+        this.token = token;
+        this.json = json;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    public List<ClaimedJob> claim(String workerId, List<ObjectNode> targets, int max) throws IOException, InterruptedException {
+        ObjectNode body = json.createObjectNode().put("worker_id", workerId).put("max_jobs", max);
+        body.putArray("targets").addAll(targets);
+        HttpResponse<String> r = send(post("/api/v1/jobs/claim", body));
+        expect(r, 200, "claim");
+        List<ClaimedJob> jobs = new ArrayList<>();
+        for (JsonNode j : json.readTree(r.body()).path("jobs")) {
+            jobs.add(json.treeToValue(j, ClaimedJob.class));
+        }
+        return jobs;
+    }
+
+    /** Extends the lease; returns true when the job was cancelled. */
+    public boolean heartbeat(ClaimedJob job, String step) throws IOException, InterruptedException {
+        ObjectNode body = json.createObjectNode().put("lease_token", job.leaseToken()).put("step", step);
+        HttpResponse<String> r = send(post("/api/v1/jobs/" + job.id() + "/heartbeat", body));
+        expect(r, 200, "heartbeat");
+        return json.readTree(r.body()).path("cancelled").asBoolean(false);
+    }
+
+    public void appendLog(ClaimedJob job, String chunk) throws IOException, InterruptedException {
+        HttpRequest req = request("/api/v1/jobs/" + job.id() + "/log?lease_token=" + job.leaseToken())
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(chunk, StandardCharsets.UTF_8)).build();
+        expect(send(req), 200, "log");
+    }
+
+    /** Streams the bundle file to its content address, fenced by the job's lease. */
+    public void upload(ClaimedJob job, BundleAddress address, Path file) throws IOException, InterruptedException {
+        HttpRequest req = request("/" + address.path())
+                .header("Content-Type", "application/x-tar")
+                .header("X-Extfarm-Job", String.valueOf(job.id()))
+                .header("X-Extfarm-Lease-Token", String.valueOf(job.leaseToken()))
+                .timeout(Duration.ofMinutes(30))
+                .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+        HttpResponse<String> r = send(req);
+        if (r.statusCode() != 200 && r.statusCode() != 201) {
+            expect(r, 201, "upload");
+        }
+    }
+
+    public void complete(ClaimedJob job, ObjectNode result) throws IOException, InterruptedException {
+        result.put("lease_token", job.leaseToken());
+        expect(send(post("/api/v1/jobs/" + job.id() + "/complete", result)), 200, "complete");
+    }
+
+    private HttpRequest post(String path, JsonNode body) throws IOException {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private HttpResponse<String> send(HttpRequest req) throws IOException, InterruptedException {
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void expect(HttpResponse<String> r, int status, String what) throws IOException {
+        if (r.statusCode() == 409) {
+            throw new LeaseLostException(what + " refused: " + r.body());
+        }
+        if (r.statusCode() != status) {
+            throw new IOException(what + " failed with HTTP " + r.statusCode() + ": " + r.body());
+        }
+    }
+}

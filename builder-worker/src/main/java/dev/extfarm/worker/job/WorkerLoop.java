@@ -1,0 +1,146 @@
+package dev.extfarm.worker.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.recipe.source.SourceFetcher;
+import dev.extfarm.recipe.source.SourceFetcherConfig;
+import dev.extfarm.worker.build.BuildImages;
+import dev.extfarm.worker.build.BuildLimits;
+import dev.extfarm.worker.build.BuildPipeline;
+import dev.extfarm.worker.build.DockerCli;
+import dev.extfarm.worker.build.ImageCatalog;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Claims jobs for the targets whose images this machine has and runs them, {@code concurrency}
+ * at a time. Survives registry restarts (backoff); on shutdown stops claiming and lets running
+ * builds finish (a build cut short is rescued by the lease sweep on the registry).
+ */
+@ApplicationScoped
+public class WorkerLoop {
+
+    private final WorkerConfig config;
+    private final ObjectMapper json;
+    private volatile boolean stopping;
+    private ExecutorService threads;
+
+    WorkerLoop(WorkerConfig config, ObjectMapper json) {
+        this.config = config;
+        this.json = json;
+    }
+
+    void onStart(@Observes StartupEvent e) {
+        if (!config.enabled()) {
+            return;
+        }
+        threads = Executors.newFixedThreadPool(config.concurrency());
+        for (int i = 0; i < config.concurrency(); i++) {
+            int slot = i;
+            threads.submit(() -> loop(slot));
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        stopping = true;
+        if (threads != null) {
+            threads.shutdown();
+            try {
+                threads.awaitTermination(config.wallTime().toSeconds() + 60, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public String workerId() {
+        return config.id().orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+            } catch (IOException e) {
+                return "worker-" + ManagementFactory.getRuntimeMXBean().getPid();
+            }
+        });
+    }
+
+    private void loop(int slot) {
+        DockerCli docker = new DockerCli();
+        RegistryClient registry = new RegistryClient(config.registry(), config.token().orElse(null), json);
+        BuildLimits limits = new BuildLimits(parseBytes(config.memory()), 2048, 2.0, config.wallTime());
+        String id = workerId() + (config.concurrency() > 1 ? "-" + slot : "");
+        Duration backoff = config.pollInterval();
+        try (SourceFetcher sources = new SourceFetcher(SourceFetcherConfig.defaults(config.sourceCache()).withAllowFileUrls(true))) {
+            JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id);
+            Map<String, BuildImages> images = new LinkedHashMap<>();
+            while (!stopping) {
+                try {
+                    if (images.isEmpty()) {
+                        for (String target : config.targets()) {
+                            images.put(target, new ImageCatalog(docker).resolve(target));
+                        }
+                        Log.infof("worker %s serves %s", id, images.keySet());
+                    }
+                    List<ObjectNode> targets = new ArrayList<>();
+                    images.values().forEach(i -> targets.add(json.createObjectNode().put("pg_major", i.pgMajor())
+                            .put("platform", i.platform()).put("builder_image", i.packagesDigest())));
+                    List<ClaimedJob> jobs = registry.claim(id, targets, 1);
+                    backoff = config.pollInterval();
+                    if (jobs.isEmpty()) {
+                        Thread.sleep(config.pollInterval().toMillis());
+                        continue;
+                    }
+                    for (ClaimedJob job : jobs) {
+                        BuildImages img = images.values().stream()
+                                .filter(i -> i.pgMajor() == job.pgMajor() && i.platform().equals(job.platform()))
+                                .findFirst().orElseThrow(() -> new IOException("claimed a job for a target we do not serve"));
+                        Path work = config.workDir().resolve("job-" + job.id() + "-" + job.leaseToken());
+                        runner.run(job, img, work);
+                        if (!config.keepWork()) {
+                            deleteQuietly(work);
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    Log.warnf("worker %s: %s; retrying in %d s", id, e.getMessage(), backoff.toSeconds());
+                    try {
+                        Thread.sleep(backoff.toMillis());
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                    backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
+                }
+            }
+        }
+    }
+
+    static long parseBytes(String s) {
+        String t = s.strip().toLowerCase();
+        long unit = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
+        return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        } catch (IOException | InterruptedException ignored) {
+            // a leftover work directory is harmless
+        }
+    }
+}

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Runs inside the build image as a non-root user with --network none. Inputs under /job (read-only),
+# outputs under /out. Each step prints a marker line "##[extfarm] step <name>" that the worker
+# reads for step timings, and exits with the step's own code on failure:
+#   5 verify-source, 10 patch, 20 pre-build, 30 build, 35 install, 40/41 bundle-libs.
+set -uo pipefail
+step() { echo "##[extfarm] step $1"; }
+fail() { echo "##[extfarm] failed: $2"; exit "$1"; }
+
+N="$EXTFARM_PG_MAJOR"
+export PG_CONFIG="/usr/lib/postgresql/$N/bin/pg_config"
+SRC=/build/src            # a fixed path, so -ffile-prefix-map makes objects reproducible
+echo "##[extfarm] building as $(id -un) (uid $(id -u)) in $(uname -m), $(nproc) CPUs, PostgreSQL $N"
+
+step verify-source
+mkdir -p /build/unpack && cd /build/unpack || fail 5 "cannot create the build directory"
+case "$EXTFARM_SOURCE_FILE" in
+  *.zip) unzip -q "/job/$EXTFARM_SOURCE_FILE" || fail 5 "the source archive does not unpack" ;;
+  *)     tar --no-same-owner --no-same-permissions -xf "/job/$EXTFARM_SOURCE_FILE" || fail 5 "the source archive does not unpack" ;;
+esac
+if [ -n "${EXTFARM_SUBDIR:-}" ]; then
+  top=$(find . -mindepth 1 -maxdepth 1 | head -2)
+  if [ -d "$EXTFARM_SUBDIR" ]; then dir="$EXTFARM_SUBDIR"
+  elif [ "$(echo "$top" | wc -l)" = 1 ] && [ -d "$top/$EXTFARM_SUBDIR" ]; then dir="$top/$EXTFARM_SUBDIR"
+  else fail 5 "subdir '$EXTFARM_SUBDIR' is not in the source archive"; fi
+else
+  entries=$(find . -mindepth 1 -maxdepth 1)
+  if [ "$(echo "$entries" | wc -l)" = 1 ] && [ -d "$entries" ]; then dir="$entries"; else dir=.; fi
+fi
+mv "$dir" "$SRC" 2>/dev/null || cp -a "$dir" "$SRC" || fail 5 "cannot move the sources into place"
+cd "$SRC"
+# License files found in the source, for licenses/ in the bundle.
+mkdir -p /out/licenses
+find . -maxdepth 2 -type f \( -iname 'LICEN[CS]E*' -o -iname 'COPYING*' -o -iname 'COPYRIGHT*' -o -iname 'NOTICE*' \) \
+  -exec sh -c 'for f; do cp "$f" "/out/licenses/$(echo "${f#./}" | tr / _)"; done' sh {} +
+# No license file: the license text is often a section of the README (pgtap); keep that README.
+if [ -z "$(ls -A /out/licenses)" ]; then
+  for f in README* doc/README* ; do
+    [ -f "$f" ] && grep -qiE 'copyright|licen[cs]e' "$f" && cp "$f" "/out/licenses/$(echo "$f" | tr / _)"
+  done
+fi
+
+step patch
+if [ -s /job/patches.list ]; then
+  while IFS= read -r p; do
+    echo "applying $p"
+    patch -p1 --batch --forward --no-backup-if-mismatch < "/job/patches/$p" || fail 10 "patch $p does not apply"
+  done < /job/patches.list
+fi
+
+step pre-build
+if [ -f /job/pre_build.sh ]; then
+  bash -eo pipefail /job/pre_build.sh || fail 20 "the pre_build script failed"
+fi
+
+mapfile -t recipe_flags < /job/make_flags
+common=(USE_PGXS=1 "PG_CONFIG=$PG_CONFIG" with_llvm=no
+        "LDFLAGS_SL=-Wl,-rpath,'\$\$ORIGIN' -Wl,--enable-new-dtags"
+        "COPT=-ffile-prefix-map=$SRC=. -fdebug-prefix-map=$SRC=.")
+
+step build
+make -j"$(nproc)" "${common[@]}" "${recipe_flags[@]}" || fail 30 "make failed"
+
+step install
+make "${common[@]}" "${recipe_flags[@]}" install DESTDIR=/out/install || fail 35 "make install failed"
+
+step bundle-libs
+# Every ELF file installed under PostgreSQL's lib and bin directories, and then every library
+# they need that the runtime image does not provide, transitively. Bundled libraries are copied
+# next to the module (lib/) and, like the modules, get RUNPATH $ORIGIN: rpath only covers a
+# file's direct dependencies, so each bundled library needs its own.
+mkdir -p /out/bundled
+: > /out/libs.tsv
+is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
+queue=()
+while IFS= read -r -d '' f; do is_elf "$f" && queue+=("$f"); done < <(find /out/install -type f -print0 | sort -z)
+declare -A seen
+while [ ${#queue[@]} -gt 0 ]; do
+  f=${queue[0]}; queue=("${queue[@]:1}")
+  case "$f" in
+    */lib/postgresql/*/lib/*|/out/bundled/*) patchelf --set-rpath '$ORIGIN' "$f" || fail 40 "patchelf failed on $f" ;;
+  esac
+  for soname in $(patchelf --print-needed "$f"); do
+    if grep -qxF "$soname" /job/runtime-libs.txt; then
+      printf 'system\t%s\t%s\n' "$soname" "${f#/out/}" >> /out/libs.tsv
+      continue
+    fi
+    [ -n "${seen[$soname]:-}" ] && continue
+    seen[$soname]=1
+    path=$(ldd "$f" | awk -v s="$soname" '$1 == s && $3 ~ /^\// { print $3; exit }')
+    if [ -z "$path" ]; then
+      echo "$f needs $soname, which is neither in the runtime image nor found in the build image"
+      fail 41 "library $soname not found"
+    fi
+    real=$(readlink -f "$path")
+    pkg=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real/#\/usr\/lib/\/lib}" 2>/dev/null || true)
+    pkg=${pkg%%:*}
+    ver=$( [ -n "$pkg" ] && dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || true)
+    cp -L "$path" "/out/bundled/$soname" && chmod 0755 "/out/bundled/$soname" || fail 40 "cannot copy $path"
+    printf 'bundled\t%s\t%s\t%s\t%s\n' "$soname" "${f#/out/}" "$pkg" "$ver" >> /out/libs.tsv
+    echo "bundling $soname from $real (${pkg:-unknown package} ${ver})"
+    queue+=("/out/bundled/$soname")
+  done
+done
+echo "##[extfarm] done"

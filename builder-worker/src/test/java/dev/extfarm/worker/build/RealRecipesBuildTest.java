@@ -1,0 +1,138 @@
+package dev.extfarm.worker.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.extfarm.bundle.BundleReader;
+import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.recipe.Recipe;
+import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.recipe.RecipeParser;
+import dev.extfarm.recipe.source.SourceFetcher;
+import dev.extfarm.recipe.source.SourceFetcherConfig;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every real recipe in recipes/ built from its real upstream source for one target (CI:
+ * bookworm-pg15): the bundle passes the smoke test in a clean runtime image (CREATE EXTENSION +
+ * the recipe's test SQL), and every ELF file in lib/ has RUNPATH exactly $ORIGIN. Sources come
+ * from the local cache only (`./extfarm recipe fetch recipes/* --cache ...` fills it); the test
+ * sends no traffic outside this machine.
+ */
+class RealRecipesBuildTest {
+
+    static final Path RECIPES = Path.of("..", "recipes");
+    static final Path SOURCE_CACHE = Path.of(System.getProperty("extfarm.source-cache",
+            System.getenv().getOrDefault("EXTFARM_SOURCE_CACHE", "/var/cache/extfarm/sources")));
+    static final String TARGET = System.getProperty("extfarm.test.target", "bookworm-pg15");
+    static BuildImages images;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void images() throws Exception {
+        images = TestImages.resolve(TARGET);
+    }
+
+    static Stream<String> recipes() throws Exception {
+        String only = System.getProperty("extfarm.test.recipes");
+        try (Stream<Path> s = Files.list(RECIPES)) {
+            return s.filter(p -> Files.exists(p.resolve("recipe.yaml"))).map(p -> p.getFileName().toString()).sorted()
+                    .filter(n -> only == null || List.of(only.split(",")).contains(n)).toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recipes")
+    void buildsLoadsAndBundlesItsLibraries(String name) throws Exception {
+        buildAndCheck(name, images, work);
+    }
+
+    /** CI builds the whole catalog for bookworm/15 and one recipe for trixie/17. */
+    @org.junit.jupiter.api.Test
+    void oneRecipeBuildsForTrixieAndPostgres17() throws Exception {
+        BuildImages trixie = TestImages.resolve("trixie-pg17");
+        assertThat(trixie.pgMajor()).isEqualTo(17);
+        buildAndCheck("semver", trixie, work);
+    }
+
+    /** With -Dextfarm.bench.out=FILE (infra/bench/farm-vs-make.sh), one TSV line per build. */
+    static synchronized void record(String name, BuildImages images, long millis, BuildOutcome o) throws java.io.IOException {
+        String out = System.getProperty("extfarm.bench.out");
+        if (out == null) {
+            return;
+        }
+        long size = o.bundleFile().isPresent() ? Files.size(o.bundleFile().get()) : 0;
+        String steps = o.stepMillis().entrySet().stream().map(e -> e.getKey().id() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
+        Files.writeString(Path.of(out), String.join("\t", name, images.target(), String.valueOf(millis), String.valueOf(size),
+                o.succeeded() ? "ok" : o.failure().get().cause(), steps) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    static void buildAndCheck(String name, BuildImages images, Path work) throws Exception {
+        Path dir = RECIPES.resolve(name);
+        Recipe recipe = RecipeParser.parse(dir);
+        RecipeBundle rb = RecipeBundle.readDirectory(dir);
+        Path source;
+        // An unreachable mirror: a cache miss fails loudly instead of reaching the internet.
+        var config = SourceFetcherConfig.defaults(SOURCE_CACHE).withDebianMirror(URI.create("http://127.0.0.1:9/debian"), List.of("bookworm"));
+        try (SourceFetcher f = new SourceFetcher(config)) {
+            source = f.fetch(recipe.source());
+        }
+        List<Map.Entry<String, byte[]>> patches = new ArrayList<>();
+        recipe.build().patches().forEach(p -> patches.add(Map.entry(p, rb.patch(p))));
+        BuildJob job = new BuildJob(recipe.name(), recipe.version(), images.pgMajor(), recipe.license(), source,
+                recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
+                recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
+                recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
+                recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(),
+                dev.extfarm.worker.job.SourceDateEpoch.of(recipe, source));
+        List<String> log = new ArrayList<>();
+        long t0 = System.nanoTime();
+        BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
+        record(name, images, (System.nanoTime() - t0) / 1_000_000, o);
+        assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
+
+        VerifiedBundle v;
+        try (InputStream in = Files.newInputStream(o.bundleFile().orElseThrow())) {
+            v = BundleReader.withDefaults().verify(in);
+        }
+        assertThat(v.manifest().extensions()).isNotEmpty();
+        assertThat(v.manifest().build().sourceSha256()).isEqualTo(recipe.source().sha256());
+        Path lib = work.resolve("tree/lib");
+        if (Files.isDirectory(lib)) {
+            try (Stream<Path> files = Files.walk(lib)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    byte[] magic = Files.readAllBytes(f);
+                    if (magic.length > 4 && magic[0] == 0x7f && magic[1] == 'E') {
+                        Process p = new ProcessBuilder("readelf", "-d", f.toString()).redirectErrorStream(true).start();
+                        String dyn = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        p.waitFor();
+                        assertThat(dyn).as(f + " must have RUNPATH exactly $ORIGIN").containsPattern("\\(RUNPATH\\)\\s+Library runpath: \\[\\$ORIGIN\\]");
+                        assertThat(dyn).as(f + " has no old-style RPATH").doesNotContain("(RPATH)");
+                    }
+                }
+            }
+        }
+        String sbom = Files.readString(work.resolve("tree/sbom.spdx.json"));
+        assertThat(v.manifest().sbom()).isEqualTo("sbom.spdx.json");
+        assertThat(sbom).contains("\"spdxVersion\" : \"SPDX-2.3\"").contains(recipe.source().sha256());
+        assertThat(v.manifest().licenses()).as("license files found in the source").isNotEmpty();
+        for (String bundled : v.manifest().bundledLibraries()) {
+            assertThat(lib.resolve(bundled)).as("bundled library " + bundled).exists();
+            assertThat(sbom).as("the SBOM lists " + bundled).contains("bundled as lib/" + bundled).contains("pkg:deb/debian/");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.extfarm.cli.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** JSON over HTTP to the registry; errors become one readable line from the problem document. */
+public final class ApiClient {
+
+    /** The registry refused a request; {@code detail} comes from its problem+json body. */
+    public static final class ApiException extends IOException {
+        private final int status;
+        private final JsonNode body;
+
+        ApiException(int status, String message, JsonNode body) {
+            super(message);
+            this.status = status;
+            this.body = body;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public JsonNode body() {
+            return body;
+        }
+    }
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public ApiClient(RegistryOptions options) {
+        this(options.registry(), options.token());
+    }
+
+    public ApiClient(URI base, String token) {
+        this.base = base;
+        this.token = token;
+    }
+
+    public JsonNode get(String path) throws IOException, InterruptedException {
+        return send(request(path).GET().build());
+    }
+
+    public String getText(String path, String range) throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).GET();
+        if (range != null) {
+            b.header("Range", range);
+        }
+        HttpResponse<String> r = exchange(b.build());
+        if (r.statusCode() == 416) {
+            return "";
+        }
+        check(r);
+        return r.body();
+    }
+
+    public JsonNode post(String path, Object body) throws IOException, InterruptedException {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
+    }
+
+    public JsonNode put(String path, Object body) throws IOException, InterruptedException {
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body == null ? Map.of() : body))).build());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofMinutes(2))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private JsonNode send(HttpRequest req) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange(req);
+        check(r);
+        return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+    }
+
+    private HttpResponse<String> exchange(HttpRequest req) throws IOException, InterruptedException {
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IOException("cannot reach the registry at " + base + " (is it running? `./extfarm up` starts one)");
+        }
+    }
+
+    private static void check(HttpResponse<String> r) throws ApiException {
+        if (r.statusCode() < 400) {
+            return;
+        }
+        JsonNode body = null;
+        String message = "HTTP " + r.statusCode();
+        try {
+            body = JSON.readTree(r.body());
+            String title = body.path("title").asText("");
+            String detail = body.path("detail").asText("");
+            message = (title.isEmpty() ? message : title) + (detail.isEmpty() ? "" : ": " + detail);
+        } catch (IOException notJson) {
+            message += ": " + r.body();
+        }
+        throw new ApiException(r.statusCode(), message, body);
+    }
+}

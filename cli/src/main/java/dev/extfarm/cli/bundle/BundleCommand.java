@@ -1,0 +1,9 @@
+package dev.extfarm.cli.bundle;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "bundle", mixinStandardHelpOptions = true,
+        description = "Pack, verify and unpack extension bundles (docs/bundle-format.md).",
+        subcommands = {PackCommand.class, VerifyCommand.class, UnpackCommand.class, SignCommand.class, KeygenCommand.class})
+public final class BundleCommand {
+}

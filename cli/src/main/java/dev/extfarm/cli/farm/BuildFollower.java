@@ -1,0 +1,107 @@
+package dev.extfarm.cli.farm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.cli.api.ApiClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Follows builds through the API: one line per finished build, then a table extension × PG major. */
+final class BuildFollower {
+
+    static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cached", "cancelled");
+
+    private final ApiClient api;
+    private final PrintWriter out;
+
+    BuildFollower(ApiClient api, PrintWriter out) {
+        this.api = api;
+        this.out = out;
+    }
+
+    void follow(List<Long> ids, Duration timeout) throws IOException, InterruptedException {
+        Set<Long> pending = new LinkedHashSet<>(ids);
+        Map<Long, String> lastStatus = new HashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            for (Long id : new ArrayList<>(pending)) {
+                JsonNode b = api.get("/api/v1/builds/" + id);
+                String status = b.path("status").asText();
+                if (TERMINAL.contains(status)) {
+                    pending.remove(id);
+                    out.println("  " + line(b));
+                } else if (!status.equals(lastStatus.put(id, status)) && status.equals("running")) {
+                    out.printf("  … #%d %s pg%s running on %s%n", id, b.path("extension").asText(), b.path("pg_major").asText(),
+                            b.path("worker_id").asText("a worker"));
+                }
+                out.flush();
+            }
+            if (!pending.isEmpty()) {
+                Thread.sleep(1000);
+            }
+        }
+        if (!pending.isEmpty()) {
+            out.println("  stopped following after " + timeout.toMinutes() + " min; still pending: " + pending
+                    + " (./extfarm up again, or watch " + "/api/v1/builds)");
+        }
+    }
+
+    static String line(JsonNode b) {
+        String status = b.path("status").asText();
+        String head = String.format("#%-4s %-12s pg%-3s", b.path("id").asText(), b.path("extension").asText(), b.path("pg_major").asText());
+        if (status.equals("succeeded") || status.equals("cached")) {
+            return "ok     " + head + " " + status + durationOf(b);
+        }
+        return "FAILED " + head + " " + cause(b) + durationOf(b);
+    }
+
+    static String cause(JsonNode b) {
+        JsonNode f = b.has("failure") && b.get("failure").isObject() ? b.get("failure") : b;
+        String cause = f.path("cause").asText(b.path("status").asText());
+        String step = f.path("step").asText("");
+        String who = f.path("responsibility").asText("");
+        return (step.isEmpty() ? "" : step + ": ") + cause + (who.isEmpty() ? "" : " (" + who + ")");
+    }
+
+    private static String durationOf(JsonNode b) {
+        long ms = b.path("duration_millis").asLong(0);
+        return ms > 0 ? String.format(" in %.1f s", ms / 1000.0) : "";
+    }
+
+    /** Latest build per extension and PG major. */
+    void summary(Set<String> extensions) throws IOException, InterruptedException {
+        TreeSet<Integer> majors = new TreeSet<>();
+        Map<String, Map<Integer, String>> cells = new TreeMap<>();
+        for (String ext : extensions) {
+            JsonNode page = api.get("/api/v1/builds?extension=" + ext + "&size=100");
+            JsonNode items = page.isArray() ? page : page.path("items");
+            Map<Integer, String> row = cells.computeIfAbsent(ext, k -> new TreeMap<>());
+            for (JsonNode b : items) {
+                int pg = b.path("pg_major").asInt();
+                majors.add(pg);
+                String status = b.path("status").asText();
+                String cell = status.equals("succeeded") || status.equals("cached") ? "ok"
+                        : status.equals("failed") ? "failed: " + b.path("failure").path("cause").asText(b.path("cause").asText("?"))
+                        : status;
+                row.putIfAbsent(pg, cell); // the API lists newest first
+            }
+        }
+        out.println();
+        StringBuilder header = new StringBuilder(String.format("%-14s", "extension"));
+        majors.forEach(m -> header.append(String.format("%-32s", "PG " + m)));
+        out.println(header.toString().stripTrailing());
+        for (var e : cells.entrySet()) {
+            StringBuilder row = new StringBuilder(String.format("%-14s", e.getKey()));
+            majors.forEach(m -> row.append(String.format("%-32s", e.getValue().getOrDefault(m, "-"))));
+            out.println(row.toString().stripTrailing());
+        }
+    }
+}

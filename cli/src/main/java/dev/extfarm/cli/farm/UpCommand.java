@@ -1,0 +1,196 @@
+package dev.extfarm.cli.farm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.cli.api.ApiClient;
+import dev.extfarm.cli.api.LocalFarm;
+import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.recipe.RecipeTransport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"The quickstart: build what is missing, make sure Docker runs, build the builder images,",
+                "start the registry (embedded PostgreSQL, files under ./data) and a worker, push every recipe",
+                "in recipes/, follow the builds and print a summary. Run it again: nothing is rebuilt.",
+                "Exit 0 when the farm ran, whatever the extensions did; 1 when the farm itself could not run."},
+        footer = {"", "Examples:", "  ./extfarm up", "  ./extfarm up --targets bookworm-pg15 --recipes recipes/vector"})
+public final class UpCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "7780", description = "registry port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--targets", split = ",", defaultValue = "bookworm-pg15,trixie-pg17,sid-pg18",
+            description = "builder image targets to build for (default: ${DEFAULT-VALUE})")
+    List<String> targets;
+
+    @Option(names = "--recipes", arity = "1..*", description = "recipe directories (default: every directory in recipes/)")
+    List<Path> recipes;
+
+    @Option(names = "--image-cache", description = "docker save cache of builder images (default: /var/cache/extfarm/images)")
+    Path imageCache;
+
+    @Option(names = "--timeout", defaultValue = "60m", description = "how long to follow builds (default: ${DEFAULT-VALUE})")
+    String timeout;
+
+    @Option(names = "--no-follow", description = "push and return without waiting for the builds")
+    boolean noFollow;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        Path home = LocalFarm.home();
+        Path data = LocalFarm.dataDir();
+        URI registry = URI.create("http://127.0.0.1:" + port);
+        Services services = new Services(data);
+        long t0 = System.nanoTime();
+
+        step("1/6", "building the registry and the worker (skipped when up to date)");
+        Artifacts.ensureBuilt(home, out);
+
+        step("2/6", "checking the Docker engine");
+        if (!Shell.run(home, out, "infra/docker/ensure-docker.sh")) {
+            throw new IOException("no Docker engine; as root run: infra/docker/ensure-docker.sh (Debian's docker.io + dockerd --bridge=none)");
+        }
+
+        step("3/6", "builder images for " + String.join(", ", targets));
+        List<String> cmd = new ArrayList<>(List.of("infra/builder-images/build-images.sh", "--cache",
+                (imageCache != null ? imageCache : Path.of("/var/cache/extfarm/images")).toString()));
+        cmd.addAll(targets);
+        if (!Shell.run(home, out, cmd.toArray(String[]::new))) {
+            throw new IOException("building the builder images failed; see the output above");
+        }
+
+        step("4/6", "registry and worker");
+        var reg = services.running("registry");
+        if (reg.isEmpty() && Services.portInUse(port)) {
+            throw new IOException("port " + port + " on 127.0.0.1 is in use by a process `extfarm up` did not start; "
+                    + "stop it or choose another port with --port");
+        }
+        if (reg.isEmpty() || !Services.healthy(registry)) {
+            reg = java.util.Optional.of(services.start("registry", List.of("java", "-jar",
+                    home.resolve("registry-server/target/quarkus-app/quarkus-run.jar").toString()),
+                    Map.of("EXTFARM_DATA_DIR", data.toString(), "EXTFARM_PORT", String.valueOf(port)), home));
+            if (!Services.waitHealthy(registry, reg.get(), Duration.ofSeconds(90))) {
+                throw new IOException("the registry did not become healthy; see " + services.log("registry"));
+            }
+        }
+        out.println("registry: " + registry + "   (log: " + services.log("registry") + ")");
+        Tokens tokens = new Tokens(data, registry);
+        ApiClient admin = new ApiClient(registry, tokens.admin());
+        if (services.running("worker").isEmpty()) {
+            services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
+                    Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
+                            "EXTFARM_WORKER_TARGETS", String.join(",", targets),
+                            "EXTFARM_WORKER_WORK_DIR", data.resolve("worker").toString(),
+                            "EXTFARM_WORKER_SOURCE_CACHE", data.resolve("sources").toString(),
+                            "EXTFARM_WORKER_PORT", String.valueOf(port + 1)), home);
+        }
+        out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
+
+        step("5/6", "pushing recipes");
+        ApiClient maintainer = new ApiClient(registry, tokens.maintainer(admin));
+        List<Long> scheduled = new ArrayList<>();
+        TreeSet<String> names = new TreeSet<>();
+        for (Path dir : recipeDirs(home)) {
+            JsonNode r = maintainer.post("/api/v1/recipes", ApiClient.JSON.readTree(RecipeTransport.toJson(RecipeBundle.readDirectory(dir))));
+            names.add(r.path("extension").asText());
+            int n = 0;
+            for (JsonNode b : r.path("scheduled")) {
+                scheduled.add(b.path("build_id").asLong());
+                n++;
+            }
+            out.printf("  %-12s %s%n", r.path("extension").asText(), n == 0 ? "unchanged, nothing scheduled" : n + " builds scheduled");
+        }
+
+        step("6/6", noFollow ? "not following builds (--no-follow)" : "following " + scheduled.size() + " builds");
+        BuildFollower follower = new BuildFollower(admin, out);
+        if (!noFollow) {
+            follower.follow(scheduled, parseDuration(timeout));
+        }
+        follower.summary(names);
+        out.printf("%nDone in %d s.%n", (System.nanoTime() - t0) / 1_000_000_000L);
+        out.println("  web UI and API:  " + registry + "/  (builds: " + registry + "/api/v1/builds)");
+        out.println("  admin token:     " + data.resolve("admin-token"));
+        out.println("  fetch a bundle:  curl -O " + registry + "/extensions/<name>/sha-256+<hex>/bundle.tar"
+                + "   (addresses: ./extfarm builds, or " + registry + "/api/v1/extensions/<name>)");
+        out.println("  stop:            ./extfarm down");
+        return 0;
+    }
+
+    private List<Path> recipeDirs(Path home) throws IOException {
+        if (recipes != null && !recipes.isEmpty()) {
+            return recipes;
+        }
+        try (Stream<Path> s = Files.list(home.resolve("recipes"))) {
+            return s.filter(p -> Files.exists(p.resolve("recipe.yaml"))).sorted().toList();
+        }
+    }
+
+    private void step(String n, String what) {
+        out.println("[" + n + "] " + what);
+        out.flush();
+    }
+
+    static Duration parseDuration(String s) {
+        String t = s.strip().toLowerCase();
+        long v = Long.parseLong(t.replaceAll("[a-z]+$", ""));
+        return t.endsWith("h") ? Duration.ofHours(v) : t.endsWith("m") ? Duration.ofMinutes(v) : Duration.ofSeconds(v);
+    }
+
+    /** Admin token from the registry's first start; worker and maintainer tokens created once and kept beside it. */
+    static final class Tokens {
+        private final Path data;
+
+        Tokens(Path data, URI registry) {
+            this.data = data;
+        }
+
+        String admin() throws IOException {
+            return LocalFarm.adminToken().orElseThrow(() -> new IOException("no admin token in " + data.resolve("admin-token")));
+        }
+
+        String worker(ApiClient admin) throws IOException, InterruptedException {
+            return stored("worker-token", admin, "worker");
+        }
+
+        String maintainer(ApiClient admin) throws IOException, InterruptedException {
+            return stored("maintainer-token", admin, "maintainer");
+        }
+
+        private String stored(String file, ApiClient admin, String role) throws IOException, InterruptedException {
+            Path f = data.resolve(file);
+            if (Files.exists(f)) {
+                return Files.readString(f).strip();
+            }
+            JsonNode r = admin.post("/api/v1/admin/tokens", Map.of("role", role, "label", "quickstart " + role));
+            String token = r.path("token").asText();
+            Files.writeString(f, token + "\n");
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            return token;
+        }
+    }
+
+
+}

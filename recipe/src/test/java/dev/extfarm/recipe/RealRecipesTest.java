@@ -1,0 +1,44 @@
+package dev.extfarm.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The recipes the repository ships (recipes/ at the top) lint clean and parse. */
+class RealRecipesTest {
+
+    static Path recipesDir() {
+        return Path.of(System.getProperty("extfarm.recipes.dir", "../recipes"));
+    }
+
+    static List<Path> recipeDirs() throws IOException {
+        try (Stream<Path> dirs = Files.list(recipesDir())) {
+            return dirs.filter(Files::isDirectory).sorted().toList();
+        }
+    }
+
+    @Test
+    void everyShippedRecipeLintsClean() throws IOException {
+        List<Path> dirs = recipeDirs();
+        assertThat(dirs).extracting(d -> d.getFileName().toString()).containsExactlyInAnyOrder(
+                "vector", "semver", "pgtap", "pgpcre", "pg_rrule", "unit", "pgfincore", "ip4r", "pgmemcache");
+        for (Path dir : dirs) {
+            assertThat(RecipeLinter.lint(dir)).as(dir.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void theShippedRecipesExerciseEveryBuildFeature() throws Exception {
+        assertThat(RecipeParser.parse(recipesDir().resolve("vector")).build().makeFlags()).containsExactly("OPTFLAGS=");
+        assertThat(RecipeParser.parse(recipesDir().resolve("semver")).build().patches()).containsExactly("standard-layout.patch");
+        assertThat(RecipeParser.parse(recipesDir().resolve("pg_rrule")).build().patches()).containsExactly("install-data-once.patch");
+        assertThat(RecipeParser.parse(recipesDir().resolve("pgfincore")).build().preBuild()).isPresent();
+        assertThat(RecipeParser.parse(recipesDir().resolve("pgmemcache")).build().env()).containsKey("USE_OMCACHE");
+        assertThat(RecipeParser.parse(recipesDir().resolve("unit")).version()).isEqualTo("7.10");
+    }
+}
