@@ -137,6 +137,17 @@ public final class UpCommand implements Callable<Integer> {
             out.printf("  %-12s %s%n", r.path("extension").asText(), n == 0 ? "unchanged, nothing scheduled" : n + " builds scheduled");
         }
 
+        // Builds queued earlier (an earlier `up` with other targets, a push from elsewhere) are followed too.
+        for (String status : List.of("queued", "running")) {
+            JsonNode page = admin.get("/api/v1/builds?status=" + status + "&size=500");
+            for (JsonNode b : page.path("items")) {
+                long id = b.path("id").asLong();
+                if (names.contains(b.path("extension").asText()) && served.contains(b.path("pg_major").asInt()) && !scheduled.contains(id)) {
+                    scheduled.add(id);
+                }
+            }
+        }
+        unserved.removeAll(served);
         if (!unserved.isEmpty()) {
             out.println("  note: builds for PostgreSQL " + unserved + " stay queued: no worker here serves them"
                     + " (add their targets with --targets)");
