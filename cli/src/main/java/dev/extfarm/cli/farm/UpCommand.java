@@ -139,7 +139,7 @@ public final class UpCommand implements Callable<Integer> {
 
         // Builds queued earlier (an earlier `up` with other targets, a push from elsewhere) are followed too.
         for (String status : List.of("queued", "running")) {
-            JsonNode page = admin.get("/api/v1/builds?status=" + status + "&size=500");
+            JsonNode page = admin.get("/api/v1/builds?status=" + status + "&size=200");
             for (JsonNode b : page.path("items")) {
                 long id = b.path("id").asLong();
                 if (names.contains(b.path("extension").asText()) && served.contains(b.path("pg_major").asInt()) && !scheduled.contains(id)) {
