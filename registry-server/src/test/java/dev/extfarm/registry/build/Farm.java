@@ -15,24 +15,24 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** The farm as tests drive it: tokens, tenants, recipes, pushes; everything through HTTP. */
-final class Farm {
+public final class Farm {
 
-    static final String ADMIN = "efa_test-admin-token-0123456789";
-    static final Map<Integer, String> PLATFORMS = Map.of(15, "debian-12-amd64-glibc", 17, "debian-13-amd64-glibc",
+    public static final String ADMIN = "efa_test-admin-token-0123456789";
+    public static final Map<Integer, String> PLATFORMS = Map.of(15, "debian-12-amd64-glibc", 17, "debian-13-amd64-glibc",
             18, "debian-sid-amd64-glibc");
 
     private Farm() {
     }
 
-    static RequestSpecification as(String token) {
+    public static RequestSpecification as(String token) {
         return token == null ? given() : given().header("Authorization", "Bearer " + token);
     }
 
-    static String token(String role) {
+    public static String token(String role) {
         return token(role, null);
     }
 
-    static String token(String role, String tenant) {
+    public static String token(String role, String tenant) {
         Map<String, Object> body = new HashMap<>(Map.of("role", role, "label", "queue test " + role));
         if (tenant != null) {
             body.put("tenant", tenant);
@@ -41,22 +41,22 @@ final class Farm {
                 .then().statusCode(201).extract().path("token");
     }
 
-    static long tokenId(String token) {
+    public static long tokenId(String token) {
         return as(token).get("/api/v1/me").then().statusCode(200).extract().<Number>path("token_id").longValue();
     }
 
-    static String tenant() {
+    public static String tenant() {
         String name = unique("t").replace('_', '-');
         as(ADMIN).contentType(ContentType.JSON).body(Map.of("name", name)).post("/api/v1/admin/tenants").then().statusCode(201);
         return name;
     }
 
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     }
 
     /** A valid recipe for {@code name}; {@code salt} makes another revision of it. */
-    static String recipeYaml(String name, String version, List<Integer> pg, String salt) {
+    public static String recipeYaml(String name, String version, List<Integer> pg, String salt) {
         return "# " + salt + "\n"
                 + "name: " + name + "\n"
                 + "version: " + version + "\n"
@@ -68,26 +68,26 @@ final class Farm {
                 + (pg == null ? "" : "pg:\n" + pg.stream().map(m -> "  - " + m + "\n").collect(Collectors.joining()));
     }
 
-    static String sourceSha(String name, String version) {
+    public static String sourceSha(String name, String version) {
         return dev.extfarm.bundle.Digests.sha256((name + "-" + version).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String transport(String yaml) {
+    public static String transport(String yaml) {
         return transport(yaml, Map.of());
     }
 
-    static String transport(String yaml, Map<String, String> patches) {
+    public static String transport(String yaml, Map<String, String> patches) {
         Map<String, byte[]> p = new HashMap<>();
         patches.forEach((k, v) -> p.put(k, v.getBytes(StandardCharsets.UTF_8)));
         return RecipeTransport.toJson(RecipeBundle.of(yaml.getBytes(StandardCharsets.UTF_8), p));
     }
 
-    static Response push(String token, String transportJson) {
+    public static Response push(String token, String transportJson) {
         return as(token).contentType(ContentType.JSON).body(transportJson).post("/api/v1/recipes");
     }
 
     /** Pushes a fresh recipe and returns build id per PG major. */
-    static Map<Integer, Long> pushNew(String token, String name, List<Integer> pg) {
+    public static Map<Integer, Long> pushNew(String token, String name, List<Integer> pg) {
         Response r = push(token, transport(recipeYaml(name, "1.0.0", pg, "fresh")));
         r.then().statusCode(201);
         Map<Integer, Long> ids = new HashMap<>();
@@ -98,7 +98,7 @@ final class Farm {
         return ids;
     }
 
-    static io.restassured.path.json.JsonPath build(long id) {
+    public static io.restassured.path.json.JsonPath build(long id) {
         return as(ADMIN).get("/api/v1/builds/" + id).then().statusCode(200).extract().jsonPath();
     }
 }
