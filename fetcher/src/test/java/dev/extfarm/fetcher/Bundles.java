@@ -27,7 +27,6 @@ final class Bundles {
     private final List<String> systemLibraries = new ArrayList<>();
     private boolean sharedPreload;
     private final Map<String, byte[]> files = new LinkedHashMap<>();
-    private final Map<String, Path> copies = new LinkedHashMap<>();
     private long padding;
     private final List<String> scripts = new ArrayList<>();
     private int extraFiles;
@@ -84,8 +83,9 @@ final class Bundles {
         return this;
     }
 
-    Bundles copy(String path, Path from) {
-        copies.put(path, from);
+    /** A file copied from disk now (the source may be deleted before {@link #pack}). */
+    Bundles copy(String path, Path from) throws IOException {
+        files.put(path, Files.readAllBytes(from));
         return this;
     }
 
@@ -111,10 +111,6 @@ final class Bundles {
         for (var f : files.entrySet()) {
             Files.createDirectories(tree.resolve(f.getKey()).getParent());
             Files.write(tree.resolve(f.getKey()), f.getValue());
-        }
-        for (var c : copies.entrySet()) {
-            Files.createDirectories(tree.resolve(c.getKey()).getParent());
-            Files.copy(c.getValue(), tree.resolve(c.getKey()));
         }
         for (int i = 0; i < extraFiles; i++) {
             write(tree.resolve(ext + name + "--extra" + i + ".sql"), "-- extra file " + i + " of " + name + " " + version + "\n");

@@ -119,6 +119,7 @@ final class Node implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        System.out.println("--- fetcher log of " + dir + " ---\n" + log());
         fetchers.forEach(Fetcher::close);
         pg.close();
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();

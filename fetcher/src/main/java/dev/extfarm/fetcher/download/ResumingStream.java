@@ -74,7 +74,7 @@ final class ResumingStream extends InputStream {
             return -1;
         }
         try {
-            throttle.acquire(Math.min(len, 1 << 16), urgency);
+            throttle.pause(urgency);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
@@ -97,6 +97,12 @@ final class ResumingStream extends InputStream {
             }
             position += n;
             progress.accept(n);
+            try {
+                throttle.consume(n, urgency);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted");
+            }
             return n;
         }
     }

@@ -38,25 +38,35 @@ public final class Throttle {
         return urgent > 0;
     }
 
-    /** Called by a download before it reads up to {@code n} more bytes: pauses and throttles background ones. */
-    public synchronized void acquire(int n, Urgency urgency) throws InterruptedException {
-        while (urgency.isBackground()) {
-            if (urgent > 0) {
-                wait(100);
-                continue;
-            }
-            if (bytesPerSecond <= 0) {
-                return;
-            }
-            long now = System.nanoTime();
-            available = Math.min(bytesPerSecond, available + (now - lastRefill) * bytesPerSecond / 1_000_000_000L);
-            lastRefill = now;
-            if (available >= Math.min(n, bytesPerSecond)) {
-                available -= n;
-                return;
-            }
-            wait(Math.min(100, Math.max(1, (n - available) * 1000 / bytesPerSecond)));
+    /** Called by a download before each read: a background download waits while an urgent one runs. */
+    public synchronized void pause(Urgency urgency) throws InterruptedException {
+        while (urgent > 0 && urgency.isBackground()) {
+            wait(100);
         }
+    }
+
+    /**
+     * Called after a background download read {@code n} bytes: takes them from the bucket (which
+     * holds at most one second's worth) and sleeps off any debt, so the long-run rate of all
+     * background downloads together stays at {@code bytesPerSecond}.
+     */
+    public synchronized void consume(long n, Urgency urgency) throws InterruptedException {
+        if (bytesPerSecond <= 0 || !urgency.isBackground()) {
+            return;
+        }
+        refill();
+        available -= n;
+        while (available < 0 && urgency.isBackground()) {
+            long waitMs = Math.max(1, -available * 1000 / bytesPerSecond);
+            wait(Math.min(waitMs, 200));
+            refill();
+        }
+    }
+
+    private void refill() {
+        long now = System.nanoTime();
+        available = Math.min(bytesPerSecond, available + (now - lastRefill) * bytesPerSecond / 1_000_000_000L);
+        lastRefill = now;
     }
 
     /** Whether a download is background (throttled, pausable) right now; a job may be promoted mid-way. */

@@ -107,8 +107,10 @@ public final class Scheduler implements AutoCloseable {
         if (!j.claimed.compareAndSet(false, true)) {
             return;
         }
-        if (j.priority == Priority.URGENT && !j.countedUrgent.getAndSet(true)) {
-            throttle.urgentStarted();
+        synchronized (this) {
+            if (j.priority == Priority.URGENT && !j.countedUrgent.getAndSet(true)) {
+                throttle.urgentStarted();
+            }
         }
         j.startedNanos = System.nanoTime();
         try {
@@ -119,11 +121,11 @@ public final class Scheduler implements AutoCloseable {
             j.done.completeExceptionally(new FetchException(FetchException.Kind.UNAVAILABLE, "internal",
                     "installing " + j.bundle + " failed unexpectedly: " + e, e));
         } finally {
-            if (j.countedUrgent.getAndSet(false)) {
-                throttle.urgentEnded();
-            }
             synchronized (this) {
                 active.remove(j.bundle, j);
+                if (j.countedUrgent.getAndSet(false)) {
+                    throttle.urgentEnded();
+                }
             }
         }
     }
