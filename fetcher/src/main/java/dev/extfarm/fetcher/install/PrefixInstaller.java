@@ -170,7 +170,9 @@ final class PrefixInstaller implements Installer {
             AtomicFiles.rename(tmp, link);
             AtomicFiles.syncDir(layout.prefix());
             state.put(j.record());
-            markers.write(j.record());
+            if (j.record().installed()) {
+                markers.write(j.record());
+            }
         } else {
             if (j.previous() != null) {
                 markers.remove(j.previous());

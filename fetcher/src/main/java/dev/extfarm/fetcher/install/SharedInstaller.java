@@ -289,7 +289,9 @@ final class SharedInstaller implements Installer {
         }
         if (j.record() != null) {
             state.put(j.record());
-            markers.write(j.record());
+            if (j.record().installed()) {
+                markers.write(j.record());
+            }
         } else {
             if (j.previous() != null) {
                 markers.remove(j.previous());
