@@ -460,10 +460,12 @@ public final class Fetcher implements AutoCloseable {
                             + " is loaded by shared_preload_libraries; 'fetch prepare' installs it before the next start");
                     return new Job.Outcome(e.name(), e.version(), "pending-restart", job.elapsedMillis(), st.fromCache());
                 }
+                long fetched = job.elapsedMillis();
                 InstalledRecord installed = installer.install(e, st.bundle(), dest);
                 keepDest = settings.layout().mode() == PgLayout.Mode.PREFIX;
                 errors.remove(e.name());
-                log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + ")");
+                log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
+                        + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
                 return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
             } finally {
                 if (!keepDest) {

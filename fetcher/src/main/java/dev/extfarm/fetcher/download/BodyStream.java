@@ -112,6 +112,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
             s.cancel();
         }
         ended = true;
+        queue.add(new IOException("closed")); // wakes a read waiting in poll
     }
 
     /** The server sent nothing for longer than the idle timeout. */

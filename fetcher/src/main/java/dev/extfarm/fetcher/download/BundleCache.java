@@ -52,11 +52,11 @@ public final class BundleCache {
         return partialDir().resolve(sha256 + ".part");
     }
 
-    /** Moves a fully verified partial file into the cache. */
+    /**
+     * Moves a fully verified partial file into the cache. Not synced: every use re-verifies the
+     * bytes, so a cache entry torn by a power loss is only a cache miss.
+     */
     public void publish(String sha256, Path partial) throws IOException {
-        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
         Files.move(partial, root.resolve("bundles").resolve(sha256 + ".tar"), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
     }

@@ -99,8 +99,10 @@ public final class BundleFetch {
         try (StagingQuota.Meter meter = quota.start(e.label());
              OutputStream keep = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              InputStream replay = limited(Files.newInputStream(partial), have);
-             InputStream in = new SequenceInputStream(replay, new Tee(net, keep, meter))) {
+             ReadAhead ahead = new ReadAhead(new Tee(net, keep, meter), e.name());
+             InputStream in = new SequenceInputStream(replay, ahead)) {
             VerifiedBundle vb = reader.unpack(in, dest, e.sha256());
+            ahead.finish();
             keep.flush();
             cache.publish(e.sha256(), partial);
             return new Staged(vb, dest, false, e.size() - have, have, net.resumes());

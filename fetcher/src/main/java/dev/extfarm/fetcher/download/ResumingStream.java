@@ -36,6 +36,7 @@ final class ResumingStream extends InputStream {
     private String etag;
     private int failures;
     private IOException lastFailure;
+    private volatile boolean closed;
 
     ResumingStream(HttpClient http, URI link, long offset, long expectedSize, DownloadSettings settings, Throttle throttle,
                    Throttle.Urgency urgency, LongConsumer progress, String label) {
@@ -109,6 +110,9 @@ final class ResumingStream extends InputStream {
 
     private void dropped(IOException e) throws IOException {
         closeBody();
+        if (closed) {
+            throw new IOException("download closed");
+        }
         if (e instanceof java.io.InterruptedIOException) {
             throw e;
         }
@@ -260,6 +264,7 @@ final class ResumingStream extends InputStream {
 
     @Override
     public void close() {
+        closed = true;
         closeBody();
     }
 

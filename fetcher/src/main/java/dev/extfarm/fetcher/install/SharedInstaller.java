@@ -205,6 +205,7 @@ final class SharedInstaller implements Installer {
                     }
                 });
                 Set<Path> dirs = new LinkedHashSet<>();
+                List<Path> written = new ArrayList<>();
                 for (var s : sources.entrySet()) {
                     Path tmp = s.getKey();
                     Path src = s.getValue();
@@ -216,9 +217,10 @@ final class SharedInstaller implements Installer {
                         Files.move(src, tmp); // a rename on the same filesystem, a copy across
                         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
                                 Files.isExecutable(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
-                        AtomicFiles.fsync(tmp);
+                        written.add(tmp);
                     }
                 }
+                AtomicFiles.fsyncAll(written);
                 for (Path d : dirs) {
                     AtomicFiles.syncDir(d);
                 }
