@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeTransport;
+import dev.extfarm.registry.support.Api;
+import dev.extfarm.registry.support.Bundles;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -11,13 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** The farm as tests drive it: tokens, tenants, recipes, pushes; everything through HTTP. */
 public final class Farm {
 
-    public static final String ADMIN = "efa_test-admin-token-0123456789";
+    public static final String ADMIN = Api.ADMIN;
     public static final Map<Integer, String> PLATFORMS = Map.of(15, "debian-12-amd64-glibc", 17, "debian-13-amd64-glibc",
             18, "debian-sid-amd64-glibc");
 
@@ -29,30 +30,23 @@ public final class Farm {
     }
 
     public static String token(String role) {
-        return token(role, null);
+        return Api.token(role, null);
     }
 
     public static String token(String role, String tenant) {
-        Map<String, Object> body = new HashMap<>(Map.of("role", role, "label", "queue test " + role));
-        if (tenant != null) {
-            body.put("tenant", tenant);
-        }
-        return as(ADMIN).contentType(ContentType.JSON).body(body).post("/api/v1/admin/tokens")
-                .then().statusCode(201).extract().path("token");
+        return Api.token(role, tenant);
     }
 
     public static long tokenId(String token) {
-        return as(token).get("/api/v1/me").then().statusCode(200).extract().<Number>path("token_id").longValue();
+        return Api.tokenId(token);
     }
 
     public static String tenant() {
-        String name = unique("t").replace('_', '-');
-        as(ADMIN).contentType(ContentType.JSON).body(Map.of("name", name)).post("/api/v1/admin/tenants").then().statusCode(201);
-        return name;
+        return Api.tenant("t");
     }
 
     public static String unique(String prefix) {
-        return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return Bundles.uniqueName(prefix);
     }
 
     /** A valid recipe for {@code name}; {@code salt} makes another revision of it. */
