@@ -44,7 +44,7 @@ public final class BuildLogCommand {
                     return 0;
                 }
                 JsonNode b = api.get("/api/v1/builds/" + id);
-                if (Set.of("succeeded", "failed", "cached", "cancelled").contains(b.path("status").asText())) {
+                if (Set.of("succeeded", "failed", "cached", "cancelled", "farm-error").contains(b.path("status").asText())) {
                     String rest = api.getText("/api/v1/builds/" + id + "/log", "bytes=" + offset + "-");
                     out.print(rest);
                     out.println("-- build " + id + " " + b.path("status").asText());

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 /** Follows builds through the API: one line per finished build, then a table extension × PG major. */
 final class BuildFollower {
 
-    static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cached", "cancelled");
+    static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cached", "cancelled", "farm-error");
 
     private final ApiClient api;
     private final PrintWriter out;
