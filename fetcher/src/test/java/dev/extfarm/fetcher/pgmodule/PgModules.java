@@ -67,12 +67,12 @@ final class PgModules {
     }
 
     static String typeSql(String name) {
-        return ("CREATE TYPE NAME;\n"
-                + "CREATE FUNCTION NAME_in(cstring) RETURNS NAME AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
-                + "CREATE FUNCTION NAME_out(NAME) RETURNS cstring AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
-                + "CREATE TYPE NAME (INPUT = NAME_in, OUTPUT = NAME_out, LIKE = int4);\n"
-                + "CREATE FUNCTION NAME_plus(NAME, int) RETURNS int AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n")
-                .replace("NAME", name);
+        return ("CREATE TYPE @N@;\n"
+                + "CREATE FUNCTION @N@_in(cstring) RETURNS @N@ AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
+                + "CREATE FUNCTION @N@_out(@N@) RETURNS cstring AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
+                + "CREATE TYPE @N@ (INPUT = @N@_in, OUTPUT = @N@_out, LIKE = int4);\n"
+                + "CREATE FUNCTION @N@_plus(@N@, int) RETURNS int AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n")
+                .replace("@N@", name);
     }
 
     /** A bundle carrying the C type extension {@code name}: control, SQL and lib/{@code name}.so. */
