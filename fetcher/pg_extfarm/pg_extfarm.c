@@ -33,8 +33,17 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 PG_MODULE_MAGIC;
+
+/*
+ * libpq/auth.h pulls in libpq-be.h, which needs the GSSAPI headers (libkrb5-dev) on builds with
+ * GSSAPI; the hook only needs an opaque Port, so it is declared here as in libpq/auth.h.
+ */
+struct Port;
+typedef void (*extfarm_ClientAuthentication_hook_type) (struct Port *, int);
+extern PGDLLIMPORT extfarm_ClientAuthentication_hook_type ClientAuthentication_hook;
 
 void _PG_init(void);
 
@@ -44,6 +53,7 @@ static char *marker_dir_guc = NULL;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static extfarm_ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
 
 /* the socket of the request in progress; closed by the next request if an error left it open */
 static int fetch_fd = -1;
@@ -551,6 +561,38 @@ extfarm_needs_fmgr_hook(Oid fn_oid)
 	return prev;
 }
 
+/* fetches every library of a preload list (session_preload_libraries, local_preload_libraries) */
+static void
+ensure_preload_list(const char *list)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	if (list == NULL || list[0] == '\0')
+		return;
+	copy = pstrdup(list);
+	if (!SplitDirectoriesString(copy, ',', &names))
+		return;					/* PostgreSQL reports the bad list itself */
+	foreach(lc, names)
+		ensure_library((const char *) lfirst(lc));
+}
+
+/*
+ * Holds a new connection, after authentication, while the libraries PostgreSQL is about to load
+ * for the session are missing: they are fetched first instead of failing the connection.
+ */
+static void
+extfarm_ClientAuthentication(struct Port *port, int status)
+{
+	if (prev_ClientAuthentication)
+		prev_ClientAuthentication(port, status);
+	if (status != STATUS_OK || !enabled())
+		return;
+	ensure_preload_list(session_preload_libraries_string);
+	ensure_preload_list(local_preload_libraries_string);
+}
+
 void
 _PG_init(void)
 {
@@ -573,4 +615,6 @@ _PG_init(void)
 	ProcessUtility_hook = extfarm_ProcessUtility;
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = extfarm_needs_fmgr_hook;
+	prev_ClientAuthentication = ClientAuthentication_hook;
+	ClientAuthentication_hook = extfarm_ClientAuthentication;
 }
