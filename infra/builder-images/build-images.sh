@@ -10,7 +10,7 @@
 # or "all". See docs/builder-images.md.
 #
 # For each target: both tagged images exist -> nothing to do; else a cached
-# DIR/<tag>.tar.zst (or .tar) is loaded; else the images are built (debootstrap + chroot
+# DIR/<tag, with / and : as _>.tar.zst (or .tar) is loaded; else the images are built (debootstrap + chroot
 # for the runtime image, a container + docker commit for the build image) and, with
 # --cache, saved into DIR. Progress goes to stderr, JSON and --list to stdout.
 #
@@ -196,6 +196,7 @@ ensure() {
                 say "[$target] another build-images.sh is building; waiting for $LOCK_FILE ..."
                 flock 9
             fi
+            start=$SECONDS  # "built in" counts from here, not from the wait
             stem="$EF_WORK_DIR/$target-${EF_DIGEST:0:12}"
             log="$EF_WORK_DIR/logs/$target-${EF_DIGEST:0:12}-$(date -u +%Y%m%dT%H%M%SZ).log"
             say "[$target] building $EF_RUNTIME_TAG and $EF_BUILD_TAG; log: $log"

@@ -84,6 +84,10 @@ public final class UpCommand implements Callable<Integer> {
 
         step("4/6", "registry and worker");
         var reg = services.running("registry");
+        if (reg.isEmpty() && Services.portInUse(port)) {
+            throw new IOException("port " + port + " on 127.0.0.1 is in use by a process `extfarm up` did not start; "
+                    + "stop it or choose another port with --port");
+        }
         if (reg.isEmpty() || !Services.healthy(registry)) {
             reg = java.util.Optional.of(services.start("registry", List.of("java", "-jar",
                     home.resolve("registry-server/target/quarkus-app/quarkus-run.jar").toString()),

@@ -18,6 +18,7 @@ public enum Role {
         this.tokenPrefix = tokenPrefix;
     }
 
+    @com.fasterxml.jackson.annotation.JsonValue
     public String id() {
         return id;
     }

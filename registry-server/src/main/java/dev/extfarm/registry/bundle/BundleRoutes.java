@@ -69,7 +69,7 @@ public class BundleRoutes {
     void handle(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
         try {
-            Target t = target(req.path());
+            Target t = target(path(req));
             if (!visibility.isPrivate(t.address().name())) {
                 serve(ctx, t, false, false);
                 return;
@@ -98,6 +98,13 @@ public class BundleRoutes {
         }
     }
 
+    /** The path with percent-escapes decoded ({@code %2B} is how many clients send the '+' of the digest). */
+    static String path(HttpServerRequest req) {
+        String raw = req.path();
+        return raw.indexOf('%') < 0 ? raw
+                : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     static Target target(String path) {
         String[] seg = path.substring(1).split("/", -1);
         if (seg.length != 4 || !seg[0].equals("extensions")) {
@@ -117,7 +124,7 @@ public class BundleRoutes {
         String name = t.address().name();
         if (hasLink) {
             String tenant = req.getParam("tenant");
-            var verdict = links.verify(req.method().name(), req.path(), tenant, req.getParam("exp"), req.getParam("sig"), Instant.now());
+            var verdict = links.verify(req.method().name(), path(req), tenant, req.getParam("exp"), req.getParam("sig"), Instant.now());
             if (verdict == LinkSigner.Verdict.EXPIRED) {
                 throw ExtfarmException.forbidden("link-expired", "this link has expired; fetch a fresh compute spec "
                         + "(GET /api/v1/compute/spec) for a new one");

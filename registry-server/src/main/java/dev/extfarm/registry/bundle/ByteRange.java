@@ -46,7 +46,7 @@ record ByteRange(long start, long end) {
                 return new ByteRange(Math.max(0, size - suffix), size - 1);
             }
             long start = Long.parseLong(a);
-            long end = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            long end = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
             if (start < 0 || end < start) {
                 return null;
             }
