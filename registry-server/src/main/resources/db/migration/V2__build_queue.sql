@@ -13,7 +13,18 @@ CREATE TABLE recipe_revision (
     pushed_by       bigint REFERENCES api_token (id) ON DELETE SET NULL,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX recipe_revision_latest ON recipe_revision (extension_name, created_at DESC);
+CREATE INDEX recipe_revision_by_extension ON recipe_revision (extension_name);
+
+-- Every push that changed an extension's current recipe: its latest row names the current
+-- revision (a push of an older revision, a revert, makes it current again).
+CREATE TABLE recipe_push (
+    id              bigserial PRIMARY KEY,
+    extension_name  text NOT NULL REFERENCES extension (name),
+    revision        text NOT NULL REFERENCES recipe_revision (digest),
+    pushed_by       bigint REFERENCES api_token (id) ON DELETE SET NULL,
+    pushed_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX recipe_push_latest ON recipe_push (extension_name, id DESC);
 
 -- One build of one recipe revision for one PG major on one platform: the queue row while it
 -- waits or runs, the report once it has finished.

@@ -13,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,12 +96,37 @@ public class BuildLogs {
         return lastLines(readChunks(buildId, from, size), from > 0, config.logs().tailLines());
     }
 
-    /** The bytes of an archived log from {@code offset}. */
-    InputStream openBlob(String key, long offset) {
-        try {
-            return blobs.open(BlobKey.of(key), offset);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the log blob " + key + " cannot be read", e);
+    /**
+     * Writes log bytes {@code [from, to)} of a build: from its blob once archived, else from the
+     * chunks (and from the blob after all if it was archived meanwhile).
+     */
+    public void copy(long buildId, String blobKey, long from, long to, OutputStream out) throws IOException {
+        if (from >= to) {
+            return;
+        }
+        if (blobKey == null) {
+            byte[] bytes = readChunks(buildId, from, to);
+            out.write(bytes);
+            if (bytes.length == to - from) {
+                return;
+            }
+            from += bytes.length;
+            blobKey = Build.<Build>findByIdOptional(buildId).map(b -> b.logBlob).orElse(null);
+            if (blobKey == null) {
+                return;
+            }
+        }
+        try (InputStream in = blobs.open(BlobKey.of(blobKey), from)) {
+            long left = to - from;
+            byte[] buf = new byte[64 * 1024];
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+                left -= n;
+            }
         }
     }
 

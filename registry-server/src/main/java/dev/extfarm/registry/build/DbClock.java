@@ -10,16 +10,16 @@ import java.time.ZoneOffset;
  * The database's clock ({@code now()}: the start of the current transaction). Leases are set and
  * checked against it, so replicas with slightly different clocks agree on what has expired.
  */
-final class DbClock {
+public final class DbClock {
 
     private DbClock() {
     }
 
-    static OffsetDateTime now(EntityManager em) {
+    public static OffsetDateTime now(EntityManager em) {
         return toOffsetDateTime(em.createNativeQuery("SELECT now()").getSingleResult());
     }
 
-    static OffsetDateTime toOffsetDateTime(Object value) {
+    public static OffsetDateTime toOffsetDateTime(Object value) {
         if (value instanceof OffsetDateTime o) {
             return o.withOffsetSameInstant(ZoneOffset.UTC);
         }

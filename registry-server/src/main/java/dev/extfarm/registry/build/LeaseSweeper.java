@@ -1,6 +1,7 @@
 package dev.extfarm.registry.build;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
@@ -41,6 +42,10 @@ public class LeaseSweeper {
                 .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
                 .setTask(ctx -> sweep())
                 .schedule();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        scheduler.unscheduleJob("extfarm-lease-sweep");
     }
 
     void sweep() {
