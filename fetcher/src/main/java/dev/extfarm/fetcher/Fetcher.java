@@ -253,6 +253,9 @@ public final class Fetcher implements AutoCloseable {
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
             return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
         }
+        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+            return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
+        }
         List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
         List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
         List<Job.Outcome> outcomes = awaitAll(jobs, timeout);
