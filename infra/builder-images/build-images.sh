@@ -10,7 +10,7 @@
 # or "all". See docs/builder-images.md.
 #
 # For each target: both tagged images exist -> nothing to do; else a cached
-# DIR/<tag>.tar.zst (or .tar) is loaded; else the images are built (debootstrap + chroot
+# DIR/<tag, with / and : as _>.tar.zst (or .tar) is loaded; else the images are built (debootstrap + chroot
 # for the runtime image, a container + docker commit for the build image) and, with
 # --cache, saved into DIR. Progress goes to stderr, JSON and --list to stdout.
 #
@@ -20,7 +20,9 @@
 set -euo pipefail
 
 EF_IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib/image-steps.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$EF_IMAGES_DIR/lib/common.sh"
+# shellcheck source=SCRIPTDIR/lib/image-steps.sh
 source "$EF_IMAGES_DIR/lib/image-steps.sh"
 
 EF_WORK_DIR=${EF_WORK_DIR:-/var/tmp/extfarm-images}
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-    [ "$mode" = list ] && targets=(all) || { usage >&2; exit 2; }
+    if [ "$mode" = list ]; then targets=(all); else usage >&2; exit 2; fi
 fi
 expanded=()
 for t in "${targets[@]}"; do
@@ -194,6 +196,7 @@ ensure() {
                 say "[$target] another build-images.sh is building; waiting for $LOCK_FILE ..."
                 flock 9
             fi
+            start=$SECONDS  # "built in" counts from here, not from the wait
             stem="$EF_WORK_DIR/$target-${EF_DIGEST:0:12}"
             log="$EF_WORK_DIR/logs/$target-${EF_DIGEST:0:12}-$(date -u +%Y%m%dT%H%M%SZ).log"
             say "[$target] building $EF_RUNTIME_TAG and $EF_BUILD_TAG; log: $log"
@@ -201,7 +204,15 @@ ensure() {
             # both are rebuilt; with it (built or loaded), only the build image is.
             # (Subshells: each has its own EXIT trap for clean-up. Plain "if" rather than
             # "||", which would switch off set -e inside them.)
-            if ! image_exists "$EF_RUNTIME_TAG"; then (build_runtime "$target" "$log" "$stem"); fi
+            if ! image_exists "$EF_RUNTIME_TAG"; then
+                if image_exists "$EF_BUILD_TAG"; then
+                    # A new runtime image gets new package versions: the old build image
+                    # would no longer match it, so it is rebuilt as well.
+                    say "[$target] runtime image missing: rebuilding $EF_BUILD_TAG on the new one too"
+                    docker rmi "$EF_BUILD_TAG" >/dev/null
+                fi
+                (build_runtime "$target" "$log" "$stem")
+            fi
             if ! image_exists "$EF_BUILD_TAG"; then (build_build "$target" "$log" "$stem"); fi
             flock -u 9
             say "[$target] built in $((SECONDS - start)) s: build $(human_size "$(docker image inspect -f '{{.Size}}' "$EF_BUILD_TAG")"), runtime $(human_size "$(docker image inspect -f '{{.Size}}' "$EF_RUNTIME_TAG")")"

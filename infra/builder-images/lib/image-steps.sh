@@ -1,29 +1,12 @@
 # shellcheck shell=bash
-# The host-side steps that produce the extfarm images. Sourced by build-images.sh.
+# The host-side steps that produce the extfarm images. Sourced by build-images.sh, after
+# lib/common.sh.
 #
 # This file, runtime-setup.sh, build-setup.sh and the definition directory are the inputs
-# of the *definition digest* (the image tag): anything that changes what ends up in an
-# image lives here; progress output, caching and argument parsing live in build-images.sh,
-# which is NOT hashed, so editing it never forces a rebuild.
-
-EF_IMAGES_DIR=${EF_IMAGES_DIR:?EF_IMAGES_DIR must point at infra/builder-images}
-
-# Bumped by hand when the tag or label scheme changes in a way the files do not show.
-EF_SCHEME=extfarm-images-v1
-# Relative to EF_IMAGES_DIR. The definition directory is added per target.
-EF_HASHED_FILES=(lib/image-steps.sh lib/runtime-setup.sh lib/build-setup.sh)
-
-EF_RUNTIME_REPO=${EF_RUNTIME_REPO:-extfarm/runtime}
-EF_BUILD_REPO=${EF_BUILD_REPO:-extfarm/build}
-
-ef_def_dir() { printf '%s/definitions/%s\n' "$EF_IMAGES_DIR" "$1"; }
-
-ef_targets() {
-    local d
-    for d in "$EF_IMAGES_DIR"/definitions/*/; do
-        [ -f "$d/target.conf" ] && basename "$d"
-    done | LC_ALL=C sort
-}
+# of the *definition digest* (the image tag): whatever decides what ends up in an image
+# (content, environment, labels) lives here; progress output, caching, argument parsing
+# (build-images.sh) and target/digest/clean-up helpers (lib/common.sh) are NOT hashed, so
+# editing those never forces a rebuild.
 
 # ef_conf TARGET KEY -> value from target.conf (key=value lines, no shell evaluation)
 ef_conf() { sed -n "s/^$2=//p" "$(ef_def_dir "$1")/target.conf" | tail -n 1; }
@@ -34,43 +17,7 @@ ef_arch() { dpkg --print-architecture 2>/dev/null || uname -m; }
 #   debian-<os_version>-<dpkg arch>-glibc, e.g. debian-12-amd64-glibc, debian-sid-amd64-glibc
 ef_platform() { printf 'debian-%s-%s-glibc\n' "$(ef_conf "$1" os_version)" "$(ef_arch)"; }
 
-# ef_definition_digest TARGET -> 64 hex
-# sha-256 over "<sha-256>  <relative path>" lines of every definition file and every hashed
-# script (sorted by path), plus the scheme and the architecture. Only file *contents* and
-# names count: checkout location, mtimes and modes do not.
-ef_definition_digest() {
-    local target=$1
-    (
-        cd "$EF_IMAGES_DIR"
-        printf 'scheme %s\narch %s\n' "$EF_SCHEME" "$(ef_arch)"
-        {
-            find "definitions/$target" -type f
-            printf '%s\n' "${EF_HASHED_FILES[@]}"
-        } | LC_ALL=C sort | while IFS= read -r f; do sha256sum -- "$f"; done
-    ) | sha256sum | cut -c1-64
-}
-
-# ef_tags TARGET -> sets EF_DIGEST, EF_RUNTIME_TAG, EF_BUILD_TAG
-ef_tags() {
-    EF_DIGEST=$(ef_definition_digest "$1")
-    EF_RUNTIME_TAG="$EF_RUNTIME_REPO:$1-${EF_DIGEST:0:12}"
-    EF_BUILD_TAG="$EF_BUILD_REPO:$1-${EF_DIGEST:0:12}"
-}
-
 ef_pg_path() { printf '/usr/lib/postgresql/%s/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' "$1"; }
-
-# Never delete through a mount: debootstrap mounts proc/sys inside the target while it
-# runs and only unmounts them itself if it exits normally.
-ef_remove_rootfs() {
-    local root=$1 m
-    [ -d "$root" ] || return 0
-    root=$(cd "$root" && pwd -P)
-    # Deepest mount points first.
-    for m in $(awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m"
-    done
-    rm -rf --one-file-system -- "$root"
-}
 
 # --- runtime image ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ tar -x <&0
 # RUNPATH=$ORIGIN: make turns $$ into $, the single quotes keep the shell off it.
 make USE_PGXS=1 with_llvm=no OPTFLAGS= \
     "LDFLAGS_SL=-Wl,-rpath,'\$\$ORIGIN' -Wl,--enable-new-dtags"
+# shellcheck disable=SC2016 # a literal $ORIGIN
 readelf -d hello.so | tee /dev/stderr | grep -E 'RUNPATH.*\[\$ORIGIN\]'
 make USE_PGXS=1 with_llvm=no install DESTDIR=/build/out
 tar -C /build/out -c . >&3

@@ -3,7 +3,6 @@
 # build image installed (DESTDIR tree) arrives on stdin.
 set -euo pipefail
 tar -x -C / --no-same-owner
-pg=$PG_MAJOR
 # The runtime image must have neither a compiler nor the libraries bundles carry.
 # (Not "! cmd": set -e ignores negated commands.)
 if command -v cc gcc; then echo "runtime image has a compiler" >&2; exit 1; fi

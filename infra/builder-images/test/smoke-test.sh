@@ -22,6 +22,7 @@ tar -C "$here/hello" -c . |
         "$build" bash -c "$(cat "$here/in-build-image.sh")" > "$tmp/out.tar"
 tar -C "$tmp" -xf "$tmp/out.tar"
 so=$(find "$tmp" -name hello.so)
+# shellcheck disable=SC2016 # a literal $ORIGIN
 readelf -d "$so" | grep -F 'RUNPATH' | grep -F '[$ORIGIN]'
 
 echo "== run in $runtime (--network none)"

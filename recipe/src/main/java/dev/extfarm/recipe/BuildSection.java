@@ -16,8 +16,12 @@ final class BuildSection {
 
     static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final Pattern MAKE_ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=[^\\n\\r\\x00]*");
-    /** Variables the builder sets itself; a recipe overriding them would break the build matrix. */
-    static final Set<String> RESERVED_MAKE_VARIABLES = Set.of("PG_CONFIG", "DESTDIR");
+    /**
+     * Variables the builder sets itself: the major's pg_config, the install root, and the flags
+     * that make modules reproducible and load with RUNPATH $ORIGIN. Use PG_CPPFLAGS, PG_CFLAGS,
+     * PG_LDFLAGS or SHLIB_LINK for extra compiler and linker flags.
+     */
+    static final Set<String> RESERVED_MAKE_VARIABLES = Set.of("PG_CONFIG", "DESTDIR", "COPT", "LDFLAGS_SL");
     static final Set<String> RESERVED_ENV = Set.of("PG_CONFIG", "DESTDIR", "PATH", "HOME", "SOURCE_DATE_EPOCH");
 
     private BuildSection() {
@@ -67,7 +71,9 @@ final class BuildSection {
             return false;
         }
         if (RESERVED_MAKE_VARIABLES.contains(m.group(1))) {
-            b.problems().error(node.position(), field, m.group(1) + " is set by the builder for each PostgreSQL major");
+            b.problems().error(node.position(), field, m.group(1) + " is set by the builder"
+                    + (m.group(1).startsWith("PG_") || m.group(1).equals("DESTDIR") ? " for each PostgreSQL major"
+                    : " (reproducible, RUNPATH $ORIGIN builds); use PG_CPPFLAGS, PG_CFLAGS, PG_LDFLAGS or SHLIB_LINK"));
             return false;
         }
         return true;

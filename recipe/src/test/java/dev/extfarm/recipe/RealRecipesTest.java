@@ -36,6 +36,7 @@ class RealRecipesTest {
     void theShippedRecipesExerciseEveryBuildFeature() throws Exception {
         assertThat(RecipeParser.parse(recipesDir().resolve("vector")).build().makeFlags()).containsExactly("OPTFLAGS=");
         assertThat(RecipeParser.parse(recipesDir().resolve("semver")).build().patches()).containsExactly("standard-layout.patch");
+        assertThat(RecipeParser.parse(recipesDir().resolve("pg_rrule")).build().patches()).containsExactly("install-data-once.patch");
         assertThat(RecipeParser.parse(recipesDir().resolve("pgfincore")).build().preBuild()).isPresent();
         assertThat(RecipeParser.parse(recipesDir().resolve("pgmemcache")).build().env()).containsKey("USE_OMCACHE");
         assertThat(RecipeParser.parse(recipesDir().resolve("unit")).version()).isEqualTo("7.10");

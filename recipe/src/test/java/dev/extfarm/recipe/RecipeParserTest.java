@@ -149,6 +149,8 @@ class RecipeParserTest {
 
     @Test
     void makeFlagsAreAssignmentsAndReservedVariablesAreRefused() {
+        assertThat(errors(HEAD + "build:\n  make_flags: [COPT=-O0]\n")).containsExactly(
+                "recipes/demo/recipe.yaml:9:16: build.make_flags[0]: COPT is set by the builder (reproducible, RUNPATH $ORIGIN builds); use PG_CPPFLAGS, PG_CFLAGS, PG_LDFLAGS or SHLIB_LINK");
         assertThat(errors(HEAD + "build:\n  make_flags: [install, -j8, PG_CONFIG=/x, OK=1]\n")).containsExactly(
                 "recipes/demo/recipe.yaml:9:16: build.make_flags[0]: 'install' must be a variable assignment NAME=value (targets and options such as -j are the builder's)",
                 "recipes/demo/recipe.yaml:9:25: build.make_flags[1]: '-j8' must be a variable assignment NAME=value (targets and options such as -j are the builder's)",

@@ -104,11 +104,12 @@ public final class BuildPipeline {
                     "make install put no control file under share/postgresql/" + job.pgMajor() + "/extension").toException();
         }
 
+        SpdxSbom.write(tree, job, images, collected.bundled());
         BundleManifest.Builder manifest = BundleManifest.builder().name(job.name()).version(job.version())
                 .pgMajor(job.pgMajor()).platform(Platform.parse(images.platform())).license(job.license())
                 .sharedPreload(job.sharedPreload()).preload(job.preload())
                 .bundledLibraries(collected.bundledLibraries()).systemLibraries(collected.systemLibraries())
-                .licenses(collected.licenseFiles())
+                .licenses(collected.licenseFiles()).sbom(SpdxSbom.FILE)
                 .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), images.packagesDigest(), job.sourceDateEpoch()));
         TreeInspector.infer(tree, job.name(), manifest);
         BundleManifest m = manifest.build();

@@ -140,6 +140,13 @@ final class JobRunner {
         } catch (IOException e) {
             return failed(log, new BuildFailure(Step.FETCH, "source-unavailable", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }
+        long epoch;
+        try {
+            epoch = SourceDateEpoch.of(recipe, source);
+        } catch (SourceException | IOException e) {
+            return failed(log, new BuildFailure(Step.VERIFY_SOURCE, "bad-source-archive", BuildFailure.Responsibility.RECIPE, 0,
+                    String.valueOf(e.getMessage())));
+        }
         List<Map.Entry<String, byte[]>> patches = new ArrayList<>();
         for (String name : recipe.build().patches()) {
             patches.add(Map.entry(name, bundle.patch(name)));
@@ -148,7 +155,7 @@ final class JobRunner {
                 recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
-                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), recipe.sourceDateEpoch().orElse(0));
+                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch);
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

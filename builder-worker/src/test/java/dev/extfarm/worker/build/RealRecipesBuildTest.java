@@ -68,6 +68,19 @@ class RealRecipesBuildTest {
         buildAndCheck("semver", trixie, work);
     }
 
+    /** With -Dextfarm.bench.out=FILE (infra/bench/farm-vs-make.sh), one TSV line per build. */
+    static synchronized void record(String name, BuildImages images, long millis, BuildOutcome o) throws java.io.IOException {
+        String out = System.getProperty("extfarm.bench.out");
+        if (out == null) {
+            return;
+        }
+        long size = o.bundleFile().isPresent() ? Files.size(o.bundleFile().get()) : 0;
+        String steps = o.stepMillis().entrySet().stream().map(e -> e.getKey().id() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
+        Files.writeString(Path.of(out), String.join("\t", name, images.target(), String.valueOf(millis), String.valueOf(size),
+                o.succeeded() ? "ok" : o.failure().get().cause(), steps) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
     static void buildAndCheck(String name, BuildImages images, Path work) throws Exception {
         Path dir = RECIPES.resolve(name);
         Recipe recipe = RecipeParser.parse(dir);
@@ -84,9 +97,12 @@ class RealRecipesBuildTest {
                 recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
-                recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(), recipe.sourceDateEpoch().orElse(0));
+                recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(),
+                dev.extfarm.worker.job.SourceDateEpoch.of(recipe, source));
         List<String> log = new ArrayList<>();
+        long t0 = System.nanoTime();
         BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
+        record(name, images, (System.nanoTime() - t0) / 1_000_000, o);
         assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
 
         VerifiedBundle v;
@@ -110,8 +126,13 @@ class RealRecipesBuildTest {
                 }
             }
         }
+        String sbom = Files.readString(work.resolve("tree/sbom.spdx.json"));
+        assertThat(v.manifest().sbom()).isEqualTo("sbom.spdx.json");
+        assertThat(sbom).contains("\"spdxVersion\" : \"SPDX-2.3\"").contains(recipe.source().sha256());
+        assertThat(v.manifest().licenses()).as("license files found in the source").isNotEmpty();
         for (String bundled : v.manifest().bundledLibraries()) {
             assertThat(lib.resolve(bundled)).as("bundled library " + bundled).exists();
+            assertThat(sbom).as("the SBOM lists " + bundled).contains("bundled as lib/" + bundled).contains("pkg:deb/debian/");
         }
     }
 }

@@ -96,11 +96,11 @@ final class BuildFollower {
         }
         out.println();
         StringBuilder header = new StringBuilder(String.format("%-14s", "extension"));
-        majors.forEach(m -> header.append(String.format("%-32s", "PG " + m)));
+        majors.forEach(m -> header.append(String.format("%-36s", "PG " + m)));
         out.println(header.toString().stripTrailing());
         for (var e : cells.entrySet()) {
             StringBuilder row = new StringBuilder(String.format("%-14s", e.getKey()));
-            majors.forEach(m -> row.append(String.format("%-32s", e.getValue().getOrDefault(m, "-"))));
+            majors.forEach(m -> row.append(String.format("%-36s", e.getValue().getOrDefault(m, "-"))));
             out.println(row.toString().stripTrailing());
         }
     }

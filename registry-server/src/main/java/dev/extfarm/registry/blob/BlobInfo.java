@@ -1,0 +1,5 @@
+package dev.extfarm.registry.blob;
+
+/** A published blob. */
+public record BlobInfo(BlobKey key, long size) {
+}

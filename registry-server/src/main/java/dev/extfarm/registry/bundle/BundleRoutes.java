@@ -1,0 +1,253 @@
+package dev.extfarm.registry.bundle;
+
+import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.registry.auth.BearerTokenMechanism;
+import dev.extfarm.registry.auth.Principal;
+import dev.extfarm.registry.auth.Role;
+import dev.extfarm.registry.auth.TokenService;
+import dev.extfarm.registry.auth.Viewer;
+import dev.extfarm.registry.blob.BlobKey;
+import dev.extfarm.registry.blob.BlobStore;
+import dev.extfarm.registry.blob.BlobStoreConfig;
+import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.compute.LinkConfig;
+import dev.extfarm.registry.compute.LinkSigner;
+import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.problem.ProblemMapper;
+import io.quarkus.logging.Log;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * {@code GET}/{@code HEAD /extensions/{name}/sha-256+{hex}/{bundle.tar | <ext>.control}} on the
+ * Vert.x router, off JAX-RS: public bytes are sent from the event loop with {@code sendFile}
+ * (zero-copy on plain HTTP/1.1), after in-memory checks only (the private flag is cached by
+ * {@link Visibility}); bytes were verified on upload and are never re-hashed. Private bundles need
+ * a valid signed link (or the token of someone who may see them); to anyone else they do not
+ * exist (404).
+ */
+@ApplicationScoped
+public class BundleRoutes {
+
+    static final String PUBLIC_CACHE = "public, max-age=31536000, immutable";
+    static final String PRIVATE_CACHE = "private";
+
+    @Inject
+    BlobStore store;
+    @Inject
+    BlobStoreConfig blobConfig;
+    @Inject
+    Visibility visibility;
+    @Inject
+    LinkSigner links;
+    @Inject
+    LinkConfig linkConfig;
+    @Inject
+    TokenService tokens;
+    @Inject
+    S3Streamer s3Streamer;
+
+    /** What a request asks for, once its path is parsed. */
+    record Target(BundleAddress address, String control, BlobKey key, String etag, String contentType) {
+    }
+
+    void routes(@Observes Router router) {
+        router.routeWithRegex("/extensions/[^/]+/[^/]+/[^/]+").method(HttpMethod.GET).method(HttpMethod.HEAD)
+                .order(-100).handler(this::handle);
+    }
+
+    void handle(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        try {
+            Target t = target(path(req));
+            if (!visibility.isPrivate(t.address().name())) {
+                serve(ctx, t, false, false);
+                return;
+            }
+            boolean hasLink = req.getParam("sig") != null || req.getParam("exp") != null || req.getParam("tenant") != null;
+            String bearer = BearerTokenMechanism.bearer(req.getHeader("Authorization"));
+            Optional<Principal> cached = tokens.cachedPrincipal(bearer);
+            if (bearer == null || cached.isPresent()) {
+                authorizePrivate(ctx, t, hasLink, bearer == null ? null : cached.get());
+                return;
+            }
+            ctx.vertx().executeBlocking(() -> tokens.authenticate(bearer), false).onComplete(ar -> {
+                try {
+                    if (ar.failed()) {
+                        throw new IllegalStateException(ar.cause());
+                    }
+                    Principal p = ar.result().orElseThrow(() -> ExtfarmException.unauthenticated(
+                            "the bearer token is unknown or revoked; ask an admin for a new one"));
+                    authorizePrivate(ctx, t, hasLink, p);
+                } catch (RuntimeException e) {
+                    fail(ctx, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            fail(ctx, e);
+        }
+    }
+
+    /** The path with percent-escapes decoded ({@code %2B} is how many clients send the '+' of the digest). */
+    static String path(HttpServerRequest req) {
+        String raw = req.path();
+        return raw.indexOf('%') < 0 ? raw
+                : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static Target target(String path) {
+        String[] seg = path.substring(1).split("/", -1);
+        if (seg.length != 4 || !seg[0].equals("extensions")) {
+            throw ExtfarmException.notFound("not-found", "bundle paths look like /extensions/<name>/sha-256+<hex>/bundle.tar");
+        }
+        BundleAddress address = ServePaths.address(seg[1], seg[2]);
+        String control = ServePaths.controlName(seg[3]);
+        if (control == null) {
+            return new Target(address, null, BlobKey.bundle(address), "\"" + address.digest() + "\"", "application/x-tar");
+        }
+        return new Target(address, control, BlobKey.control(address, control),
+                "\"" + address.digest() + "/" + control + ".control\"", "text/plain; charset=utf-8");
+    }
+
+    private void authorizePrivate(RoutingContext ctx, Target t, boolean hasLink, Principal principal) {
+        HttpServerRequest req = ctx.request();
+        String name = t.address().name();
+        if (hasLink) {
+            String tenant = req.getParam("tenant");
+            var verdict = links.verify(req.method().name(), path(req), tenant, req.getParam("exp"), req.getParam("sig"), Instant.now());
+            if (verdict == LinkSigner.Verdict.EXPIRED) {
+                throw ExtfarmException.forbidden("link-expired", "this link has expired; fetch a fresh compute spec "
+                        + "(GET /api/v1/compute/spec) for a new one");
+            }
+            if (verdict != LinkSigner.Verdict.VALID) {
+                throw ExtfarmException.forbidden("link-invalid", "this link's signature does not match; use the link "
+                        + "exactly as the compute spec gave it");
+            }
+            if (principal != null && principal.role() == Role.COMPUTE && !tenant.equals(principal.tenantName())) {
+                throw ExtfarmException.forbidden("link-other-tenant", "this link was issued to another tenant; "
+                        + "use the links of your own compute spec");
+            }
+            if (!visibility.tenantMayUse(tenant, name)) {
+                throw ExtfarmException.forbidden("link-revoked", "tenant '" + tenant + "' may no longer use '" + name
+                        + "'; ask an admin to grant it again");
+            }
+            serve(ctx, t, true, true);
+            return;
+        }
+        if (principal != null && visibility.canSee(Viewer.of(principal), name)) {
+            serve(ctx, t, true, false);
+            return;
+        }
+        throw notFound(t);
+    }
+
+    private static ExtfarmException notFound(Target t) {
+        return ExtfarmException.notFound("bundle-not-found", "no " + (t.control() == null ? "bundle" : t.control() + ".control")
+                + " at /" + t.key() + "; find addresses in GET /api/v1/extensions/" + t.address().name());
+    }
+
+    private void serve(RoutingContext ctx, Target t, boolean isPrivate, boolean viaLink) {
+        Optional<Path> local = store.localFile(t.key());
+        if (local.isEmpty()) {
+            if (viaLink && blobConfig.s3().redirectSignedLinks()) {
+                var url = store.presignedGet(t.key(), java.time.Duration.ofMinutes(5));
+                if (url.isPresent()) {
+                    ctx.response().setStatusCode(302).putHeader("Location", url.get().toString())
+                            .putHeader("Cache-Control", "no-store").end();
+                    return;
+                }
+            }
+            s3Streamer.serve(ctx, t, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+            return;
+        }
+        long size;
+        try {
+            size = Files.size(local.get());
+        } catch (NoSuchFileException e) {
+            throw notFound(t);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + t.key() + ": " + e.getMessage(), e);
+        }
+        ByteRange range = prepare(ctx, t, size, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+        if (range == null && ctx.response().ended()) {
+            return;
+        }
+        var resp = ctx.response();
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            resp.putHeader("Content-Length", Long.toString(range == null ? size : range.length())).end();
+        } else if (range == null) {
+            resp.sendFile(local.get().toString(), 0, size);
+        } else {
+            resp.sendFile(local.get().toString(), range.start(), range.length());
+        }
+    }
+
+    /**
+     * Sets the headers; answers 304 and 416 itself (then the response has ended). Returns the range
+     * to send, or null for the whole body.
+     */
+    static ByteRange prepare(RoutingContext ctx, Target t, long size, String cacheControl) {
+        var req = ctx.request();
+        var resp = ctx.response();
+        resp.putHeader("ETag", t.etag()).putHeader("Cache-Control", cacheControl).putHeader("Accept-Ranges", "bytes");
+        if (matches(req.getHeader("If-None-Match"), t.etag())) {
+            resp.setStatusCode(304).end();
+            return null;
+        }
+        String ifRange = req.getHeader("If-Range");
+        ByteRange range = ifRange == null || ifRange.strip().equals(t.etag()) ? ByteRange.parse(req.getHeader("Range"), size) : null;
+        if (range == ByteRange.UNSATISFIABLE) {
+            resp.putHeader("Content-Range", "bytes */" + size);
+            ProblemMapper.write(resp, req.path(), new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE,
+                    "range-not-satisfiable", "Range not satisfiable", "the range '" + req.getHeader("Range")
+                    + "' starts past the end of the " + size + " bytes; ask for bytes=0-" + Math.max(0, size - 1) + " or less"));
+            return null;
+        }
+        resp.putHeader("Content-Type", t.contentType());
+        if (range != null) {
+            resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
+        }
+        return range;
+    }
+
+    private static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        for (String tag : ifNoneMatch.split(",")) {
+            String s = tag.strip();
+            if (s.startsWith("W/")) {
+                s = s.substring(2);
+            }
+            if (s.equals("*") || s.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void fail(RoutingContext ctx, Throwable e) {
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        if (e instanceof ExtfarmException x) {
+            ProblemMapper.write(ctx.response(), ctx.request().path(), x);
+        } else {
+            String id = java.util.UUID.randomUUID().toString();
+            Log.errorf(e, "unexpected failure %s serving %s", id, ctx.request().path());
+            ProblemMapper.write(ctx.response(), ctx.request().path(), new ExtfarmException(ExtfarmException.Kind.UNAVAILABLE,
+                    "internal", "Internal error", "the server failed unexpectedly; report incident " + id + " to the operators"));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.extfarm.registry.bundle;
+
+import dev.extfarm.registry.blob.BlobStore;
+import dev.extfarm.registry.problem.ExtfarmException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Streams a blob of a remote store (S3) on a worker thread, with back-pressure. */
+@ApplicationScoped
+class S3Streamer {
+
+    @Inject
+    BlobStore store;
+
+    void serve(RoutingContext ctx, BundleRoutes.Target t, String cacheControl) {
+        ctx.vertx().executeBlocking(() -> {
+            stream(ctx, t, cacheControl);
+            return null;
+        }, false).onFailure(e -> BundleRoutes.fail(ctx, e));
+    }
+
+    private void stream(RoutingContext ctx, BundleRoutes.Target t, String cacheControl) throws Exception {
+        var info = store.stat(t.key()).orElseThrow(() -> ExtfarmException.notFound("bundle-not-found",
+                "no " + t.key() + "; find addresses in GET /api/v1/extensions/" + t.address().name()));
+        CompletableFuture<ByteRange> prepared = new CompletableFuture<>();
+        ctx.vertx().runOnContext(v -> prepared.complete(BundleRoutes.prepare(ctx, t, info.size(), cacheControl)));
+        ByteRange range = prepared.get(30, TimeUnit.SECONDS);
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended()) {
+            return;
+        }
+        long start = range == null ? 0 : range.start();
+        long length = range == null ? info.size() : range.length();
+        resp.putHeader("Content-Length", Long.toString(length));
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            resp.end();
+            return;
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = store.open(t.key(), start)) {
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    break;
+                }
+                left -= n;
+                if (resp.writeQueueFull()) {
+                    CompletableFuture<Void> drained = new CompletableFuture<>();
+                    resp.drainHandler(v -> drained.complete(null));
+                    if (resp.writeQueueFull()) {
+                        drained.get(60, TimeUnit.SECONDS);
+                    }
+                }
+                resp.write(Buffer.buffer(java.util.Arrays.copyOf(buf, n)));
+            }
+        }
+        resp.end();
+    }
+}

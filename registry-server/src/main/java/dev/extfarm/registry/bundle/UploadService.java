@@ -1,0 +1,181 @@
+package dev.extfarm.registry.bundle;
+
+import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.bundle.BundleLimits;
+import dev.extfarm.bundle.BundleReader;
+import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.RejectionRule;
+import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.registry.auth.Principal;
+import dev.extfarm.registry.blob.BlobDigestMismatchException;
+import dev.extfarm.registry.blob.BlobKey;
+import dev.extfarm.registry.blob.BlobStore;
+import dev.extfarm.registry.blob.BlobWriter;
+import dev.extfarm.registry.catalog.BundleRecorder;
+import dev.extfarm.registry.catalog.ReviewState;
+import dev.extfarm.registry.problem.ExtfarmException;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * Accepts a bundle in one pass over the request body: every byte read by the hardened
+ * {@link BundleReader} is also written to a blob-store temporary (a tee), and the blob is
+ * published only when both the reader and the store's own sha-256 agree with the address. Then the
+ * control files are stored beside it and the catalog records it. Each step is idempotent, so a
+ * retry after any failure completes the job; nothing is ever held whole in memory.
+ */
+@ApplicationScoped
+public class UploadService {
+
+    public record Uploaded(BundleAddress address, long size, boolean created, ReviewState reviewState,
+                           String version, int pgMajor, String platform) {
+    }
+
+    @Inject
+    BlobStore store;
+    @Inject
+    BundleRecorder recorder;
+    @Inject
+    BundleConfig config;
+    @Inject
+    MeterRegistry metrics;
+
+    public Uploaded upload(String name, String digest, InputStream body, Long contentLength, Principal uploader) {
+        BundleAddress address = ServePaths.address(name, digest);
+        if (contentLength != null && contentLength > config.maxSize()) {
+            count("too-large");
+            throw tooLarge(contentLength);
+        }
+        VerifiedBundle verified;
+        BlobWriter.Published published;
+        try (BlobWriter temp = store.writer(BlobKey.bundle(address))) {
+            Tee tee = new Tee(body, temp, config.maxSize());
+            verified = read(tee, address);
+            tee.transferTo(OutputStream.nullOutputStream()); // anything after the archive is part of the bytes too
+            published = temp.commit(address.sha256());
+            storeControlFiles(address, verified);
+        } catch (TooLarge e) {
+            count("too-large");
+            throw tooLarge(e.read);
+        } catch (BlobDigestMismatchException e) {
+            count("digest-mismatch");
+            throw mismatch(address, e.actual());
+        } catch (IOException e) {
+            count("failed");
+            throw new ExtfarmException(ExtfarmException.Kind.INVALID, "upload-failed", "Upload failed",
+                    "the upload of " + address + " broke off (" + e.getMessage() + "); nothing was stored, send it again");
+        }
+        BundleRecorder.Recorded recorded = recorder.record(verified, uploader == null ? null : uploader.tokenId());
+        boolean created = published.created() || recorded.created();
+        count(created ? "created" : "existing");
+        var m = verified.manifest();
+        return new Uploaded(address, verified.size(), created, recorded.reviewState(), m.version(), m.pgMajor(), m.platform().id());
+    }
+
+    private VerifiedBundle read(InputStream in, BundleAddress address) throws IOException {
+        BundleLimits limits = BundleLimits.DEFAULT.withMaxTotalSize(config.maxSize() + 1).withMaxEntrySize(config.maxEntrySize());
+        VerifiedBundle verified;
+        try {
+            verified = new BundleReader(limits).verify(in, address.sha256());
+        } catch (BundleRejectedException e) {
+            if (e.rule() == RejectionRule.DIGEST_MISMATCH) {
+                count("digest-mismatch");
+                throw mismatch(address, null);
+            }
+            count("rejected");
+            throw new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, "bundle-rejected", "Bundle rejected",
+                    "the bundle breaks rule '" + e.rule().id() + "' (" + e.rule().rule() + ") at " + e.entry() + ": "
+                            + e.detail() + "; nothing was stored. Repack it with 'extfarm bundle pack'")
+                    .with("rule", e.rule().id()).with("entry", e.entry());
+        }
+        if (!verified.manifest().name().equals(address.name())) {
+            count("rejected");
+            throw new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, "bundle-rejected", "Bundle rejected",
+                    "manifest.json names the bundle '" + verified.manifest().name() + "' but it was sent to "
+                            + address.path() + "; nothing was stored. Upload it to extensions/" + verified.manifest().name()
+                            + "/" + address.digest() + "/bundle.tar")
+                    .with("rule", "name-mismatch").with("entry", "manifest.json");
+        }
+        return verified;
+    }
+
+    private void storeControlFiles(BundleAddress address, VerifiedBundle verified) throws IOException {
+        for (var control : verified.controlFiles().entrySet()) {
+            byte[] bytes = control.getValue();
+            try {
+                store.put(BlobKey.control(address, control.getKey()), new ByteArrayInputStream(bytes), Digests.sha256(bytes));
+            } catch (BlobDigestMismatchException e) {
+                throw new IOException("control file changed while being stored", e);
+            }
+        }
+    }
+
+    private ExtfarmException tooLarge(long size) {
+        return new ExtfarmException(ExtfarmException.Kind.TOO_LARGE, "bundle-too-large", "Bundle too large",
+                "the bundle is " + (size > config.maxSize() ? "over " : "") + config.maxSize()
+                        + " bytes, the limit (extfarm.bundle.max-size); nothing was stored")
+                .with("limit", config.maxSize());
+    }
+
+    private static ExtfarmException mismatch(BundleAddress address, String actual) {
+        return new ExtfarmException(ExtfarmException.Kind.INVALID, "digest-mismatch", "Digest mismatch",
+                "the bytes sent do not have sha-256 " + address.sha256()
+                        + (actual == null ? "" : " (they have " + actual + ")")
+                        + "; nothing was stored. Upload them to the address of their own sha-256")
+                .with("expected", address.sha256());
+    }
+
+    private void count(String outcome) {
+        metrics.counter("extfarm.bundle.uploads", "outcome", outcome).increment();
+    }
+
+    /** Thrown when more bytes arrive than the limit allows. */
+    static final class TooLarge extends IOException {
+        final long read;
+
+        TooLarge(long read) {
+            super("over the size limit");
+            this.read = read;
+        }
+    }
+
+    /** Reads the body, copying every byte read into the blob writer, up to a limit. */
+    static final class Tee extends InputStream {
+        private final InputStream in;
+        private final OutputStream copy;
+        private final long max;
+        private long read;
+
+        Tee(InputStream in, OutputStream copy, long max) {
+            this.in = in;
+            this.copy = copy;
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                read += n;
+                if (read > max) {
+                    throw new TooLarge(read);
+                }
+                copy.write(b, off, n);
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.extfarm.registry.catalog;
+
+import dev.extfarm.registry.auth.Viewer;
+import dev.extfarm.registry.catalog.CatalogViews.BundleView;
+import dev.extfarm.registry.catalog.CatalogViews.ExtensionDetail;
+import dev.extfarm.registry.catalog.CatalogViews.ExtensionSummary;
+import dev.extfarm.registry.catalog.CatalogViews.Page;
+import dev.extfarm.registry.catalog.CatalogViews.VersionView;
+import dev.extfarm.registry.problem.ExtfarmException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
+import jakarta.transaction.Transactional;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Reads the catalog as a given {@link Viewer} sees it. */
+@ApplicationScoped
+public class CatalogService {
+
+    public static final int MAX_PAGE_SIZE = 100;
+
+    @Inject
+    EntityManager em;
+    @Inject
+    Visibility visibility;
+    @Inject
+    LastBuildLookup lastBuilds;
+
+    /** Search query: free text over name and description, PG major, license; pages from 1. */
+    public record Search(String q, Integer pg, String license, int page, int size) {
+        public Search {
+            if (page < 1) {
+                throw ExtfarmException.invalid("invalid-query", "page starts at 1, was " + page);
+            }
+            if (size < 1 || size > MAX_PAGE_SIZE) {
+                throw ExtfarmException.invalid("invalid-query", "size must be 1.." + MAX_PAGE_SIZE + ", was " + size);
+            }
+        }
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    @SuppressWarnings("unchecked")
+    public Page<ExtensionSummary> search(Viewer viewer, Search s) {
+        Map<String, Object> params = new HashMap<>();
+        StringBuilder bundleFilter = new StringBuilder("b.extension_name = e.name");
+        if (!seesUnreviewed(viewer)) {
+            bundleFilter.append(" AND b.review_state = 'approved'");
+        }
+        if (s.pg() != null) {
+            bundleFilter.append(" AND b.pg_major = :pg");
+            params.put("pg", s.pg());
+        }
+        if (s.license() != null && !s.license().isBlank()) {
+            bundleFilter.append(" AND lower(b.license) = lower(:license)");
+            params.put("license", s.license().strip());
+        }
+        StringBuilder where = new StringBuilder(" FROM extension e WHERE EXISTS (SELECT 1 FROM bundle b WHERE ")
+                .append(bundleFilter).append(")");
+        if (s.q() != null && !s.q().isBlank()) {
+            where.append(" AND (e.name ILIKE :q OR coalesce(e.description, '') ILIKE :q)");
+            params.put("q", "%" + s.q().strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
+        Set<String> hidden = visibility.hiddenFrom(viewer);
+        if (!hidden.isEmpty()) {
+            where.append(" AND e.name NOT IN (:hidden)");
+            params.put("hidden", hidden);
+        }
+        Query count = em.createNativeQuery("SELECT count(*)" + where);
+        Query rows = em.createNativeQuery("SELECT e.name, e.description, e.visibility" + where + " ORDER BY e.name")
+                .setFirstResult((s.page() - 1) * s.size()).setMaxResults(s.size());
+        params.forEach((k, v) -> {
+            count.setParameter(k, v);
+            rows.setParameter(k, v);
+        });
+        long total = ((Number) count.getSingleResult()).longValue();
+        List<Object[]> found = rows.getResultList();
+        List<ExtensionSummary> items = new ArrayList<>();
+        for (Object[] r : found) {
+            String name = (String) r[0];
+            List<BundleEntry> bundles = bundles(viewer, name).stream()
+                    .filter(b -> s.pg() == null || b.pgMajor == s.pg()).toList();
+            items.add(new ExtensionSummary(name, (String) r[1], (String) r[2],
+                    bundles.stream().map(b -> b.version).max(VersionOrder.INSTANCE).orElse(null),
+                    bundles.stream().map(b -> b.pgMajor).collect(java.util.stream.Collectors.toCollection(TreeSet::new))
+                            .descendingSet().stream().toList(),
+                    bundles.stream().map(b -> b.platform).distinct().sorted().toList(),
+                    bundles.stream().map(b -> b.license).distinct().sorted().toList()));
+        }
+        return new Page<>(items, s.page(), s.size(), total);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<ExtensionDetail> detail(Viewer viewer, String name) {
+        if (!visibility.canSee(viewer, name)) {
+            return Optional.empty();
+        }
+        Extension e = Extension.findById(name);
+        List<BundleEntry> bundles = bundles(viewer, name);
+        if (e == null || bundles.isEmpty() && !viewer.isAdmin()) {
+            return Optional.empty();
+        }
+        Map<String, List<BundleView>> byVersion = new TreeMap<>(VersionOrder.INSTANCE.reversed());
+        bundles.stream()
+                .sorted(Comparator.comparingInt((BundleEntry b) -> -b.pgMajor).thenComparing(b -> b.platform)
+                        .thenComparing(b -> b.createdAt, Comparator.reverseOrder()))
+                .forEach(b -> byVersion.computeIfAbsent(b.version, v -> new ArrayList<>()).add(view(b)));
+        List<VersionView> versions = new ArrayList<>();
+        byVersion.forEach((v, list) -> versions.add(new VersionView(v, list)));
+        return Optional.of(new ExtensionDetail(e.name, e.description, e.visibility, versions));
+    }
+
+    /** Bundles of an extension this viewer may see (unreviewed ones only for admins and owners). */
+    List<BundleEntry> bundles(Viewer viewer, String name) {
+        List<BundleEntry> all = BundleEntry.list("extensionName", name);
+        if (seesUnreviewed(viewer)) {
+            return all;
+        }
+        return all.stream().filter(b -> b.review() == ReviewState.APPROVED).toList();
+    }
+
+    private static boolean seesUnreviewed(Viewer viewer) {
+        return viewer.isAdmin();
+    }
+
+    public BundleView view(BundleEntry b) {
+        return new BundleView(b.address().path(), b.sha256, b.size, b.pgMajor, b.platform, b.version, b.defaultVersion,
+                list(b.extensions), list(b.requires), list(b.libraries), list(b.systemLibraries), list(b.bundledLibraries),
+                b.sharedPreload, b.preload, b.license, b.review(), b.createdAt,
+                lastBuilds.lastBuild(b.extensionName, b.version, b.pgMajor, b.platform).orElse(null));
+    }
+
+    static List<String> list(String[] a) {
+        return a == null ? List.of() : Arrays.asList(a);
+    }
+
+}

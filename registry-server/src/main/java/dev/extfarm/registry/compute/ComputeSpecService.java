@@ -1,0 +1,90 @@
+package dev.extfarm.registry.compute;
+
+import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.bundle.Platform;
+import dev.extfarm.registry.auth.Principal;
+import dev.extfarm.registry.catalog.BundleEntry;
+import dev.extfarm.registry.catalog.ReviewState;
+import dev.extfarm.registry.catalog.VersionOrder;
+import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.tenant.TenantService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The spec of one tenant: every approved bundle for the PG major and platform of an extension the
+ * tenant may use (public, or granted private), in the pinned version or else the newest; links to
+ * private bundles are signed for this tenant, links to public ones are plain (cacheable) URLs.
+ */
+@ApplicationScoped
+public class ComputeSpecService {
+
+    @Inject
+    Visibility visibility;
+    @Inject
+    TenantService tenants;
+    @Inject
+    LinkSigner signer;
+    @Inject
+    LinkConfig config;
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public ComputeSpec spec(Principal compute, Integer pg, String platform, String baseUrl) {
+        if (pg == null) {
+            throw ExtfarmException.invalid("invalid-query", "give the PostgreSQL major: ?pg=17");
+        }
+        if (platform == null || platform.isBlank()) {
+            throw ExtfarmException.invalid("invalid-query", "give the platform: &platform=debian-12-amd64-glibc");
+        }
+        try {
+            Platform.parse(platform);
+        } catch (IllegalArgumentException e) {
+            throw ExtfarmException.invalid("invalid-query", "platform " + e.getMessage());
+        }
+        long tenantId = compute.tenantId();
+        Map<String, String> pins = tenants.pins(tenantId);
+        List<BundleEntry> candidates = BundleEntry.list("pgMajor = ?1 and platform = ?2 and reviewState = ?3",
+                pg, platform, ReviewState.APPROVED.id());
+        Map<String, BundleEntry> chosen = new TreeMap<>();
+        Comparator<BundleEntry> newest = Comparator.comparing((BundleEntry b) -> b.version, VersionOrder.INSTANCE)
+                .thenComparing(b -> b.createdAt);
+        for (BundleEntry b : candidates) {
+            if (!visibility.tenantMayUse(tenantId, b.extensionName)) {
+                continue;
+            }
+            String pin = pins.get(b.extensionName);
+            if (pin != null && !pin.equals(b.version)) {
+                continue;
+            }
+            chosen.merge(b.extensionName, b, (x, y) -> newest.compare(x, y) >= 0 ? x : y);
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant expires = now.plus(config.ttl());
+        List<ComputeSpec.Entry> entries = new ArrayList<>();
+        for (BundleEntry b : chosen.values()) {
+            BundleAddress a = b.address();
+            boolean priv = visibility.isPrivate(b.extensionName);
+            String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName : b.extensions[0];
+            entries.add(new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
+                    link(baseUrl, "/" + a.path(), priv, compute.tenantName(), expires),
+                    link(baseUrl, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                    List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
+                    List.of(b.systemLibraries)));
+        }
+        return new ComputeSpec(1, compute.tenantName(), pg, platform, now.toString(), expires.toString(), entries);
+    }
+
+    private String link(String baseUrl, String path, boolean signed, String tenant, Instant expires) {
+        return baseUrl + path + (signed ? "?" + signer.query(path, tenant, expires) : "");
+    }
+}
