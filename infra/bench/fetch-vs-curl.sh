@@ -34,7 +34,7 @@ bytes="$(stat -c %s "$work/big.tar")"
 # a second, different bundle to warm the JVM up first (the fetcher normally runs as a daemon)
 mv "$tree/share/extension/big.control" "$tree/share/extension/warm.control"
 rm "$tree/share/extension/"big--*.sql; echo "SELECT 1;" > "$tree/share/extension/warm--1.0.sql"
-head -c "$((size_mb * 1024 * 1024 / 2))" /dev/urandom > "$tree/lib/big-data.bin"
+rm "$tree/lib/big-data.bin"; head -c "$((size_mb * 1024 * 1024 / 2))" /dev/urandom > "$tree/lib/warm-data.bin"
 "$here/extfarm" bundle pack "$tree" --name warm --version 1.0 --pg-major 15 --platform debian-12-amd64-glibc \
   --license PostgreSQL -o "$work/warm.tar" >/dev/null
 wsha="$(sha256sum "$work/warm.tar" | cut -d' ' -f1)"
@@ -72,7 +72,7 @@ now() { date +%s.%N; }
 fetcher_run() {
   local d="$work/f$1"; mkdir -p "$d/share/extension" "$d/lib"
   local t0; t0="$(now)"
-  java -jar "$fetcher_jar" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
   local t1; t1="$(now)"
   test -f "$d/share/extension/.extfarm/big.installed"
@@ -82,9 +82,8 @@ fetcher_run() {
 # the same in a JVM that already installed one bundle: the job time from the fetcher's own log line
 warm_run() {
   local d="$work/w$1"; mkdir -p "$d/share/extension" "$d/lib"
-  java -jar "$fetcher_jar" install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
-    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
-  test -f "$d/share/extension/.extfarm/big.installed"
+  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log" || { cat "$d/log" >&2; return 1; }
   local ms; ms="$(grep -oE 'installed big 1.0 \(urgent, [0-9.]+ [KMG]iB in [0-9]+ ms' "$d/log" | grep -oE '[0-9]+ ms' | cut -d' ' -f1)"
   echo "scale=3; $ms / 1000" | bc
   rm -rf "$d"
