@@ -144,7 +144,7 @@ public final class FetcherMain {
                     }
                     Duration timeout = o.duration("wait", Duration.ofHours(1));
                     for (String name : o.positional) {
-                        Fetcher.Result r = fetcher.requestExtension(name, timeout);
+                        Fetcher.Result r = fetcher.requestExtension(name, timeout, false);
                         out.println(name + ": " + r.state() + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")"));
                     }
                     out.flush();
