@@ -1,13 +1,11 @@
 package dev.extfarm.fetcher;
 
 import dev.extfarm.bundle.BundleReader;
-import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.fetcher.download.BundleCache;
 import dev.extfarm.fetcher.download.BundleFetch;
 import dev.extfarm.fetcher.download.ControlFetch;
 import dev.extfarm.fetcher.download.StagingQuota;
 import dev.extfarm.fetcher.download.Throttle;
-import dev.extfarm.fetcher.install.AtomicFiles;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
 import dev.extfarm.fetcher.install.NodeState;
@@ -19,7 +17,6 @@ import dev.extfarm.fetcher.queue.Scheduler;
 import dev.extfarm.fetcher.spec.ComputeSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,7 +83,7 @@ public final class Fetcher implements AutoCloseable {
         this.controls = new ControlFetch(http, settings.download());
         this.systemLibraries = new SystemLibraries(settings.ldconfig(), settings.systemLibDirs());
         this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);
-        this.scheduler = new Scheduler(this::runJob, throttle, settings.concurrency());
+        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, log)::run, throttle, settings.concurrency());
     }
 
     public NodeState state() {
@@ -190,8 +187,17 @@ public final class Fetcher implements AutoCloseable {
         return background;
     }
 
-    /** Installs the bundle carrying this extension (and what it requires) now, ahead of everything else. */
+    /**
+     * Installs the bundle carrying this extension (and what it requires) now, ahead of everything
+     * else, and records the extension as created on this node (the PostgreSQL-side module asks on
+     * {@code CREATE EXTENSION}), so a spec refresh never removes it under a database.
+     */
     public Result requestExtension(String control, Duration timeout) throws FetchException {
+        return requestExtension(control, timeout, true);
+    }
+
+    /** As {@link #requestExtension(String, Duration)}; {@code created = false} for an operator's install. */
+    public Result requestExtension(String control, Duration timeout, boolean created) throws FetchException {
         ComputeSpec spec = requireSpec();
         var entry = spec.providerOfExtension(control);
         if (entry.isEmpty()) {
@@ -207,7 +213,9 @@ public final class Fetcher implements AutoCloseable {
                     + " bundles) and not installed on this node; ask an admin to grant it, then retry");
         }
         try {
-            state.markCreated(control);
+            if (created) {
+                state.markCreated(control);
+            }
         } catch (IOException e) {
             log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
         }
@@ -252,6 +260,9 @@ public final class Fetcher implements AutoCloseable {
         var rec = state.get(entry.name());
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
             return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
+        }
+        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+            return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
         }
         List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
         List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
@@ -431,90 +442,6 @@ public final class Fetcher implements AutoCloseable {
         }
     }
 
-    /** The body of every install job. */
-    private Job.Outcome runJob(Job job) throws FetchException {
-        ComputeSpec.Entry e = specs.current().entry(job.bundle()).orElseThrow(() -> new FetchException(FetchException.Kind.NOT_FOUND,
-                "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
-        job.size(e.size());
-        var rec = state.get(e.name());
-        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && installer.markers().present(rec.get())) {
-            return new Job.Outcome(e.name(), e.version(), "already-installed", 0, true);
-        }
-        boolean defer = rec.isPresent() && rec.get().installed() && postgresStarted
-                && e.libraries().stream().anyMatch(settings.preload().shared()::contains);
-        try {
-            systemLibraries.check(e.label(), e.systemLibraries());
-            Path dest = installer.stagingFor(e);
-            boolean keepDest = false;
-            try {
-                BundleFetch.Staged st = fetchFresh(e, dest, job);
-                BundleManifest m = st.bundle().manifest();
-                if (!m.name().equals(e.name()) || !m.version().equals(e.version())) {
-                    throw new FetchException(FetchException.Kind.UPSTREAM, "bundle-mismatch", "the bundle at the link of " + e.label()
-                            + " is " + m.name() + " " + m.version() + "; nothing was installed");
-                }
-                systemLibraries.check(e.label(), m.systemLibraries());
-                if (defer) {
-                    pendingRestart.add(e.name() + "@" + e.sha256());
-                    log.info(e.label() + " is in the cache and pending-restart: " + rec.get().label()
-                            + " is loaded by shared_preload_libraries; 'fetch prepare' installs it before the next start");
-                    return new Job.Outcome(e.name(), e.version(), "pending-restart", job.elapsedMillis(), st.fromCache());
-                }
-                long fetched = job.elapsedMillis();
-                InstalledRecord installed = installer.install(e, st.bundle(), dest);
-                keepDest = settings.layout().mode() == PgLayout.Mode.PREFIX;
-                errors.remove(e.name());
-                log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
-                        + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
-                return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
-            } finally {
-                if (!keepDest) {
-                    AtomicFiles.deleteTree(dest);
-                }
-            }
-        } catch (FetchException ex) {
-            errors.put(e.name(), ex.getMessage());
-            log.info("failed: " + ex.getMessage());
-            throw ex;
-        } catch (IOException io) {
-            FetchException ex = new FetchException(FetchException.Kind.UNAVAILABLE, "staging-failed", "staging " + e.label()
-                    + " in " + state.stagingDir() + " failed: " + io, io);
-            errors.put(e.name(), ex.getMessage());
-            throw ex;
-        }
-    }
-
-    private BundleFetch.Staged fetchFresh(ComputeSpec.Entry e, Path dest, Job job) throws FetchException {
-        Progress progress = new Progress(log, e, job);
-        try {
-            return fetch.fetch(e, dest, job, progress);
-        } catch (FetchException ex) {
-            if (!ex.code().equals("link-expired") || !settings.spec().issuesLinks()) {
-                throw ex;
-            }
-            log.info(e.label() + ": the link expired; reading a fresh spec");
-            ComputeSpec fresh;
-            try {
-                fresh = specs.reload();
-            } catch (FetchException again) {
-                throw new FetchException(ex.kind(), ex.code(), ex.getMessage() + "; and a fresh spec could not be read: " + again.getMessage(), ex);
-            }
-            ComputeSpec.Entry renewed = fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex);
-            return fetch.fetch(renewed, dest, job, progress);
-        } finally {
-            progress.done();
-        }
-    }
-
-    private static String describe(BundleFetch.Staged st, Job job) {
-        if (st.fromCache()) {
-            return "from the cache in " + job.elapsedMillis() + " ms";
-        }
-        return Log.bytes(st.downloaded()) + " in " + job.elapsedMillis() + " ms"
-                + (st.resumedFrom() > 0 ? ", resumed at byte " + st.resumedFrom() : "")
-                + (st.reconnects() > 0 ? ", " + st.reconnects() + " reconnects" : "");
-    }
-
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> out = new ArrayList<>(a);
         b.stream().filter(x -> !out.contains(x)).forEach(out::add);
@@ -534,10 +461,6 @@ public final class Fetcher implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         scheduler.close();
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 
     Instant specLoadedAt() {

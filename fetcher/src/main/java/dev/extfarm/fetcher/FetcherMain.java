@@ -22,11 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -72,9 +69,9 @@ public final class FetcherMain {
             return args.length == 0 ? 2 : 0;
         }
         String command = args[0];
-        Options o;
+        CliOptions o;
         try {
-            o = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+            o = CliOptions.parse(Arrays.copyOfRange(args, 1, args.length));
         } catch (IllegalArgumentException e) {
             err.println("extfarm fetch: " + e.getMessage());
             err.print(USAGE);
@@ -107,7 +104,7 @@ public final class FetcherMain {
         }
     }
 
-    private static int withFetcher(String command, Options o, PrintWriter out, PrintWriter err) throws FetchException, IOException {
+    private static int withFetcher(String command, CliOptions o, PrintWriter out, PrintWriter err) throws FetchException, IOException {
         boolean terminal = switch (o.one("progress", "auto")) {
             case "bar" -> true;
             case "plain" -> false;
@@ -144,7 +141,7 @@ public final class FetcherMain {
                     }
                     Duration timeout = o.duration("wait", Duration.ofHours(1));
                     for (String name : o.positional) {
-                        Fetcher.Result r = fetcher.requestExtension(name, timeout);
+                        Fetcher.Result r = fetcher.requestExtension(name, timeout, false);
                         out.println(name + ": " + r.state() + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")"));
                     }
                     out.flush();
@@ -157,7 +154,7 @@ public final class FetcherMain {
         }
     }
 
-    private static int serve(Fetcher fetcher, Options o, PrintWriter out, Log log) throws FetchException, IOException {
+    private static int serve(Fetcher fetcher, CliOptions o, PrintWriter out, Log log) throws FetchException, IOException {
         try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(fetcher))) {
             String listen = o.one("listen", null);
             if (listen != null) {
@@ -211,7 +208,7 @@ public final class FetcherMain {
         }
     }
 
-    private static int status(Options o, PrintWriter out, PrintWriter err) throws IOException {
+    private static int status(CliOptions o, PrintWriter out, PrintWriter err) throws IOException {
         String socket = o.one("socket", null);
         String listen = o.one("listen", null);
         String body;
@@ -252,7 +249,7 @@ public final class FetcherMain {
         }
     }
 
-    static FetcherSettings settings(Options o) throws FetchException, IOException {
+    static FetcherSettings settings(CliOptions o) throws FetchException, IOException {
         FetcherSettings.Builder b = FetcherSettings.builder();
         PgLayout layout;
         Integer pgMajor = o.has("pg") ? Integer.parseInt(o.one("pg", null)) : null;
@@ -307,97 +304,14 @@ public final class FetcherMain {
             b.cacheDir(Path.of(o.one("cache-dir", null)));
         }
         b.concurrency(Integer.parseInt(o.one("concurrency", "2")));
-        b.bandwidth(Options.size(o.one("bandwidth", "0")));
+        b.bandwidth(CliOptions.size(o.one("bandwidth", "0")));
         b.refresh(o.duration("refresh", Duration.ofMinutes(5)));
-        b.stagingQuota(Options.size(o.one("staging-quota", "0")));
+        b.stagingQuota(CliOptions.size(o.one("staging-quota", "0")));
         b.ldconfig(o.one("ldconfig", "ldconfig"));
         b.systemLibDirs(o.all("system-lib-dir").stream().map(Path::of).toList());
         if (o.has("psql") || o.has("pg-conn")) {
             b.psql(new PgCatalog(o.one("psql", "psql"), o.one("pg-conn", "")));
         }
         return b.build();
-    }
-
-    /** {@code --name value}, {@code --name=value}, repeatable; the rest are positional. */
-    static final class Options {
-        final Map<String, List<String>> values = new LinkedHashMap<>();
-        final List<String> positional = new ArrayList<>();
-
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (!a.startsWith("--")) {
-                    o.positional.add(a);
-                    continue;
-                }
-                String name = a.substring(2);
-                String value;
-                int eq = name.indexOf('=');
-                if (eq >= 0) {
-                    value = name.substring(eq + 1);
-                    name = name.substring(0, eq);
-                } else {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--" + name + " needs a value");
-                    }
-                    value = args[++i];
-                }
-                o.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-            }
-            return o;
-        }
-
-        boolean has(String name) {
-            return values.containsKey(name);
-        }
-
-        String one(String name, String dflt) {
-            List<String> v = values.get(name);
-            return v == null ? dflt : v.get(v.size() - 1);
-        }
-
-        List<String> all(String name) {
-            return values.getOrDefault(name, List.of());
-        }
-
-        Duration duration(String name, Duration dflt) {
-            String v = one(name, null);
-            if (v == null) {
-                return dflt;
-            }
-            v = v.strip().toLowerCase();
-            try {
-                if (v.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-                }
-                char unit = v.charAt(v.length() - 1);
-                long n = Character.isDigit(unit) ? Long.parseLong(v) : Long.parseLong(v.substring(0, v.length() - 1));
-                return switch (unit) {
-                    case 'h' -> Duration.ofHours(n);
-                    case 'm' -> Duration.ofMinutes(n);
-                    default -> Duration.ofSeconds(n);
-                };
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + name + " must look like 30s, 5m, 1h or 500ms, was '" + v + "'");
-            }
-        }
-
-        static long size(String v) {
-            String s = v.strip().toUpperCase().replace("IB", "").replace("B", "");
-            long mult = 1;
-            char unit = s.isEmpty() ? '0' : s.charAt(s.length() - 1);
-            switch (unit) {
-                case 'K' -> mult = 1L << 10;
-                case 'M' -> mult = 1L << 20;
-                case 'G' -> mult = 1L << 30;
-                default -> { }
-            }
-            try {
-                return Long.parseLong(mult == 1 ? s : s.substring(0, s.length() - 1)) * mult;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("a size looks like 1048576, 512K, 10M or 2G, was '" + v + "'");
-            }
-        }
     }
 }

@@ -43,6 +43,8 @@ final class Node implements AutoCloseable {
     }
 
     Node() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RealPostgres.available(),
+                "PostgreSQL 15 server binaries are needed in " + RealPostgres.SYSTEM_LIB + " (apt-get install postgresql-15)");
         dir = Files.createTempDirectory(BASE, "node-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         pg = RealPostgres.install(dir);

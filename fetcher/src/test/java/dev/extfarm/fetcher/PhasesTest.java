@@ -23,6 +23,10 @@ class PhasesTest {
 
     /** pg_stat_statements as a bundle, removed from the PostgreSQL copy so that only the fetcher can bring it. */
     static Path pgStatStatementsBundle(Path tmp, RealPostgres pg) throws Exception {
+        return pgStatStatements(tmp, pg).pack();
+    }
+
+    static Bundles pgStatStatements(Path tmp, RealPostgres pg) throws Exception {
         Bundles b = Bundles.sql(tmp, "pg_stat_statements").version("1.10").libraries("pg_stat_statements").sharedPreload();
         try (Stream<Path> s = Files.list(pg.share.resolve("extension"))) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith("pg_stat_statements")).toList()) {
@@ -33,13 +37,15 @@ class PhasesTest {
         b.copy("lib/pg_stat_statements.so", pg.lib.resolve("pg_stat_statements.so"));
         Files.delete(pg.lib.resolve("pg_stat_statements.so"));
         return b.file("share/extension/pg_stat_statements.control",
-                Files.readString(RealPostgres.SYSTEM_SHARE.resolve("extension/pg_stat_statements.control"))).pack();
+                Files.readString(RealPostgres.SYSTEM_SHARE.resolve("extension/pg_stat_statements.control")));
     }
 
     @Test
     void phasesRunInOrderAndPrepareReturnsOnceTheSharedPreloadBundleIsIn() throws Exception {
         try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(pgStatStatementsBundle(tmp, node.pg));
+            Bundles pgss = pgStatStatements(tmp, node.pg);
+            registry.publish(pgss.pack());
+            Path pgssNext = pgss.version("1.10.1").pack();
             registry.publish(Bundles.sql(tmp, "early").pack());
             for (String late : List.of("late1", "late2", "late3")) {
                 registry.publish(Bundles.sql(tmp, late).padding(600_000).pack());
@@ -84,6 +90,33 @@ class PhasesTest {
                 assertThat(node.pg.sql("SELECT " + ext + "_version()")).isEqualTo("1.0");
             }
             assertThat(node.problems(f)).isEmpty();
+
+            // a new version of a library PostgreSQL preloaded waits for the restart: fetched, not installed
+            registry.publish(pgssNext);
+            assertThat(f.refresh().get("updated")).containsExactly("pg_stat_statements 1.10 -> 1.10.1");
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!f.pendingRestart.stream().anyMatch(p -> p.startsWith("pg_stat_statements@"))) {
+                assertThat(System.currentTimeMillis()).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(f.state().get("pg_stat_statements").orElseThrow().version()).isEqualTo("1.10");
+            assertThat(Files.readString(node.marker("pg_stat_statements"))).contains("\"version\":\"1.10\"");
+            assertThat(f.requestExtension("pg_stat_statements", java.time.Duration.ofSeconds(10)).state()).isEqualTo("pending-restart");
+            @SuppressWarnings("unchecked")
+            var bundles = (List<java.util.Map<String, Object>>) f.status().get("bundles");
+            assertThat(bundles).anySatisfy(b -> assertThat(b).containsEntry("name", "pg_stat_statements")
+                    .containsEntry("state", "pending-restart").containsEntry("installed_version", "1.10"));
+            long downloads = registry.bundleRequests("pg_stat_statements");
+
+            // the restart: prepare (a new process) installs it from the cache before PostgreSQL starts again
+            node.pg.stop();
+            f.close();
+            Fetcher next = node.fetcher(registry, b -> b.preload(new FetcherSettings.Preload(List.of("pg_stat_statements"), List.of(), List.of())));
+            next.prepare();
+            assertThat(next.state().get("pg_stat_statements").orElseThrow().version()).isEqualTo("1.10.1");
+            assertThat(registry.bundleRequests("pg_stat_statements")).isEqualTo(downloads);
+            node.pg.start("shared_preload_libraries=pg_stat_statements");
+            assertThat(node.pg.sql("SELECT count(*) >= 0 FROM pg_stat_statements")).isEqualTo("t");
         }
     }
 }

@@ -22,7 +22,22 @@ class SpecUpdateTest {
 
     @Test
     void aRefreshAddsRemovesAndUpgradesThroughTheShippedScript() throws Exception {
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM)) {
+            addsRemovesAndUpgrades(registry, tmp);
+        }
+    }
+
+    /** The same against the real registry-server (packaged jar, embedded PostgreSQL). */
+    @Test
+    void theSameAgainstTheRealRegistry() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RealRegistry.available(), "registry-server is not packaged: " + RealRegistry.JAR);
+        try (RealRegistry registry = new RealRegistry()) {
+            addsRemovesAndUpgrades(registry, tmp);
+        }
+    }
+
+    static void addsRemovesAndUpgrades(TestRegistry registry, Path tmp) throws Exception {
+        try (Node node = new Node()) {
             registry.publish(Bundles.sql(tmp, "upg").pack());
             registry.publish(Bundles.sql(tmp, "kept").pack());
             registry.publish(Bundles.sql(tmp, "gone").pack());
