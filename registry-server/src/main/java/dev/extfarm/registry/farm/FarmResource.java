@@ -43,6 +43,13 @@ public class FarmResource {
     }
 
     @GET
+    @Path("/latest-builds")
+    @Operation(summary = "The newest build of each PG major × platform of the listed extensions (?extensions=a,b; at most 100)")
+    public FarmViews.LatestBuilds latest(@QueryParam("extensions") String extensions) {
+        return status.latest(viewer.get(), extensions);
+    }
+
+    @GET
     @Path("/failures")
     @Operation(summary = "Failed builds grouped by cause (since a date, per extension or PG major; current=true: only still failing)")
     public Failures failures(@QueryParam("since") String since, @QueryParam("extension") String extension,

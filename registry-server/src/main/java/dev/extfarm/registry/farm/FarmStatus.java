@@ -163,6 +163,27 @@ public class FarmStatus {
         return new Throughput(hour, day, hours, m == null ? null : Math.round(((Number) m).doubleValue() * 1000));
     }
 
+    /** The newest build per extension × major × platform, for catalog status dots (one query for a page of cards). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    @SuppressWarnings("unchecked")
+    public FarmViews.LatestBuilds latest(Viewer viewer, String extensions) {
+        List<String> names = extensions == null ? List.of()
+                : java.util.Arrays.stream(extensions.split(",")).map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
+        if (names.size() > 100) {
+            throw dev.extfarm.registry.problem.ExtfarmException.invalid("invalid-filter", "ask for at most 100 extensions at once");
+        }
+        List<String> visible = names.stream().filter(n -> visibility.canSee(viewer, n)).toList();
+        if (visible.isEmpty()) {
+            return new FarmViews.LatestBuilds(List.of());
+        }
+        List<Object[]> rows = em.createNativeQuery("SELECT DISTINCT ON (extension_name, pg_major, platform) extension_name, pg_major, "
+                        + "platform, id, version, status, failure_cause, finished_at FROM build WHERE extension_name IN (:names) "
+                        + "ORDER BY extension_name, pg_major DESC, platform, id DESC")
+                .setParameter("names", visible).getResultList();
+        return new FarmViews.LatestBuilds(rows.stream().map(r -> new FarmViews.LatestBuild((String) r[0], (int) number(r[1]),
+                (String) r[2], number(r[3]), (String) r[4], (String) r[5], (String) r[6], instant(r[7]))).toList());
+    }
+
     static String notHidden(String alias, Set<String> hidden) {
         return hidden.isEmpty() ? "" : " AND " + alias + ".extension_name NOT IN (:hidden)";
     }

@@ -49,6 +49,15 @@ public final class FarmViews {
     public record Hour(Instant hour, long finished, long failed) {
     }
 
+    /** The newest build of each extension × PG major × platform asked for. */
+    public record LatestBuilds(List<LatestBuild> items) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record LatestBuild(String extension, int pgMajor, String platform, long id, String version, String status,
+                              String cause, Instant finishedAt) {
+    }
+
     /** Failed builds grouped by cause, biggest group first. */
     public record Failures(Instant since, long total, List<CauseGroup> causes) {
     }

@@ -29,8 +29,9 @@ class FarmApiTest {
     @Test
     void failuresAreGroupedByCauseWithStepsExtensionsAndTheLatestExample() {
         Seed seed = new Seed(Seed.unique("w"));
-        String a = Seed.unique("grp");
-        String b = Seed.unique("grp");
+        String stem = Seed.unique("grp");
+        String a = stem + "_a";
+        String b = stem + "_b";
         Map<Integer, Long> ia = seed.push(a, "1.0", List.of(15, 17, 18), "a");
         Map<Integer, Long> ib = seed.push(b, "2.0", List.of(15, 17), "b");
         seed.fail(seed.claim(ia.get(15)), "build-deps", "missing-build-dependency", "recipe", 100, "no package libfoo-dev");
@@ -48,6 +49,13 @@ class FarmApiTest {
         assertThat(one.getList("causes[0].extensions.name")).containsExactly(a);
         assertThat(one.getLong("causes[0].latest.id")).isEqualTo(ia.get(17));
         assertThat(one.getString("causes[1].latest.message")).isEqualTo("hunk #1 FAILED at 12");
+
+        JsonPath latest = given().queryParam("extensions", a + "," + b).get("/api/v1/farm/latest-builds").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(latest.getList("items.extension")).containsExactly(a, a, a, b, b);
+        assertThat(latest.getList("items.pg_major", Integer.class)).containsExactly(18, 17, 15, 17, 15);
+        assertThat(latest.getList("items.status")).containsExactly("failed", "failed", "failed", "succeeded", "failed");
+        assertThat(latest.getString("items[0].cause")).isEqualTo("patch-rejected");
 
         JsonPath all = given().get("/api/v1/farm/failures").then().statusCode(200).extract().jsonPath();
         List<Map<String, Object>> causes = all.getList("causes");

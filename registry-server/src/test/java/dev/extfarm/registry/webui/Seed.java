@@ -191,7 +191,7 @@ final class Seed {
             Path tree = Files.createTempDirectory("seed-tree");
             Path ext = Files.createDirectories(tree.resolve("share/extension"));
             String name = j.extension();
-            Files.writeString(ext.resolve(name + ".control"), "comment = '" + name + "'\ndefault_version = '" + j.version()
+            Files.writeString(ext.resolve(name + ".control"), "comment = 'similarity search and text helpers (seeded by the web UI tests)'\ndefault_version = '" + j.version()
                     + "'\nmodule_pathname = '$libdir/" + name + "'\nrelocatable = true\n");
             Files.writeString(ext.resolve(name + "--" + j.version() + ".sql"), "CREATE FUNCTION " + name + "_hello() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n");
             Path lib = Files.createDirectories(tree.resolve("lib"));

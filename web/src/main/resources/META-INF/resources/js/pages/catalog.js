@@ -60,11 +60,21 @@ export async function render(main, { query, navigate, samePage }) {
       go: (p) => navigate('/', { q, pg, license, page: p }) }) : h('p', { class: 'muted', role: 'status' },
       data.total === 1 ? '1 extension' : `${data.total} extensions`));
   results.setAttribute('aria-busy', 'false');
-  // fill in size and build status per card, a few at a time
-  mapLimited(data.items, 6, async (x) => {
-    const d = await extensionDetail(x.name, { signal: ctl.signal });
-    fill(results.querySelector(`[data-ext="${CSS.escape(x.name)}"]`), d, pg);
-  });
+  // build status of every card in one request; sizes from each extension's detail, a few at a time
+  if (data.items.length) {
+    getJson('/api/v1/farm/latest-builds', { extensions: data.items.map((x) => x.name).join(',') }, { signal: ctl.signal })
+      .then((latest) => {
+        for (const x of data.items) {
+          const builds = latest.items.filter((b) => b.extension === x.name && (!pg || String(b.pg_major) === String(pg)));
+          dot(results.querySelector(`[data-ext="${CSS.escape(x.name)}"]`), builds);
+        }
+      })
+      .catch(() => { /* the cards keep "checking builds" */ });
+    mapLimited(data.items, 6, async (x) => {
+      const d = await extensionDetail(x.name, { signal: ctl.signal });
+      size(results.querySelector(`[data-ext="${CSS.escape(x.name)}"]`), d, pg);
+    });
+  }
   return () => ctl.abort();
 }
 
@@ -82,38 +92,27 @@ function card(x, pg) {
       h('div', { class: 'hide-narrow' }, h('dt', {}, 'Platforms'), h('dd', {}, (x.platforms || []).join(', ') || '—'))));
 }
 
-/** Size of the newest version's bundle(s) and a dot for the latest build of each major × platform. */
-function fill(el, d, pg) {
+/** Size of the newest version's bundle(s). */
+function size(el, d, pg) {
   if (!el || !d || d instanceof Error) return;
   const newest = d.versions?.[0];
-  const bundles = (newest?.bundles || []).filter((b) => !pg || String(b.pg_major) === String(pg));
-  const sizes = bundles.map((b) => b.size);
-  if (sizes.length) {
-    const min = Math.min(...sizes);
-    const max = Math.max(...sizes);
-    el.querySelector('.size').textContent = min === max ? bytes(min) : `${bytes(min)}–${bytes(max)}`;
-  } else {
-    el.querySelector('.size').textContent = '—';
-  }
-  const latest = new Map();
-  for (const v of d.versions || []) {
-    for (const b of v.bundles || []) {
-      if (pg && String(b.pg_major) !== String(pg)) continue;
-      const lb = b.last_build;
-      if (!lb) continue;
-      const key = `${b.pg_major}/${b.platform}`;
-      if (!latest.has(key) || latest.get(key).id < lb.id) latest.set(key, lb);
-    }
-  }
-  const statuses = [...latest.values()].map((b) => b.status);
-  const spot = el.querySelector('.card-status');
+  const sizes = (newest?.bundles || []).filter((b) => !pg || String(b.pg_major) === String(pg)).map((b) => b.size);
+  const min = Math.min(...sizes);
+  const max = Math.max(...sizes);
+  el.querySelector('.size').textContent = !sizes.length ? '—' : min === max ? bytes(min) : `${bytes(min)}–${bytes(max)}`;
+}
+
+/** One dot for the newest build of each PG major × platform: red if any failed, then running, queued, green. */
+function dot(el, builds) {
+  if (!el) return;
+  const statuses = builds.map((b) => b.status);
+  const bad = statuses.filter((s) => s === 'failed' || s === 'farm-error').length;
   let summary;
-  if (!statuses.length) summary = status('built', 'published');
-  else if (statuses.some((s) => s === 'failed' || s === 'farm-error')) {
-    const n = statuses.filter((s) => s === 'failed' || s === 'farm-error').length;
-    summary = status('failed', `latest builds: ${n} of ${statuses.length} failed`);
-  } else if (statuses.some((s) => s === 'running')) summary = status('running', 'building now');
-  else if (statuses.some((s) => s === 'queued')) summary = status('queued', 'builds queued');
+  if (!statuses.length) summary = status('built', 'published (no builds)');
+  else if (bad) summary = status('failed', `latest builds: ${bad} of ${statuses.length} failed`);
+  else if (statuses.includes('running')) summary = status('running', 'building now');
+  else if (statuses.includes('queued')) summary = status('queued', 'builds queued');
   else summary = status('succeeded', 'latest builds succeeded');
-  spot.replaceChildren(summary);
+  summary.title = builds.map((b) => `PostgreSQL ${b.pg_major} (${b.platform}): ${b.status}${b.cause ? `, ${b.cause}` : ''}`).join('\n');
+  el.querySelector('.card-status').replaceChildren(summary);
 }

@@ -187,11 +187,13 @@ function showCell(section, ext, c, builds) {
   }
   const url = absolute(b.address);
   const controlUrl = absolute(b.address.replace(/bundle\.tar$/, `${ext.name}.control`));
-  const specEntry = JSON.stringify({
+  const entry = {
     extension_name: ext.name, version: b.version, sha256: b.sha256, size: b.size, link: url, control_link: controlUrl,
     extensions: b.extensions, libraries: b.libraries, requires: b.requires, shared_preload: b.shared_preload,
     preload: b.preload, system_libraries: b.system_libraries,
-  }, null, 2);
+  };
+  // one member a line, values compact: as a spec lists it, and short enough to read
+  const specEntry = `{\n${Object.entries(entry).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}`;
   parts.push(
     copyRow('Bundle URL', url),
     copyRow('docker pull', `docker pull ${dockerRef(ext.name, b.version, b.pg_major, b.platform)}`),

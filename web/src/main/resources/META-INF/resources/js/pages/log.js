@@ -21,6 +21,7 @@ export class LogView {
     this.pending = '';
     this.pendingEl = null;
     this.lines = 0;
+    this.anywhere = false; // mark errors in every section: set when the failing step has no section
     this.section('start');
   }
 
@@ -96,8 +97,7 @@ export class LogView {
     if (line.startsWith(MARKER)) return 'marker';
     if (FAIL_LINES.some((p) => line.startsWith(p))) return 'fail';
     if (!this.failed) return null;
-    const inFailing = this.isFailing(s) || !this.sections.some((x) => this.isFailing(x));
-    return inFailing && ERROR_RE.test(line) ? 'hit' : null;
+    return (this.isFailing(s) || this.anywhere) && ERROR_RE.test(line) ? 'hit' : null;
   }
 
   span(kind, line) {
@@ -112,6 +112,11 @@ export class LogView {
     if (step === this.failStep && failed === this.failed) return;
     this.failStep = step;
     this.failed = failed;
+    this.anywhere = false;
+    this.redraw();
+  }
+
+  redraw() {
     for (const s of this.sections) {
       s.pre.replaceChildren();
       let buf = '';
@@ -132,6 +137,10 @@ export class LogView {
   /** Opens what matters: the failing step (and only it), else everything small, else the last step. */
   finish({ scroll = true } = {}) {
     const failing = this.sections.find((s) => this.isFailing(s));
+    if (this.failed && !failing && !this.anywhere) {
+      this.anywhere = true; // no section for the failing step (no markers, or cut off): mark errors everywhere
+      this.redraw();
+    }
     for (const s of this.sections) {
       s.details.open = failing ? s === failing || s === this.current() && this.failed && !failing
         : this.lines < OPEN_ALL_BELOW || s === this.current();
@@ -143,7 +152,7 @@ export class LogView {
     if (!scroll) return;
     const target = this.failureLine();
     if (target) {
-      this.box.scrollTop = Math.max(0, target.offsetTop - this.box.offsetTop - 60);
+      this.box.scrollTop += target.getBoundingClientRect().top - this.box.getBoundingClientRect().top - 60;
     } else {
       this.box.scrollTop = this.box.scrollHeight;
     }
