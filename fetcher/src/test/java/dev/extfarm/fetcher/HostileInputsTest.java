@@ -96,6 +96,20 @@ class HostileInputsTest {
     }
 
     @Test
+    void anExpiredLinkOfTheRealRegistryIsRenewedWithAFreshSpec() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RealRegistry.available(), "registry-server is not packaged: " + RealRegistry.JAR);
+        try (RealRegistry real = new RealRegistry(java.util.Map.of("EXTFARM_LINKS_TTL", "2s"))) {
+            real.publish(Bundles.sql(tmp, "shortlived").pack());
+            Fetcher f = node.fetcher(real);
+            f.prepare(); // the spec's links are valid for 2 s from now
+            Thread.sleep(3_500);
+            assertThat(f.requestExtension("shortlived", WAIT).state()).isEqualTo("installed");
+            assertThat(node.log()).contains("shortlived 1.0: the link expired; reading a fresh spec");
+            assertWhole(f, "shortlived");
+        }
+    }
+
+    @Test
     void aRegistryKilledMidDownloadIsResumedWithRangeOnceItIsBack() throws Exception {
         registry.publish(Bundles.sql(tmp, "resumed").padding(3_000_000).pack());
         registry.sendRate = 2_000_000;

@@ -59,10 +59,13 @@ class KillNineTest {
                 if (random.nextInt(5) == 0) {
                     Thread.sleep(300 + random.nextInt(1500)); // during start-up, recovery or phase 1
                 } else {
-                    // during the installs: after 1 to 4 more of them, plus a random few milliseconds
-                    long target = installsLogged(tmp) + 1 + random.nextInt(4);
+                    // during the installs: after a few more of them (about BUNDLES installs over all rounds),
+                    // plus a random few milliseconds; or at once if the child has nothing left to do
+                    long target = count(tmp, "fetcher: installed k") + 1 + random.nextInt(Math.max(1, BUNDLES / kills));
+                    long idle = count(tmp, "background: done");
                     long deadline = System.currentTimeMillis() + 30_000;
-                    while (installsLogged(tmp) < target && p.isAlive() && System.currentTimeMillis() < deadline) {
+                    while (count(tmp, "fetcher: installed k") < target && count(tmp, "background: done") == idle && p.isAlive()
+                            && System.currentTimeMillis() < deadline) {
                         Thread.sleep(5);
                     }
                     Thread.sleep(random.nextInt(60));
@@ -97,9 +100,9 @@ class KillNineTest {
         }
     }
 
-    private static long installsLogged(Path tmp) throws Exception {
+    private static long count(Path tmp, String text) throws Exception {
         Path log = tmp.resolve("child.log");
-        return Files.exists(log) ? Files.readString(log).lines().filter(l -> l.contains("fetcher: installed k")).count() : 0;
+        return Files.exists(log) ? Files.readString(log).lines().filter(l -> l.contains(text)).count() : 0;
     }
 
     static boolean journalOpen(Path state) throws Exception {

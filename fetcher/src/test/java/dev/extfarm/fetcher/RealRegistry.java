@@ -47,6 +47,11 @@ final class RealRegistry implements TestRegistry {
     }
 
     RealRegistry() throws Exception {
+        this(Map.of());
+    }
+
+    /** With extra environment, e.g. {@code EXTFARM_LINKS_TTL=2s}. */
+    RealRegistry(Map<String, String> env) throws Exception {
         data = Files.createTempDirectory("extfarm-fetcher-registry");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -59,6 +64,7 @@ final class RealRegistry implements TestRegistry {
                 "-Xmx256m", "-jar", JAR.toString())).redirectErrorStream(true).redirectOutput(data.resolve("registry.log").toFile());
         pb.environment().putAll(Map.of("EXTFARM_DATA_DIR", data.resolve("data").toString(), "EXTFARM_PORT", String.valueOf(port),
                 "EXTFARM_ADMIN_TOKEN", admin));
+        pb.environment().putAll(env);
         process = pb.start();
         base = URI.create("http://127.0.0.1:" + port);
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
