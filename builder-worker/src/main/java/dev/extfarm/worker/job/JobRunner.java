@@ -16,6 +16,7 @@ import dev.extfarm.worker.build.BuildLog;
 import dev.extfarm.worker.build.BuildOutcome;
 import dev.extfarm.worker.build.BuildPipeline;
 import dev.extfarm.worker.build.Step;
+import dev.extfarm.worker.oci.BundleImagePublisher;
 import io.quarkus.logging.Log;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,8 +42,15 @@ final class JobRunner {
     private final BuildPipeline pipeline;
     private final ObjectMapper json;
     private final String workerId;
+    private final BundleImagePublisher images;
 
     JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, ObjectMapper json, String workerId) {
+        this(registry, sources, pipeline, json, workerId, null);
+    }
+
+    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, ObjectMapper json, String workerId,
+              BundleImagePublisher images) {
+        this.images = images;
         this.registry = registry;
         this.sources = sources;
         this.pipeline = pipeline;
@@ -96,6 +104,7 @@ final class JobRunner {
                     return;
                 }
                 log.accept("##[extfarm] published " + packed.address().path());
+                publishImage(outcome.bundleFile().orElseThrow(), packed, log);
                 shipper.flush();
                 result.put("status", "succeeded");
                 result.putObject("bundle").put("name", packed.manifest().name()).put("sha256", packed.sha256());
@@ -110,6 +119,18 @@ final class JobRunner {
             Log.errorf("job %d: could not report to the registry: %s", job.id(), e.getMessage());
         } finally {
             beat.shutdownNow();
+        }
+    }
+
+    /** The bundle's OCI image (dev.extfarm.worker.oci); a failure here is logged only: the registry's backfill creates it. */
+    private void publishImage(Path bundle, dev.extfarm.bundle.BundleWriter.Packed packed, BuildLog log) {
+        if (images == null) {
+            return;
+        }
+        try {
+            images.publish(bundle, packed, line -> log.accept("##[extfarm] " + line));
+        } catch (Exception e) {
+            log.accept("##[extfarm] the image push failed (the registry's backfill will create the image): " + e.getMessage());
         }
     }
 

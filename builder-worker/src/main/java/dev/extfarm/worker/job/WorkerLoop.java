@@ -85,7 +85,8 @@ public class WorkerLoop {
         String id = workerId() + (config.concurrency() > 1 ? "-" + slot : "");
         Duration backoff = config.pollInterval();
         try (SourceFetcher sources = new SourceFetcher(SourceFetcherConfig.defaults(config.sourceCache()).withAllowFileUrls(true))) {
-            JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id);
+            JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id,
+                    new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
             Map<String, BuildImages> images = new LinkedHashMap<>();
             while (!stopping) {
                 try {

@@ -49,7 +49,7 @@ public class BuildCancellation {
         if (wasRunning) {
             queue.endAttempt(b, "cancelled", "cancelled", "cancelled by " + who.getName(), now);
         }
-        logs.note(b, "cancelled by " + who.role().id() + " token " + who.tokenId() + " (" + who.label() + ")"
+        logs.note(b, "cancelled by " + who.role().id() + " token " + who.tokenId()
                 + (wasRunning ? " while " + b.workerId + " was running it" : " while it was queued"));
         queue.finish(b, BuildStatus.CANCELLED, now);
         return b;

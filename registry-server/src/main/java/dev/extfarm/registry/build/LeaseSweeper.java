@@ -35,6 +35,8 @@ public class LeaseSweeper {
     BuildLogs logs;
     @Inject
     Scheduler scheduler;
+    @Inject
+    QueueMetrics metrics;
 
     void onStart(@Observes StartupEvent event) {
         scheduler.newJob("extfarm-lease-sweep")
@@ -57,6 +59,7 @@ public class LeaseSweeper {
             for (Long id : logs.unarchived(BATCH)) {
                 archive(id);
             }
+            metrics.refresh();
         } catch (RuntimeException e) {
             Log.warnf(e, "lease sweep failed; retrying in %s", config.sweepInterval());
         }

@@ -105,6 +105,6 @@ public class Ownership {
 
     private static ExtfarmException notOwner(String extension) {
         return ExtfarmException.forbidden("not-owner", "you do not own the extension '" + extension + "' (its name is taken); "
-                + "an admin can add your token as an owner: POST /api/v1/admin/extensions/" + extension + "/owners/{token id}");
+                + "an admin can add your token as an owner: PUT /api/v1/admin/extensions/" + extension + "/owners/{token id}");
     }
 }

@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeTransport;
+import dev.extfarm.registry.support.Api;
+import dev.extfarm.registry.support.Bundles;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -11,52 +13,44 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /** The farm as tests drive it: tokens, tenants, recipes, pushes; everything through HTTP. */
-final class Farm {
+public final class Farm {
 
-    static final String ADMIN = "efa_test-admin-token-0123456789";
-    static final Map<Integer, String> PLATFORMS = Map.of(15, "debian-12-amd64-glibc", 17, "debian-13-amd64-glibc",
+    public static final String ADMIN = Api.ADMIN;
+    public static final Map<Integer, String> PLATFORMS = Map.of(15, "debian-12-amd64-glibc", 17, "debian-13-amd64-glibc",
             18, "debian-sid-amd64-glibc");
 
     private Farm() {
     }
 
-    static RequestSpecification as(String token) {
+    public static RequestSpecification as(String token) {
         return token == null ? given() : given().header("Authorization", "Bearer " + token);
     }
 
-    static String token(String role) {
-        return token(role, null);
+    public static String token(String role) {
+        return Api.token(role, null);
     }
 
-    static String token(String role, String tenant) {
-        Map<String, Object> body = new HashMap<>(Map.of("role", role, "label", "queue test " + role));
-        if (tenant != null) {
-            body.put("tenant", tenant);
-        }
-        return as(ADMIN).contentType(ContentType.JSON).body(body).post("/api/v1/admin/tokens")
-                .then().statusCode(201).extract().path("token");
+    public static String token(String role, String tenant) {
+        return Api.token(role, tenant);
     }
 
-    static long tokenId(String token) {
-        return as(token).get("/api/v1/me").then().statusCode(200).extract().<Number>path("token_id").longValue();
+    public static long tokenId(String token) {
+        return Api.tokenId(token);
     }
 
-    static String tenant() {
-        String name = unique("t").replace('_', '-');
-        as(ADMIN).contentType(ContentType.JSON).body(Map.of("name", name)).post("/api/v1/admin/tenants").then().statusCode(201);
-        return name;
+    public static String tenant() {
+        return Api.tenant("t");
     }
 
-    static String unique(String prefix) {
-        return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    public static String unique(String prefix) {
+        return Bundles.uniqueName(prefix);
     }
 
     /** A valid recipe for {@code name}; {@code salt} makes another revision of it. */
-    static String recipeYaml(String name, String version, List<Integer> pg, String salt) {
+    public static String recipeYaml(String name, String version, List<Integer> pg, String salt) {
         return "# " + salt + "\n"
                 + "name: " + name + "\n"
                 + "version: " + version + "\n"
@@ -68,26 +62,26 @@ final class Farm {
                 + (pg == null ? "" : "pg:\n" + pg.stream().map(m -> "  - " + m + "\n").collect(Collectors.joining()));
     }
 
-    static String sourceSha(String name, String version) {
+    public static String sourceSha(String name, String version) {
         return dev.extfarm.bundle.Digests.sha256((name + "-" + version).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String transport(String yaml) {
+    public static String transport(String yaml) {
         return transport(yaml, Map.of());
     }
 
-    static String transport(String yaml, Map<String, String> patches) {
+    public static String transport(String yaml, Map<String, String> patches) {
         Map<String, byte[]> p = new HashMap<>();
         patches.forEach((k, v) -> p.put(k, v.getBytes(StandardCharsets.UTF_8)));
         return RecipeTransport.toJson(RecipeBundle.of(yaml.getBytes(StandardCharsets.UTF_8), p));
     }
 
-    static Response push(String token, String transportJson) {
+    public static Response push(String token, String transportJson) {
         return as(token).contentType(ContentType.JSON).body(transportJson).post("/api/v1/recipes");
     }
 
     /** Pushes a fresh recipe and returns build id per PG major. */
-    static Map<Integer, Long> pushNew(String token, String name, List<Integer> pg) {
+    public static Map<Integer, Long> pushNew(String token, String name, List<Integer> pg) {
         Response r = push(token, transport(recipeYaml(name, "1.0.0", pg, "fresh")));
         r.then().statusCode(201);
         Map<Integer, Long> ids = new HashMap<>();
@@ -98,7 +92,7 @@ final class Farm {
         return ids;
     }
 
-    static io.restassured.path.json.JsonPath build(long id) {
+    public static io.restassured.path.json.JsonPath build(long id) {
         return as(ADMIN).get("/api/v1/builds/" + id).then().statusCode(200).extract().jsonPath();
     }
 }

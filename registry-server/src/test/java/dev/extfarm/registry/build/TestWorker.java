@@ -25,16 +25,16 @@ import java.util.List;
  * A builder worker without Docker: it speaks the real worker protocol over HTTP (JDK HttpClient,
  * as the real worker does) and "builds" by packing a real bundle with {@link BundleWriter}.
  */
-final class TestWorker {
+public final class TestWorker {
 
     /** One claimed job, as the claim returned it. */
-    record Job(long id, long leaseToken, int attempt, String extension, String version, int pgMajor, String platform,
+    public record Job(long id, long leaseToken, int attempt, String extension, String version, int pgMajor, String platform,
                String recipeRevision, JsonNode recipe, String sourceSha256, long leaseTtlSeconds, String builderImage) {
     }
 
     /** What the registry answered. */
-    record Reply(int status, String contentType, JsonNode body) {
-        String problemType() {
+    public record Reply(int status, String contentType, JsonNode body) {
+        public String problemType() {
             return body == null ? null : body.path("type").asText(null);
         }
     }
@@ -43,35 +43,35 @@ final class TestWorker {
 
     final URI base;
     final String token;
-    final String id;
-    final String builderImage;
+    public final String id;
+    public final String builderImage;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    TestWorker(URI base, String token, String id) {
+    public TestWorker(URI base, String token, String id) {
         this(base, token, id, "sha256:" + "b".repeat(64));
     }
 
-    TestWorker(URI base, String token, String id, String builderImage) {
+    public TestWorker(URI base, String token, String id, String builderImage) {
         this.base = base;
         this.token = token;
         this.id = id;
         this.builderImage = builderImage;
     }
 
-    TestWorker withImage(String image) {
+    public TestWorker withImage(String image) {
         return new TestWorker(base, token, id, image);
     }
 
-    TestWorker as(String workerId) {
+    public TestWorker as(String workerId) {
         return new TestWorker(base, token, workerId, builderImage);
     }
 
     /** Claims for every farm target (15, 17, 18). */
-    List<Job> claim(int max) {
+    public List<Job> claim(int max) {
         return claim(max, List.of(15, 17, 18));
     }
 
-    List<Job> claim(int max, List<Integer> majors) {
+    public List<Job> claim(int max, List<Integer> majors) {
         ObjectNode body = JSON.createObjectNode().put("worker_id", id).put("max_jobs", max);
         var targets = body.putArray("targets");
         for (int m : majors) {
@@ -91,17 +91,17 @@ final class TestWorker {
         return jobs;
     }
 
-    Reply heartbeat(Job job, String step) {
+    public Reply heartbeat(Job job, String step) {
         return post("/api/v1/jobs/" + job.id() + "/heartbeat", JSON.createObjectNode().put("lease_token", job.leaseToken()).put("step", step));
     }
 
-    Reply log(Job job, String text) {
+    public Reply log(Job job, String text) {
         return send(request("/api/v1/jobs/" + job.id() + "/log?lease_token=" + job.leaseToken())
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
     }
 
-    Reply upload(Job job, Packed bundle) {
+    public Reply upload(Job job, Packed bundle) {
         return send(request("/" + bundle.address())
                 .header("Content-Type", "application/x-tar")
                 .header("X-Extfarm-Job", String.valueOf(job.id()))
@@ -109,12 +109,12 @@ final class TestWorker {
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bundle.bytes())).build());
     }
 
-    Reply complete(Job job, ObjectNode result) {
+    public Reply complete(Job job, ObjectNode result) {
         result.put("lease_token", job.leaseToken());
         return post("/api/v1/jobs/" + job.id() + "/complete", result);
     }
 
-    ObjectNode result(String status) {
+    public ObjectNode result(String status) {
         ObjectNode r = JSON.createObjectNode().put("worker_id", id).put("status", status).put("builder_image", builderImage)
                 .put("started_at", Instant.now().minusSeconds(5).toString()).put("finished_at", Instant.now().toString());
         var steps = r.putArray("steps");
@@ -124,7 +124,7 @@ final class TestWorker {
     }
 
     /** A whole successful run: heartbeat, log, pack, fenced upload, complete. */
-    Reply succeed(Job job) {
+    public Reply succeed(Job job) {
         expect(heartbeat(job, "build"), 200);
         expect(log(job, "##[extfarm] job " + job.id() + " by " + id + "\nmake USE_PGXS=1\ncc -O2 -c " + job.extension() + ".c\n"), 200);
         Packed b = pack(job);
@@ -137,7 +137,7 @@ final class TestWorker {
         return complete(job, r);
     }
 
-    Reply fail(Job job, String step, String cause, String responsibility, int exitCode, String message) {
+    public Reply fail(Job job, String step, String cause, String responsibility, int exitCode, String message) {
         expect(log(job, "##[extfarm] step " + step + "\n" + message + "\n"), 200);
         ObjectNode r = result("failed");
         r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", responsibility)
@@ -145,7 +145,7 @@ final class TestWorker {
         return complete(job, r);
     }
 
-    Reply farmFault(Job job, String step, String cause, String message) {
+    public Reply farmFault(Job job, String step, String cause, String message) {
         ObjectNode r = result("farm-fault");
         r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", "farm").put("exit_code", 0)
                 .put("message", message);
@@ -153,13 +153,13 @@ final class TestWorker {
     }
 
     /** A bundle packed from the job (the bytes depend on the job's inputs only). */
-    record Packed(String name, String sha256, byte[] bytes) {
-        String address() {
+    public record Packed(String name, String sha256, byte[] bytes) {
+        public String address() {
             return "extensions/" + name + "/sha-256+" + sha256 + "/bundle.tar";
         }
     }
 
-    Packed pack(Job job) {
+    public Packed pack(Job job) {
         try {
             Path tree = Files.createTempDirectory("test-worker-tree");
             Path ext = Files.createDirectories(tree.resolve("share/extension"));
@@ -185,14 +185,14 @@ final class TestWorker {
         }
     }
 
-    static Reply expect(Reply r, int status) {
+    public static Reply expect(Reply r, int status) {
         if (r.status != status) {
             throw new AssertionError("expected HTTP " + status + " but got " + r);
         }
         return r;
     }
 
-    Reply post(String path, JsonNode body) {
+    public Reply post(String path, JsonNode body) {
         try {
             return send(request(path).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());

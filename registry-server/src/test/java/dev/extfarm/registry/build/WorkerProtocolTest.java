@@ -92,6 +92,9 @@ class WorkerProtocolTest {
         as(ADMIN).urlEncodingEnabled(false).get("/" + bundle.address()).then().statusCode(200);
         String catalog = as(ADMIN).get("/api/v1/extensions/" + name).then().statusCode(200).extract().asString();
         assertThat(catalog).contains("\"last_build\"").contains("\"id\":" + id).contains("\"status\":\"succeeded\"");
+
+        String metrics = as(null).get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("extfarm_builds_finished_total{status=\"succeeded\"}").contains("extfarm_queue_jobs{status=\"queued\"}");
     }
 
     @Test

@@ -1,0 +1,109 @@
+package dev.extfarm.worker.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.bundle.BundleWriter;
+import dev.extfarm.bundle.oci.BundleImage;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's path end to end against the packaged extfarm registry (a child process): upload the
+ * bundle as the worker does, push its image with {@link BundleImagePublisher} (Jib Core, Bearer
+ * challenge → token endpoint), then the image is there under its tags, its layer is the bundle
+ * (not uploaded again), and the moving tag points at it.
+ */
+class BundleImagePublisherIT {
+
+    static final Path REGISTRY_JAR = Path.of("..").toAbsolutePath().normalize()
+            .resolve("registry-server/target/quarkus-app/quarkus-run.jar");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theWorkerPublishesTheImageOfItsBundleToTheRegistry() throws Exception {
+        assertThat(REGISTRY_JAR).as("package registry-server first (mvn -pl registry-server -am package -DskipTests)").exists();
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String admin = "efa_publisher-it-" + System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx256m", "-jar", REGISTRY_JAR.toString()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("registry.log").toFile());
+        pb.environment().putAll(java.util.Map.of("EXTFARM_DATA_DIR", tmp.resolve("data").toString(),
+                "EXTFARM_PORT", String.valueOf(port), "EXTFARM_ADMIN_TOKEN", admin));
+        Process registry = pb.start();
+        URI base = URI.create("http://127.0.0.1:" + port);
+        HttpClient http = HttpClient.newHttpClient();
+        try {
+            awaitHealthy(http, base, registry);
+            String worker = JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve("/api/v1/admin/tokens"))
+                    .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"worker\",\"label\":\"it\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("token").asText();
+            BundleWriter.Packed packed = BundleImagePublisherTest.pack(tmp, "pg_hello", "1.0");
+            Path tar = tmp.resolve("pg_hello.tar");
+            HttpResponse<String> up = http.send(HttpRequest.newBuilder(base.resolve("/" + packed.address().path()))
+                    .header("Authorization", "Bearer " + worker).PUT(HttpRequest.BodyPublishers.ofFile(tar)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+
+            var published = new BundleImagePublisher(base, worker).publish(tar, packed, null);
+            BundleImage expected = BundleImage.of(packed.manifest(), packed.sha256(), Files.size(tar));
+            assertThat(published.digest()).isEqualTo(expected.manifestDigest());
+            assertThat(published.layerUploaded()).as("the layer is the bundle, already there").isFalse();
+
+            for (String tag : List.of("1.0-pg15-debian-12-amd64", "1.0-pg15")) {
+                HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(base.resolve("/v2/extensions/pg_hello/manifests/" + tag))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(m.statusCode()).isEqualTo(200);
+                if (tag.endsWith("amd64")) {
+                    assertThat(m.body()).isEqualTo(expected.manifest());
+                } else {
+                    JsonNode index = JSON.readTree(m.body());
+                    assertThat(index.path("manifests").get(0).path("digest").asText()).isEqualTo(expected.manifestDigest());
+                }
+            }
+            HttpResponse<byte[]> layer = http.send(HttpRequest.newBuilder(base.resolve("/v2/extensions/pg_hello/blobs/sha256:"
+                    + packed.sha256())).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(layer.body()).isEqualTo(Files.readAllBytes(tar));
+        } finally {
+            registry.destroy();
+            if (!registry.waitFor(20, TimeUnit.SECONDS)) {
+                registry.destroyForcibly();
+            }
+        }
+    }
+
+    static void awaitHealthy(HttpClient http, URI base, Process p) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("the registry exited with " + p.exitValue());
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException starting) {
+                // not yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the registry did not become ready");
+    }
+}
