@@ -42,6 +42,7 @@ final class Browser implements AutoCloseable {
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-extensions", "--lang=en-US", "--window-size=" + width + "," + height);
+        o.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort().withLogOutput(System.err).withSilent(true).build();
         driver = new ChromeDriver(service, o);
@@ -108,6 +109,12 @@ final class Browser implements AutoCloseable {
     /** The whole page, rendered beyond the viewport by Chromium itself (the layout, vh units included, is unchanged). */
     @SuppressWarnings("unchecked")
     Path screenshot(String name) {
+        return screenshot(name, 1800);
+    }
+
+    /** The top {@code maxHeight} CSS pixels of the page. */
+    @SuppressWarnings("unchecked")
+    Path screenshot(String name, int maxHeight) {
         try {
             js("document.activeElement && document.activeElement.blur && document.activeElement.blur()");
             Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
@@ -145,6 +152,13 @@ final class Browser implements AutoCloseable {
     @SuppressWarnings("unchecked")
     Map<String, Object> timing(String script) {
         return (Map<String, Object>) js(script);
+    }
+
+    /** Errors the pages logged to the console since the last call (script errors, CSP violations, failed requests). */
+    List<String> consoleErrors() {
+        return driver.manage().logs().get("browser").getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(e -> e.getMessage()).toList();
     }
 
     @Override

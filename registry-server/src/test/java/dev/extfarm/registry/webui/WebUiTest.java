@@ -47,6 +47,13 @@ class WebUiTest {
         }
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void noConsoleErrors() {
+        if (browser != null) {
+            assertThat(browser.consoleErrors()).as("errors in the browser console").isEmpty();
+        }
+    }
+
     @AfterAll
     static void quit() {
         if (browser != null) {
@@ -195,8 +202,7 @@ class WebUiTest {
                 .isEqualTo("2 builds failed: 1 compile-error, 1 missing-build-dependency");
         assertThat(browser.all("ul.bars li").stream().map(e -> e.getAttribute("data-cause")).toList())
                 .containsExactly("compile-error", "missing-build-dependency");
-        browser.screenshot("failures-one-extension");
-        assertThat(browser.unlabelled()).isEmpty();
+                assertThat(browser.unlabelled()).isEmpty();
     }
 
     @Test
@@ -312,7 +318,7 @@ class WebUiTest {
                 assertThat(overflow).as("no sideways scrolling of the page on a phone: " + route + "; too wide: " + wide).isLessThanOrEqualTo(0);
                 if (route.startsWith("#/extensions/")) {
                     phone.find("#bundle-detail .copy-row");
-                    phone.screenshot("extension-phone");
+                    phone.screenshot("extension-phone", 3000);
                 }
                 if (route.startsWith("#/?")) {
                     phone.until(d -> phone.all("li.card").size() == 2 ? true : null);
@@ -320,6 +326,19 @@ class WebUiTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theUiIsServedAtTheRootWithAContentSecurityPolicy() {
+        io.restassured.RestAssured.given().get("/").then().statusCode(200).contentType(org.hamcrest.Matchers.containsString("text/html"))
+                .header("Content-Security-Policy", org.hamcrest.Matchers.containsString("default-src 'self'"))
+                .header("Content-Security-Policy", org.hamcrest.Matchers.containsString("frame-ancestors 'none'"))
+                .body(org.hamcrest.Matchers.containsString("<script type=\"module\" src=\"js/app.js\"></script>"));
+        io.restassured.RestAssured.given().get("/js/pages/build.js").then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.containsString("javascript"))
+                .header("Cache-Control", org.hamcrest.Matchers.containsString("max-age=60"));
+        io.restassured.RestAssured.given().get("/api/v1/farm").then().statusCode(200)
+                .header("Content-Security-Policy", org.hamcrest.Matchers.nullValue());
     }
 
     private List<String> cardNames() {

@@ -47,7 +47,7 @@ export function buildsTable(items, { caption, showExtension = true } = {}) {
     showExtension ? h('td', {}, h('a', { href: `#/extensions/${encodeURIComponent(b.extension)}` }, b.extension)) : null,
     h('td', {}, h('code', {}, b.version)),
     h('td', { class: 'num' }, b.pg_major),
-    h('td', { class: 'hide-narrow muted' }, b.platform),
+    h('td', { class: 'hide-narrow muted nowrap' }, b.platform),
     h('td', {}, status(b.status)),
     h('td', {}, causeOf(b)),
     h('td', { class: 'num' }, duration(b.duration_millis ?? (b.started_at && b.status === 'running' ? Date.now() - Date.parse(b.started_at) : null))),
