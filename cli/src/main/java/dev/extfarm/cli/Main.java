@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Build farm and binary registry for PostgreSQL extension bundles.",
         subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
                 dev.extfarm.cli.recipe.RecipeCommand.class,
+                FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
                 dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -99,7 +99,7 @@ class FarmIT {
         JsonNode b = null;
         while (System.nanoTime() < deadline) {
             b = admin.get("/api/v1/builds/" + buildId);
-            if (Set.of("succeeded", "failed", "cached", "cancelled").contains(b.path("status").asText())) {
+            if (Set.of("succeeded", "failed", "cached", "cancelled", "farm-error").contains(b.path("status").asText())) {
                 return b;
             }
             Thread.sleep(1000);

@@ -28,7 +28,7 @@ final class FixtureRecipes {
         out.add(recipe(work, "fixture-ok", src, "", null, null));
         out.add(withPatch(recipe(work, "fixture-patch", src, "  patches: [bad.patch]\n", "patch", "patch-rejected")));
         out.add(recipe(work, "fixture-compile", bad, "", "build", "compile-error"));
-        out.add(recipe(work, "fixture-header", src, "  pre_build: sed -i '1i #include <extfarm_missing.h>' hello_c.c\n",
+        out.add(recipe(work, "fixture-header", src, "  pre_build: |\n    sed -i '1i #include <extfarm_missing.h>' hello_c.c\n",
                 "build", "missing-build-dependency"));
         out.add(recipe(work, "fixture-network", src, "  pre_build: exec 3<>/dev/tcp/deb.debian.org/80\n", "pre-build", "network-access"));
         out.add(recipe(work, "fixture-timeout", src, "  pre_build: sleep 600\n", "pre-build", "timeout"));

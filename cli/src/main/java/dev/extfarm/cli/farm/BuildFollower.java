@@ -17,7 +17,7 @@ import java.util.TreeSet;
 /** Follows builds through the API: one line per finished build, then a table extension × PG major. */
 final class BuildFollower {
 
-    static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cached", "cancelled");
+    static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cached", "cancelled", "farm-error");
 
     private final ApiClient api;
     private final PrintWriter out;
@@ -96,11 +96,11 @@ final class BuildFollower {
         }
         out.println();
         StringBuilder header = new StringBuilder(String.format("%-14s", "extension"));
-        majors.forEach(m -> header.append(String.format("%-32s", "PG " + m)));
+        majors.forEach(m -> header.append(String.format("%-36s", "PG " + m)));
         out.println(header.toString().stripTrailing());
         for (var e : cells.entrySet()) {
             StringBuilder row = new StringBuilder(String.format("%-14s", e.getKey()));
-            majors.forEach(m -> row.append(String.format("%-32s", e.getValue().getOrDefault(m, "-"))));
+            majors.forEach(m -> row.append(String.format("%-36s", e.getValue().getOrDefault(m, "-"))));
             out.println(row.toString().stripTrailing());
         }
     }

@@ -99,6 +99,12 @@ public final class UpCommand implements Callable<Integer> {
         out.println("registry: " + registry + "   (log: " + services.log("registry") + ")");
         Tokens tokens = new Tokens(data, registry);
         ApiClient admin = new ApiClient(registry, tokens.admin());
+        Path targetsFile = data.resolve("run/worker.targets");
+        String wanted = String.join(",", targets);
+        if (services.running("worker").isPresent() && !(Files.exists(targetsFile) && Files.readString(targetsFile).strip().equals(wanted))) {
+            out.println("worker:   restarting it for " + wanted);
+            services.stop("worker", Duration.ofSeconds(60));
+        }
         if (services.running("worker").isEmpty()) {
             services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
                     Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
@@ -106,24 +112,46 @@ public final class UpCommand implements Callable<Integer> {
                             "EXTFARM_WORKER_WORK_DIR", data.resolve("worker").toString(),
                             "EXTFARM_WORKER_SOURCE_CACHE", data.resolve("sources").toString(),
                             "EXTFARM_WORKER_PORT", String.valueOf(port + 1)), home);
+            Files.writeString(targetsFile, wanted + "\n");
         }
         out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
 
         step("5/6", "pushing recipes");
         ApiClient maintainer = new ApiClient(registry, tokens.maintainer(admin));
         List<Long> scheduled = new ArrayList<>();
+        TreeSet<Integer> served = servedMajors();
+        TreeSet<Integer> unserved = new TreeSet<>();
         TreeSet<String> names = new TreeSet<>();
         for (Path dir : recipeDirs(home)) {
             JsonNode r = maintainer.post("/api/v1/recipes", ApiClient.JSON.readTree(RecipeTransport.toJson(RecipeBundle.readDirectory(dir))));
             names.add(r.path("extension").asText());
             int n = 0;
             for (JsonNode b : r.path("scheduled")) {
-                scheduled.add(b.path("build_id").asLong());
+                if (served.contains(b.path("pg_major").asInt())) {
+                    scheduled.add(b.path("build_id").asLong());
+                } else {
+                    unserved.add(b.path("pg_major").asInt());
+                }
                 n++;
             }
             out.printf("  %-12s %s%n", r.path("extension").asText(), n == 0 ? "unchanged, nothing scheduled" : n + " builds scheduled");
         }
 
+        // Builds queued earlier (an earlier `up` with other targets, a push from elsewhere) are followed too.
+        for (String status : List.of("queued", "running")) {
+            JsonNode page = admin.get("/api/v1/builds?status=" + status + "&size=200");
+            for (JsonNode b : page.path("items")) {
+                long id = b.path("id").asLong();
+                if (names.contains(b.path("extension").asText()) && served.contains(b.path("pg_major").asInt()) && !scheduled.contains(id)) {
+                    scheduled.add(id);
+                }
+            }
+        }
+        unserved.removeAll(served);
+        if (!unserved.isEmpty()) {
+            out.println("  note: builds for PostgreSQL " + unserved + " stay queued: no worker here serves them"
+                    + " (add their targets with --targets)");
+        }
         step("6/6", noFollow ? "not following builds (--no-follow)" : "following " + scheduled.size() + " builds");
         BuildFollower follower = new BuildFollower(admin, out);
         if (!noFollow) {
@@ -137,6 +165,18 @@ public final class UpCommand implements Callable<Integer> {
                 + "   (addresses: ./extfarm builds, or " + registry + "/api/v1/extensions/<name>)");
         out.println("  stop:            ./extfarm down");
         return 0;
+    }
+
+    /** bookworm-pg15 → 15 */
+    private TreeSet<Integer> servedMajors() {
+        TreeSet<Integer> majors = new TreeSet<>();
+        for (String t : targets) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("-pg(\\d+)$").matcher(t);
+            if (m.find()) {
+                majors.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        return majors;
     }
 
     private List<Path> recipeDirs(Path home) throws IOException {

@@ -60,6 +60,16 @@ class BundleCommandTest {
     }
 
     @Test
+    void explainSaysWhereEachFileCameFrom() throws Exception {
+        Path t = tree();
+        assertThat(run("bundle", "pack", t.toString(), "--name", "hello", "--version", "1.0", "--pg-major", "15",
+                "--platform", "debian-12-amd64-glibc", "-o", tmp.resolve("h.tar").toString()).code).isZero();
+        Result explain = run("bundle", "explain", tmp.resolve("h.tar").toString());
+        assertThat(explain.code).as(explain.err).isZero();
+        assertThat(explain.out).contains("packed by hand").contains("lib/hello.so").contains("installed by the extension's make install");
+    }
+
+    @Test
     void aHostileBundleIsRejectedWithOneLineNamingTheRule() throws Exception {
         Path evil = tmp.resolve("evil.tar");
         try (var tar = new TarArchiveOutputStream(Files.newOutputStream(evil))) {

@@ -61,15 +61,40 @@ public class BundleRoutes {
     record Target(BundleAddress address, String control, BlobKey key, String etag, String contentType) {
     }
 
+    /** A public blob already found on local disk: immutable, so its path and size can be remembered. */
+    record LocalHit(Target target, String file, long size) {
+    }
+
+    private static final int HIT_CACHE_MAX = 10_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, LocalHit> hits = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * First on the router (before Quarkus' own authentication and JAX-RS pre-handlers, which these
+     * paths do not use): a prefix route, not a regex. PUT and everything else fall through to JAX-RS.
+     */
     void routes(@Observes Router router) {
-        router.routeWithRegex("/extensions/[^/]+/[^/]+/[^/]+").method(HttpMethod.GET).method(HttpMethod.HEAD)
-                .order(-100).handler(this::handle);
+        router.route("/extensions/*").order(Integer.MIN_VALUE + 1).handler(this::handle);
     }
 
     void handle(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
+        HttpMethod method = req.method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            ctx.next();
+            return;
+        }
+        LocalHit hit = hits.get(req.path());
+        if (hit != null && !visibility.isPrivate(hit.target().address().name()) && req.query() == null) {
+            sendLocal(ctx, hit.target(), hit.file(), hit.size(), PUBLIC_CACHE);
+            return;
+        }
         try {
-            Target t = target(path(req));
+            String decoded = path(req);
+            if (decoded.chars().filter(c -> c == '/').count() != 4) {
+                ctx.next(); // not a bundle path: JAX-RS answers (404 problem)
+                return;
+            }
+            Target t = target(decoded);
             if (!visibility.isPrivate(t.address().name())) {
                 serve(ctx, t, false, false);
                 return;
@@ -178,7 +203,20 @@ public class BundleRoutes {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read " + t.key() + ": " + e.getMessage(), e);
         }
-        ByteRange range = prepare(ctx, t, size, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+        String file = local.get().toString();
+        if (!isPrivate && hits.size() < HIT_CACHE_MAX) {
+            hits.put(ctx.request().path(), new LocalHit(t, file, size));
+        }
+        sendLocal(ctx, t, file, size, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+    }
+
+    /** Forgets a remembered local blob (for whoever deletes blobs, e.g. garbage collection). */
+    public void forget(BlobKey key) {
+        hits.values().removeIf(h -> h.target().key().equals(key));
+    }
+
+    private static void sendLocal(RoutingContext ctx, Target t, String file, long size, String cacheControl) {
+        ByteRange range = prepare(ctx, t, size, cacheControl);
         if (range == null && ctx.response().ended()) {
             return;
         }
@@ -186,9 +224,9 @@ public class BundleRoutes {
         if (ctx.request().method() == HttpMethod.HEAD) {
             resp.putHeader("Content-Length", Long.toString(range == null ? size : range.length())).end();
         } else if (range == null) {
-            resp.sendFile(local.get().toString(), 0, size);
+            resp.sendFile(file, 0, size);
         } else {
-            resp.sendFile(local.get().toString(), range.start(), range.length());
+            resp.sendFile(file, range.start(), range.length());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
+import dev.extfarm.registry.build.UploadFence;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -24,6 +25,8 @@ public class UploadResource {
     UploadService uploads;
     @Inject
     CurrentViewer viewer;
+    @Inject
+    UploadFence fence;
 
     @PUT
     @Consumes(MediaType.WILDCARD)
@@ -31,7 +34,9 @@ public class UploadResource {
     @RolesAllowed({Roles.WORKER, Roles.ADMIN})
     @Operation(summary = "Upload a bundle to its content address (201 new, 200 already there)")
     public Response put(@PathParam("name") String name, @PathParam("digest") String digest,
-                        @HeaderParam("Content-Length") Long contentLength, InputStream body) {
+                        @HeaderParam("Content-Length") Long contentLength, InputStream body,
+                        @HeaderParam(UploadFence.JOB_HEADER) String job, @HeaderParam(UploadFence.LEASE_HEADER) String leaseToken) {
+        fence.check(job, leaseToken, name); // a worker's upload is fenced by its job's lease (409, nothing stored)
         UploadService.Uploaded u = uploads.upload(name, digest, body, contentLength, viewer.principal());
         var entity = new java.util.LinkedHashMap<String, Object>();
         entity.put("address", u.address().path());

@@ -1,0 +1,620 @@
+/*
+ * pg_extfarm: fetch extensions just in time from the extfarm fetcher.
+ *
+ * Loaded through shared_preload_libraries.  On CREATE EXTENSION, ALTER EXTENSION ... UPDATE
+ * and LOAD of something that has no installed marker, and on the first call of a C function
+ * whose library file is missing, it asks the local fetcher (docs/fetcher.md, "Local endpoint")
+ * and waits, with CHECK_FOR_INTERRUPTS(), then lets PostgreSQL go on.  404 not-in-spec passes
+ * through unchanged; every other failure is an ERROR naming the extension and the cause.
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "port.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+PG_MODULE_MAGIC;
+
+/*
+ * libpq/auth.h pulls in libpq-be.h, which needs the GSSAPI headers (libkrb5-dev) on builds with
+ * GSSAPI; the hook only needs an opaque Port, so it is declared here as in libpq/auth.h.
+ */
+struct Port;
+typedef void (*extfarm_ClientAuthentication_hook_type) (struct Port *, int);
+extern PGDLLIMPORT extfarm_ClientAuthentication_hook_type ClientAuthentication_hook;
+
+void _PG_init(void);
+
+static char *fetcher_url = NULL;
+static int fetch_timeout = 300;
+static char *marker_dir_guc = NULL;
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static extfarm_ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
+
+/* the socket of the request in progress; closed by the next request if an error left it open */
+static int fetch_fd = -1;
+
+/* modules already checked in this backend (present on disk, installed, or not ours) */
+static List *checked_modules = NIL;
+
+typedef enum
+{
+	FETCH_OK,			/* 200: installed, pending-restart or system */
+	FETCH_NOT_OURS		/* 404 not-in-spec: pass through */
+} FetchResult;
+
+static const char *
+marker_dir(void)
+{
+	static char dir[MAXPGPATH];
+
+	if (marker_dir_guc != NULL && marker_dir_guc[0] != '\0')
+		return marker_dir_guc;
+	if (dir[0] == '\0')
+	{
+		char		share[MAXPGPATH];
+
+		get_share_path(my_exec_path, share);
+		snprintf(dir, sizeof(dir), "%s/extension/.extfarm", share);
+	}
+	return dir;
+}
+
+static bool
+marker_exists(const char *kind, const char *name)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	if (strcmp(kind, "libraries") == 0)
+		snprintf(path, sizeof(path), "%s/libraries/%s.installed", marker_dir(), name);
+	else
+		snprintf(path, sizeof(path), "%s/%s.installed", marker_dir(), name);
+	return stat(path, &st) == 0;
+}
+
+/* "$libdir/plugins/foo.so" -> "foo" (palloc'd) */
+static char *
+module_name(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	char	   *m;
+	size_t		n;
+
+	base = base ? base + 1 : file;
+	m = pstrdup(base);
+	n = strlen(m);
+	if (n > 3 && strcmp(m + n - 3, ".so") == 0)
+		m[n - 3] = '\0';
+	return m;
+}
+
+static void
+close_fetch_fd(void)
+{
+	if (fetch_fd >= 0)
+	{
+		close(fetch_fd);
+		fetch_fd = -1;
+	}
+}
+
+/* milliseconds left until deadline (>= 0) */
+static long
+ms_left(TimestampTz deadline)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (now >= deadline)
+		return 0;
+	return (long) ((deadline - now) / 1000);
+}
+
+/* waits for events on fetch_fd in 100 ms slices, serving interrupts; false on deadline */
+static bool
+wait_fd(short events, TimestampTz deadline)
+{
+	for (;;)
+	{
+		struct pollfd p;
+		long		left;
+		int			rc;
+
+		CHECK_FOR_INTERRUPTS();
+		left = ms_left(deadline);
+		if (left <= 0)
+			return false;
+		p.fd = fetch_fd;
+		p.events = events;
+		p.revents = 0;
+		rc = poll(&p, 1, left < 100 ? (int) left : 100);
+		if (rc > 0)
+			return true;
+		if (rc < 0 && errno != EINTR)
+			return true;		/* let the following call report the error */
+	}
+}
+
+/* connects fetch_fd to extfarm.fetcher_url; on failure returns a message (palloc'd) */
+static char *
+connect_fetcher(TimestampTz deadline)
+{
+	const char *url = fetcher_url;
+	int			err = 0;
+	socklen_t	errlen = sizeof(err);
+
+	if (strncmp(url, "unix:", 5) == 0)
+	{
+		struct sockaddr_un sa;
+		const char *path = url + 5;
+
+		if (strlen(path) >= sizeof(sa.sun_path))
+			return psprintf("socket path \"%s\" is too long", path);
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		strcpy(sa.sun_path, path);
+		fetch_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fetch_fd < 0)
+			return psprintf("socket(): %m");
+		if (fcntl(fetch_fd, F_SETFL, O_NONBLOCK) < 0)
+			return psprintf("fcntl(): %m");
+		if (connect(fetch_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 && errno != EINPROGRESS && errno != EAGAIN)
+			return psprintf("could not connect to %s: %m", url);
+	}
+	else
+	{
+		char		host[256];
+		char		port[16];
+		const char *p = url;
+		const char *colon;
+		const char *end;
+		struct addrinfo hints;
+		struct addrinfo *ai = NULL;
+		int			rc;
+
+		if (strncmp(p, "http://", 7) == 0)
+			p += 7;
+		end = p + strcspn(p, "/");
+		colon = memchr(p, ':', end - p);
+		if (colon == NULL || colon - p >= (long) sizeof(host) || end - colon - 1 >= (long) sizeof(port) || end - colon - 1 <= 0)
+			return psprintf("extfarm.fetcher_url \"%s\" is not http://HOST:PORT or unix:PATH", url);
+		memcpy(host, p, colon - p);
+		host[colon - p] = '\0';
+		memcpy(port, colon + 1, end - colon - 1);
+		port[end - colon - 1] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_NUMERICSERV;
+		rc = getaddrinfo(host, port, &hints, &ai);
+		if (rc != 0 || ai == NULL)
+			return psprintf("could not resolve \"%s\": %s", host, gai_strerror(rc));
+		fetch_fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		if (fetch_fd < 0)
+		{
+			freeaddrinfo(ai);
+			return psprintf("socket(): %m");
+		}
+		if (fcntl(fetch_fd, F_SETFL, O_NONBLOCK) < 0)
+		{
+			freeaddrinfo(ai);
+			return psprintf("fcntl(): %m");
+		}
+		rc = connect(fetch_fd, ai->ai_addr, ai->ai_addrlen);
+		if (rc < 0 && errno != EINPROGRESS)
+		{
+			char	   *m = psprintf("could not connect to %s: %m", url);
+
+			freeaddrinfo(ai);
+			return m;
+		}
+		freeaddrinfo(ai);
+	}
+	if (!wait_fd(POLLOUT, deadline))
+		return psprintf("timed out connecting to %s", url);
+	if (getsockopt(fetch_fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+		return psprintf("getsockopt(): %m");
+	if (err != 0)
+	{
+		errno = err;
+		return psprintf("could not connect to %s: %m", url);
+	}
+	return NULL;
+}
+
+/* the JSON string value of "key" in body (no nested objects needed), or NULL */
+static char *
+json_string(const char *body, const char *key)
+{
+	char	   *k = psprintf("\"%s\"", key);
+	const char *p = strstr(body, k);
+	StringInfoData s;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(k);
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p != ':')
+		return NULL;
+	p++;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p != '"')
+		return NULL;
+	p++;
+	initStringInfo(&s);
+	for (; *p && *p != '"'; p++)
+	{
+		if (*p == '\\' && p[1] != '\0')
+		{
+			p++;
+			switch (*p)
+			{
+				case 'n':
+					appendStringInfoChar(&s, '\n');
+					break;
+				case 't':
+					appendStringInfoChar(&s, '\t');
+					break;
+				case 'u':
+					appendStringInfoChar(&s, '?');
+					if (strlen(p) >= 5)
+						p += 4;
+					break;
+				default:
+					appendStringInfoChar(&s, *p);
+			}
+		}
+		else
+			appendStringInfoChar(&s, *p);
+	}
+	return s.data;
+}
+
+static void
+append_escaped(StringInfo s, const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+	{
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			*c == '_' || *c == '-' || *c == '.')
+			appendStringInfoChar(s, (char) *c);
+		else
+			appendStringInfo(s, "%%%02X", *c);
+	}
+}
+
+/*
+ * POST /<kind>/<name> to the fetcher and wait for its answer.  kind is "extensions" or
+ * "libraries"; what is the word used in messages ("extension", "library").
+ */
+static FetchResult
+ask_fetcher(const char *kind, const char *what, const char *name)
+{
+	TimestampTz deadline;
+	StringInfoData req;
+	StringInfoData resp;
+	char	   *problem = NULL;
+	int			status = 0;
+	const char *body;
+	size_t		sent = 0;
+
+	close_fetch_fd();
+	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) (fetch_timeout + 10) * 1000);
+
+	initStringInfo(&req);
+	appendStringInfo(&req, "POST /%s/", kind);
+	append_escaped(&req, name);
+	appendStringInfo(&req, "?timeout=%d HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+					 "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n", fetch_timeout);
+	initStringInfo(&resp);
+
+	PG_TRY();
+	{
+		problem = connect_fetcher(deadline);
+		while (problem == NULL && sent < (size_t) req.len)
+		{
+			ssize_t		n;
+
+			if (!wait_fd(POLLOUT, deadline))
+			{
+				problem = pstrdup("timed out sending the request");
+				break;
+			}
+			n = send(fetch_fd, req.data + sent, req.len - sent, MSG_NOSIGNAL);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				continue;
+			if (n < 0)
+				problem = psprintf("could not send the request: %m");
+			else
+				sent += n;
+		}
+		while (problem == NULL)
+		{
+			char		buf[4096];
+			ssize_t		n;
+
+			if (!wait_fd(POLLIN, deadline))
+			{
+				problem = psprintf("no answer within %d s", fetch_timeout + 10);
+				break;
+			}
+			n = recv(fetch_fd, buf, sizeof(buf), 0);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				continue;
+			if (n < 0)
+				problem = psprintf("could not read the answer: %m");
+			else if (n == 0)
+				break;
+			else if (resp.len > 1024 * 1024)
+				problem = pstrdup("the answer is too long");
+			else
+				appendBinaryStringInfo(&resp, buf, n);
+		}
+	}
+	PG_CATCH();
+	{
+		close_fetch_fd();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	close_fetch_fd();
+
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not fetch %s \"%s\": the extfarm fetcher at %s is unavailable: %s",
+						what, name, fetcher_url, problem),
+				 errhint("Start the fetcher or check extfarm.fetcher_url, then try again.")));
+
+	if (sscanf(resp.data, "HTTP/1.%*d %d", &status) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("could not fetch %s \"%s\": the extfarm fetcher at %s gave no HTTP answer",
+						what, name, fetcher_url)));
+	body = strstr(resp.data, "\r\n\r\n");
+	body = body ? body + 4 : "";
+
+	if (status == 200)
+	{
+		char	   *state = json_string(body, "state");
+
+		if (state != NULL && strcmp(state, "pending-restart") == 0)
+			ereport(NOTICE,
+					(errmsg("a newer version of %s \"%s\" is installed after the next restart", what, name)));
+		return FETCH_OK;
+	}
+	else
+	{
+		char	   *code = json_string(body, "error");
+		char	   *message = json_string(body, "message");
+
+		if (status == 404 && code != NULL && strcmp(code, "not-in-spec") == 0)
+			return FETCH_NOT_OURS;
+		ereport(ERROR,
+				(errcode(status == 504 ? ERRCODE_QUERY_CANCELED : ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not fetch %s \"%s\": %s (HTTP %d from the extfarm fetcher)",
+						what, name, message ? message : "no message", status),
+				 code ? errdetail("Fetcher error code: %s.", code) : 0));
+	}
+	return FETCH_OK;			/* not reached */
+}
+
+static bool
+enabled(void)
+{
+	return fetcher_url != NULL && fetcher_url[0] != '\0';
+}
+
+static void
+ensure_extension(const char *extname)
+{
+	if (!enabled() || marker_exists("extensions", extname))
+		return;
+	(void) ask_fetcher("extensions", "extension", extname);
+}
+
+static void
+ensure_library(const char *file)
+{
+	char	   *module;
+
+	if (!enabled())
+		return;
+	module = module_name(file);
+	if (module[0] == '\0' || marker_exists("libraries", module))
+		return;
+	(void) ask_fetcher("libraries", "library", module);
+}
+
+static void
+extfarm_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					   ProcessUtilityContext context, ParamListInfo params,
+					   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateExtensionStmt:
+			ensure_extension(((CreateExtensionStmt *) stmt)->extname);
+			break;
+		case T_AlterExtensionStmt:
+			ensure_extension(((AlterExtensionStmt *) stmt)->extname);
+			break;
+		case T_LoadStmt:
+			ensure_library(((LoadStmt *) stmt)->filename);
+			break;
+		default:
+			break;
+	}
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
+static bool
+module_checked(const char *module)
+{
+	ListCell   *lc;
+
+	foreach(lc, checked_modules)
+	{
+		if (strcmp((const char *) lfirst(lc), module) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+remember_module(const char *module)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	checked_modules = lappend(checked_modules, pstrdup(module));
+	MemoryContextSwitchTo(old);
+}
+
+/* is the library of this probin on disk? ($libdir/x, x, or an absolute path) */
+static bool
+library_on_disk(const char *probin, const char *module)
+{
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	if (probin[0] == '/')
+	{
+		if (stat(probin, &st) == 0)
+			return true;
+		snprintf(path, sizeof(path), "%s.so", probin);
+		return stat(path, &st) == 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s.so", pkglib_path, module);
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Called by fmgr_info for every non-builtin function before it is set up: for a C function
+ * whose library is missing on disk, fetch the library first.  Never asks for the fmgr_hook.
+ */
+static bool
+extfarm_needs_fmgr_hook(Oid fn_oid)
+{
+	bool		prev = prev_needs_fmgr_hook ? prev_needs_fmgr_hook(fn_oid) : false;
+	HeapTuple	tup;
+
+	if (!enabled())
+		return prev;
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tup))
+		return prev;
+	if (((Form_pg_proc) GETSTRUCT(tup))->prolang == ClanguageId)
+	{
+		bool		isnull;
+		Datum		d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_probin, &isnull);
+
+		if (!isnull)
+		{
+			char	   *probin = TextDatumGetCString(d);
+			char	   *module = module_name(probin);
+
+			ReleaseSysCache(tup);
+			tup = NULL;
+			if (!module_checked(module))
+			{
+				if (!library_on_disk(probin, module) && !marker_exists("libraries", module))
+					(void) ask_fetcher("libraries", "library", module);
+				remember_module(module);
+			}
+		}
+	}
+	if (tup != NULL)
+		ReleaseSysCache(tup);
+	return prev;
+}
+
+/* fetches every library of a preload list (session_preload_libraries, local_preload_libraries) */
+static void
+ensure_preload_list(const char *list)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	if (list == NULL || list[0] == '\0')
+		return;
+	copy = pstrdup(list);
+	if (!SplitDirectoriesString(copy, ',', &names))
+		return;					/* PostgreSQL reports the bad list itself */
+	foreach(lc, names)
+		ensure_library((const char *) lfirst(lc));
+}
+
+/*
+ * Holds a new connection, after authentication, while the libraries PostgreSQL is about to load
+ * for the session are missing: they are fetched first instead of failing the connection.
+ */
+static void
+extfarm_ClientAuthentication(struct Port *port, int status)
+{
+	if (prev_ClientAuthentication)
+		prev_ClientAuthentication(port, status);
+	if (status != STATUS_OK || !enabled())
+		return;
+	ensure_preload_list(session_preload_libraries_string);
+	ensure_preload_list(local_preload_libraries_string);
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("extfarm.fetcher_url",
+							   "Where the extfarm fetcher listens: http://HOST:PORT or unix:PATH.",
+							   "Empty disables pg_extfarm.",
+							   &fetcher_url, "", PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("extfarm.fetch_timeout",
+							"How long a statement waits for the fetcher to install an extension.",
+							NULL, &fetch_timeout, 300, 1, 86400, PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("extfarm.marker_dir",
+							   "Directory of the fetcher's installed markers.",
+							   "Empty means <share>/extension/.extfarm (shared mode, PostgreSQL 15/17); "
+							   "give <prefix>/.extfarm/installed in prefix mode (PostgreSQL 18).",
+							   &marker_dir_guc, "", PGC_SIGHUP, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("extfarm");
+
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = extfarm_ProcessUtility;
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = extfarm_needs_fmgr_hook;
+	prev_ClientAuthentication = ClientAuthentication_hook;
+	ClientAuthentication_hook = extfarm_ClientAuthentication;
+}

@@ -1,0 +1,469 @@
+package dev.extfarm.fetcher;
+
+import dev.extfarm.bundle.BundleReader;
+import dev.extfarm.fetcher.download.BundleCache;
+import dev.extfarm.fetcher.download.BundleFetch;
+import dev.extfarm.fetcher.download.ControlFetch;
+import dev.extfarm.fetcher.download.StagingQuota;
+import dev.extfarm.fetcher.download.Throttle;
+import dev.extfarm.fetcher.install.InstalledRecord;
+import dev.extfarm.fetcher.install.Installer;
+import dev.extfarm.fetcher.install.NodeState;
+import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.install.SystemLibraries;
+import dev.extfarm.fetcher.queue.Job;
+import dev.extfarm.fetcher.queue.Priority;
+import dev.extfarm.fetcher.queue.Scheduler;
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The compute-side fetcher for one PostgreSQL installation. {@link #prepare()} runs phases 1
+ * (control files of every spec extension) and 2 (shared-preload bundles and what they require)
+ * and returns: PostgreSQL may start. {@link #startBackground()} then runs phase 3 (session/local
+ * preload, extensions already created) and phase 4 (the rest, bandwidth-limited) and re-reads the
+ * spec on a timer. {@link #requestExtension} and {@link #requestLibrary} install on demand, ahead
+ * of everything else.
+ */
+public final class Fetcher implements AutoCloseable {
+
+    private final FetcherSettings settings;
+    private final Log log;
+    private final NodeState state;
+    private final Installer installer;
+    private final BundleFetch fetch;
+    private final ControlFetch controls;
+    private final Throttle throttle;
+    private final Scheduler scheduler;
+    private final SystemLibraries systemLibraries;
+    private final SpecHolder specs;
+    final Map<String, String> errors = new ConcurrentHashMap<>();
+    final Map<String, String> kept = new ConcurrentHashMap<>();
+    final Set<String> pendingRestart = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fetch-refresh");
+        t.setDaemon(true);
+        return t;
+    });
+    volatile int phase;
+    volatile boolean ready;
+    volatile boolean postgresStarted;
+    volatile boolean backgroundDone;
+    private final CompletableFuture<Void> background = new CompletableFuture<>();
+
+    public Fetcher(FetcherSettings settings, Log log) throws IOException {
+        this.settings = settings;
+        this.log = log;
+        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.download().timeout())
+                .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
+        this.state = new NodeState(settings.stateDir());
+        this.installer = Installer.forLayout(settings.layout(), state);
+        BundleCache cache = new BundleCache(settings.cacheDir());
+        this.throttle = new Throttle(settings.bandwidth());
+        StagingQuota quota = new StagingQuota(settings.stagingQuota(), List.of(state.stagingDir(), cache.partialDir()));
+        this.fetch = new BundleFetch(http, settings.download(), throttle, cache, quota, BundleReader.withDefaults());
+        this.controls = new ControlFetch(http, settings.download());
+        this.systemLibraries = new SystemLibraries(settings.ldconfig(), settings.systemLibDirs());
+        this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);
+        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, log)::run, throttle, settings.concurrency());
+    }
+
+    public NodeState state() {
+        return state;
+    }
+
+    public Installer installer() {
+        return installer;
+    }
+
+    public ComputeSpec spec() {
+        return specs.current();
+    }
+
+    FetcherSettings settings() {
+        return settings;
+    }
+
+    SpecHolder specs() {
+        return specs;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Finishes or rolls back installs a crash interrupted. Runs before anything else. */
+    public List<String> recover() throws IOException {
+        List<String> done = installer.recover();
+        done.forEach(d -> log.info("recovery: " + d));
+        return done;
+    }
+
+    /** Phases 1 and 2; when it returns, PostgreSQL can start. */
+    public void prepare() throws FetchException {
+        try {
+            recover();
+        } catch (IOException e) {
+            throw new FetchException(FetchException.Kind.UNAVAILABLE, "recovery-failed", "cannot recover the journal in "
+                    + state.journalDir() + ": " + e.getMessage(), e);
+        }
+        ComputeSpec spec = specs.loadAtStart();
+        specChanged(spec);
+        phase = 1;
+        log.info("phase 1: control files of " + spec.extensions().size() + " bundles into " + settings.layout().describe());
+        publishControls(spec.extensions());
+        removeLost(spec);
+        phase = 2;
+        List<ComputeSpec.Entry> preload = sharedPreloadBundles(spec);
+        log.info("phase 2: shared_preload_libraries " + settings.preload().shared() + " -> bundles "
+                + preload.stream().map(ComputeSpec.Entry::name).toList());
+        awaitAll(preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList(), Duration.ofHours(1));
+        ready = true;
+        log.info("ready to start PostgreSQL");
+    }
+
+    /** Phases 3 and 4 in the background, and the refresh timer. PostgreSQL is assumed to run from now on. */
+    public CompletableFuture<Void> startBackground() {
+        postgresStarted = true;
+        ComputeSpec spec = specs.current();
+        phase = 3;
+        Set<String> created = createdExtensions();
+        List<ComputeSpec.Entry> p3 = new ArrayList<>();
+        for (String lib : concat(settings.preload().session(), settings.preload().local())) {
+            spec.providerOfLibrary(lib).ifPresent(p3::add);
+        }
+        for (String ext : created) {
+            spec.providerOfExtension(ext).ifPresent(p3::add);
+        }
+        List<ComputeSpec.Entry> phase3 = closureOf(p3);
+        log.info("phase 3: session/local preload " + concat(settings.preload().session(), settings.preload().local())
+                + " and created extensions " + created + " -> bundles " + phase3.stream().map(ComputeSpec.Entry::name).toList());
+        List<CompletableFuture<Job.Outcome>> f3 = phase3.stream().map(e -> scheduler.submit(e.name(), Priority.PRELOAD).done()).toList();
+        CompletableFuture.allOf(f3.toArray(CompletableFuture[]::new)).handle((v, t) -> {
+            phase = 4;
+            List<ComputeSpec.Entry> rest = specs.current().extensions();
+            log.info("phase 4: " + rest.size() + " bundles in the background (concurrency " + settings.concurrency()
+                    + (settings.bandwidth() > 0 ? ", " + Log.bytes(settings.bandwidth()) + "/s" : "") + ")");
+            List<CompletableFuture<Job.Outcome>> f4 = rest.stream()
+                    .map(e -> scheduler.submit(e.name(), Priority.BACKGROUND).done()).toList();
+            CompletableFuture.allOf(f4.toArray(CompletableFuture[]::new)).handle((v2, t2) -> {
+                backgroundDone = true;
+                log.info("background: done (" + errors.size() + " failed)");
+                background.complete(null);
+                return null;
+            });
+            return null;
+        });
+        if (!settings.refresh().isZero()) {
+            long ms = settings.refresh().toMillis();
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    refresh();
+                } catch (FetchException e) {
+                    log.info("refresh: " + e.getMessage());
+                } catch (RuntimeException e) {
+                    log.info("refresh failed unexpectedly: " + e);
+                }
+            }, ms, ms, TimeUnit.MILLISECONDS);
+        }
+        return background;
+    }
+
+    /**
+     * Installs the bundle carrying this extension (and what it requires) now, ahead of everything
+     * else, and records the extension as created on this node (the PostgreSQL-side module asks on
+     * {@code CREATE EXTENSION}), so a spec refresh never removes it under a database.
+     */
+    public Result requestExtension(String control, Duration timeout) throws FetchException {
+        return requestExtension(control, timeout, true);
+    }
+
+    /** As {@link #requestExtension(String, Duration)}; {@code created = false} for an operator's install. */
+    public Result requestExtension(String control, Duration timeout, boolean created) throws FetchException {
+        ComputeSpec spec = requireSpec();
+        var entry = spec.providerOfExtension(control);
+        if (entry.isEmpty()) {
+            var carrier = state.carrierOf(control);
+            if (carrier.isPresent() && carrier.get().installed()) {
+                return new Result(control, carrier.get().name(), carrier.get().version(), "installed", 0, false);
+            }
+            if (installer.providedBySystem(control, false)) {
+                return new Result(control, null, null, "system", 0, false);
+            }
+            throw new FetchException(FetchException.Kind.NOT_FOUND, "not-in-spec", "extension '" + control
+                    + "' is not in the compute spec of tenant '" + spec.tenant() + "' (" + spec.extensions().size()
+                    + " bundles) and not installed on this node; ask an admin to grant it, then retry");
+        }
+        try {
+            if (created) {
+                state.markCreated(control);
+            }
+        } catch (IOException e) {
+            log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
+        }
+        return install(control, entry.get(), timeout);
+    }
+
+    /** Installs the bundle whose manifest lists this library ({@code LOAD}, a preload setting). */
+    public Result requestLibrary(String library, Duration timeout) throws FetchException {
+        String name = FetcherSettings.libraryName(library);
+        ComputeSpec spec = requireSpec();
+        var entry = spec.providerOfLibrary(name);
+        if (entry.isEmpty()) {
+            for (InstalledRecord r : state.all()) {
+                if (r.installed() && r.libraries().contains(name)) {
+                    return new Result(name, r.name(), r.version(), "installed", 0, false);
+                }
+            }
+            if (installer.providedBySystem(name, true)) {
+                return new Result(name, null, null, "system", 0, false);
+            }
+            throw new FetchException(FetchException.Kind.NOT_FOUND, "not-in-spec", "no bundle in the compute spec of tenant '"
+                    + spec.tenant() + "' provides the library '" + name + "', and it is not installed on this node");
+        }
+        return install(name, entry.get(), timeout);
+    }
+
+    private ComputeSpec requireSpec() throws FetchException {
+        ComputeSpec spec = specs.current();
+        if (spec == null) {
+            throw new FetchException(FetchException.Kind.UNAVAILABLE, "starting", "the fetcher has not read the compute spec yet"
+                    + (specs.lastError() == null ? "" : ": " + specs.lastError()) + "; retry in a moment");
+        }
+        return spec;
+    }
+
+    /** What an on-demand request got. {@code state}: installed, pending-restart (older version active), system. */
+    public record Result(String name, String bundle, String version, String state, long millis, boolean pendingRestart) {
+    }
+
+    private Result install(String asked, ComputeSpec.Entry entry, Duration timeout) throws FetchException {
+        long t0 = System.nanoTime();
+        var rec = state.get(entry.name());
+        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
+            return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
+        }
+        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+            return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
+        }
+        List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
+        List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
+        List<Job.Outcome> outcomes = awaitAll(jobs, timeout);
+        Job.Outcome mine = outcomes.get(outcomes.size() - 1);
+        boolean pending = "pending-restart".equals(mine.state());
+        InstalledRecord now = state.get(entry.name()).orElse(null);
+        return new Result(asked, entry.name(), now == null ? entry.version() : now.version(), pending ? "pending-restart" : "installed",
+                (System.nanoTime() - t0) / 1_000_000, pending);
+    }
+
+    private List<Job.Outcome> awaitAll(List<Job> jobs, Duration timeout) throws FetchException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Job.Outcome> out = new ArrayList<>();
+        for (Job j : jobs) {
+            try {
+                out.add(j.done().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                throw new FetchException(FetchException.Kind.TIMEOUT, "timeout", "'" + j.bundle() + "' is not installed after "
+                        + timeout.toSeconds() + " s (" + Log.bytes(j.bytes()) + " of " + Log.bytes(j.size())
+                        + " downloaded); it goes on in the background, ask again");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof FetchException fe) {
+                    throw jobs.size() > 1 && j != jobs.get(jobs.size() - 1)
+                            ? new FetchException(fe.kind(), fe.code(), "installing '" + j.bundle() + "', which '"
+                            + jobs.get(jobs.size() - 1).bundle() + "' requires, failed: " + fe.getMessage(), fe) : fe;
+                }
+                throw new FetchException(FetchException.Kind.UNAVAILABLE, "internal", "installing " + j.bundle() + " failed: " + e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FetchException(FetchException.Kind.UNAVAILABLE, "interrupted", "interrupted while waiting for " + j.bundle());
+            }
+        }
+        return out;
+    }
+
+    /** The entries and, first, every bundle they require (transitively); unknown requirements are an error. */
+    List<ComputeSpec.Entry> closureOf(List<ComputeSpec.Entry> roots) {
+        ComputeSpec spec = specs.current();
+        LinkedHashMap<String, ComputeSpec.Entry> out = new LinkedHashMap<>();
+        for (ComputeSpec.Entry r : roots) {
+            visit(spec, r, out, new LinkedHashSet<>());
+        }
+        return List.copyOf(out.values());
+    }
+
+    private void visit(ComputeSpec spec, ComputeSpec.Entry e, Map<String, ComputeSpec.Entry> out, Set<String> path) {
+        if (out.containsKey(e.name()) || !path.add(e.name())) {
+            return;
+        }
+        for (String req : e.requires()) {
+            spec.providerOfExtension(req).ifPresent(p -> visit(spec, p, out, path));
+            // a requirement outside the spec (plpgsql, contrib) is PostgreSQL's; CREATE EXTENSION reports it if absent
+        }
+        out.put(e.name(), e);
+    }
+
+    private List<ComputeSpec.Entry> sharedPreloadBundles(ComputeSpec spec) throws FetchException {
+        List<ComputeSpec.Entry> roots = new ArrayList<>();
+        for (String lib : settings.preload().shared()) {
+            var p = spec.providerOfLibrary(lib);
+            if (p.isPresent()) {
+                roots.add(p.get());
+            } else if (!installer.providedBySystem(lib, true)
+                    && state.all().stream().noneMatch(r -> r.installed() && r.libraries().contains(lib))) {
+                throw new FetchException(FetchException.Kind.NOT_FOUND, "preload-library-unknown", "shared_preload_libraries names '"
+                        + lib + "', which no bundle of the compute spec provides and which is not installed"
+                        + (settings.layout().mode() == PgLayout.Mode.SHARED ? " in " + settings.layout().libDir() : "")
+                        + "; PostgreSQL would not start");
+            }
+        }
+        return closureOf(roots);
+    }
+
+    private void publishControls(List<ComputeSpec.Entry> entries) {
+        for (ComputeSpec.Entry e : entries) {
+            var rec = state.get(e.name());
+            if (rec.isPresent() && (rec.get().installed() || rec.get().sha256().equals(e.sha256()))) {
+                continue;
+            }
+            try {
+                installer.publishControls(e, controls.fetch(e));
+            } catch (FetchException ex) {
+                errors.put(e.name(), ex.getMessage());
+                log.info("phase 1: " + ex.getMessage());
+            }
+        }
+    }
+
+    /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */
+    public synchronized Map<String, List<String>> refresh() throws FetchException {
+        ComputeSpec old = requireSpec();
+        ComputeSpec spec = specs.reload();
+        specChanged(spec);
+        Map<String, ComputeSpec.Entry> before = old == null ? Map.of() : old.byName();
+        List<String> added = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (ComputeSpec.Entry e : spec.extensions()) {
+            ComputeSpec.Entry was = before.get(e.name());
+            if (was == null) {
+                added.add(e.name());
+            } else if (!was.sha256().equals(e.sha256())) {
+                changed.add(e.name() + " " + was.version() + " -> " + e.version());
+            }
+        }
+        publishControls(spec.extensions());
+        List<String> removed = removeLost(spec);
+        if (postgresStarted) {
+            for (ComputeSpec.Entry e : spec.extensions()) {
+                var rec = state.get(e.name());
+                boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256());
+                if (!current && !pendingRestart.contains(e.name() + "@" + e.sha256())) {
+                    scheduler.submit(e.name(), Priority.BACKGROUND);
+                }
+            }
+        }
+        Map<String, List<String>> summary = new LinkedHashMap<>();
+        summary.put("added", added);
+        summary.put("updated", changed);
+        summary.put("removed", removed);
+        summary.put("kept", List.copyOf(new TreeSet<>(kept.keySet())));
+        log.info("refresh: spec of " + spec.generatedAt() + ": " + summary);
+        return summary;
+    }
+
+    /** Removes bundles no longer in the spec unless an extension of theirs is created somewhere or preloaded. */
+    private List<String> removeLost(ComputeSpec spec) {
+        List<String> removed = new ArrayList<>();
+        Set<String> created = null;
+        for (InstalledRecord r : state.all()) {
+            if (spec.entry(r.name()).isPresent()) {
+                kept.remove(r.name());
+                continue;
+            }
+            if (created == null) {
+                created = createdExtensions();
+            }
+            List<String> inUse = r.controls().stream().filter(created::contains).toList();
+            if (r.installed() && !inUse.isEmpty()) {
+                kept.put(r.name(), "no longer in the spec, kept: " + inUse + " created in a database");
+                continue;
+            }
+            if (r.installed() && postgresStarted && r.libraries().stream().anyMatch(settings.preload().shared()::contains)) {
+                kept.put(r.name(), "no longer in the spec, kept until PostgreSQL restarts: loaded by shared_preload_libraries");
+                continue;
+            }
+            try {
+                installer.remove(r.name());
+                kept.remove(r.name());
+                errors.remove(r.name());
+                removed.add(r.name());
+                log.info("removed " + r.label() + ": no longer in the spec and not created in any database");
+            } catch (FetchException e) {
+                log.info("cannot remove " + r.label() + ": " + e.getMessage());
+            }
+        }
+        return removed;
+    }
+
+    private Set<String> createdExtensions() {
+        Set<String> all = new TreeSet<>(state.created());
+        if (settings.psql() != null && postgresStarted) {
+            try {
+                all.addAll(settings.psql().createdExtensions());
+            } catch (IOException e) {
+                log.info("cannot read pg_extension (using the node-local record only): " + e.getMessage());
+            }
+        }
+        return all;
+    }
+
+    private void specChanged(ComputeSpec spec) {
+        try {
+            installer.specChanged(spec);
+        } catch (IOException e) {
+            log.info("cannot write the prefix configuration: " + e.getMessage());
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        b.stream().filter(x -> !out.contains(x)).forEach(out::add);
+        return out;
+    }
+
+    /** Waits until phase 4 has gone through every bundle once. */
+    public CompletableFuture<Void> background() {
+        return background;
+    }
+
+    public Map<String, Object> status() {
+        return StatusView.of(this);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        scheduler.close();
+    }
+
+    Instant specLoadedAt() {
+        return specs.loadedAt();
+    }
+}

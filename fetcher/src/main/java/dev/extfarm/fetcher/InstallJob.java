@@ -1,0 +1,118 @@
+package dev.extfarm.fetcher;
+
+import dev.extfarm.bundle.BundleManifest;
+import dev.extfarm.fetcher.download.BundleFetch;
+import dev.extfarm.fetcher.install.AtomicFiles;
+import dev.extfarm.fetcher.install.InstalledRecord;
+import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.install.SystemLibraries;
+import dev.extfarm.fetcher.queue.Job;
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * What one install job does: check the node's system libraries, fetch and verify the bundle
+ * (reading a fresh spec once if its link expired), check the manifest against the spec, and
+ * install it, or, for a new version of a library PostgreSQL preloaded, only cache it and mark it
+ * pending-restart.
+ */
+final class InstallJob {
+
+    private final Fetcher f;
+    private final BundleFetch fetch;
+    private final SystemLibraries systemLibraries;
+    private final Log log;
+
+    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, Log log) {
+        this.f = f;
+        this.fetch = fetch;
+        this.systemLibraries = systemLibraries;
+        this.log = log;
+    }
+
+    /** The body of every install job. */
+    Job.Outcome run(Job job) throws FetchException {
+        ComputeSpec.Entry e = f.specs().current().entry(job.bundle()).orElseThrow(() -> new FetchException(FetchException.Kind.NOT_FOUND,
+                "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
+        job.size(e.size());
+        var rec = f.state().get(e.name());
+        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && f.installer().markers().present(rec.get())) {
+            return new Job.Outcome(e.name(), e.version(), "already-installed", 0, true);
+        }
+        boolean defer = rec.isPresent() && rec.get().installed() && f.postgresStarted
+                && e.libraries().stream().anyMatch(f.settings().preload().shared()::contains);
+        try {
+            systemLibraries.check(e.label(), e.systemLibraries());
+            Path dest = f.installer().stagingFor(e);
+            boolean keepDest = false;
+            try {
+                BundleFetch.Staged st = fetchFresh(e, dest, job);
+                BundleManifest m = st.bundle().manifest();
+                if (!m.name().equals(e.name()) || !m.version().equals(e.version())) {
+                    throw new FetchException(FetchException.Kind.UPSTREAM, "bundle-mismatch", "the bundle at the link of " + e.label()
+                            + " is " + m.name() + " " + m.version() + "; nothing was installed");
+                }
+                systemLibraries.check(e.label(), m.systemLibraries());
+                if (defer) {
+                    f.pendingRestart.add(e.name() + "@" + e.sha256());
+                    log.info(e.label() + " is in the cache and pending-restart: " + rec.get().label()
+                            + " is loaded by shared_preload_libraries; 'fetch prepare' installs it before the next start");
+                    return new Job.Outcome(e.name(), e.version(), "pending-restart", job.elapsedMillis(), st.fromCache());
+                }
+                long fetched = job.elapsedMillis();
+                InstalledRecord installed = f.installer().install(e, st.bundle(), dest);
+                keepDest = f.settings().layout().mode() == PgLayout.Mode.PREFIX;
+                f.errors.remove(e.name());
+                log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
+                        + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
+                return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
+            } finally {
+                if (!keepDest) {
+                    AtomicFiles.deleteTree(dest);
+                }
+            }
+        } catch (FetchException ex) {
+            f.errors.put(e.name(), ex.getMessage());
+            log.info("failed: " + ex.getMessage());
+            throw ex;
+        } catch (IOException io) {
+            FetchException ex = new FetchException(FetchException.Kind.UNAVAILABLE, "staging-failed", "staging " + e.label()
+                    + " in " + f.state().stagingDir() + " failed: " + io, io);
+            f.errors.put(e.name(), ex.getMessage());
+            throw ex;
+        }
+    }
+
+    private BundleFetch.Staged fetchFresh(ComputeSpec.Entry e, Path dest, Job job) throws FetchException {
+        Progress progress = new Progress(log, e, job);
+        try {
+            return fetch.fetch(e, dest, job, progress);
+        } catch (FetchException ex) {
+            if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
+                throw ex;
+            }
+            log.info(e.label() + ": the link expired; reading a fresh spec");
+            ComputeSpec fresh;
+            try {
+                fresh = f.specs().reload();
+            } catch (FetchException again) {
+                throw new FetchException(ex.kind(), ex.code(), ex.getMessage() + "; and a fresh spec could not be read: " + again.getMessage(), ex);
+            }
+            ComputeSpec.Entry renewed = fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex);
+            return fetch.fetch(renewed, dest, job, progress);
+        } finally {
+            progress.done();
+        }
+    }
+
+    private static String describe(BundleFetch.Staged st, Job job) {
+        if (st.fromCache()) {
+            return "from the cache in " + job.elapsedMillis() + " ms";
+        }
+        return Log.bytes(st.downloaded()) + " in " + job.elapsedMillis() + " ms"
+                + (st.resumedFrom() > 0 ? ", resumed at byte " + st.resumedFrom() : "")
+                + (st.reconnects() > 0 ? ", " + st.reconnects() + " reconnects" : "");
+    }
+
+}

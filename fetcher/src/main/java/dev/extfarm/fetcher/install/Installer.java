@@ -1,0 +1,48 @@
+package dev.extfarm.fetcher.install;
+
+import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Puts verified, staged bundles into a PostgreSQL installation, atomically per bundle. */
+public interface Installer {
+
+    static Installer forLayout(PgLayout layout, NodeState state) throws IOException {
+        return layout.mode() == PgLayout.Mode.SHARED ? new SharedInstaller(layout, state) : new PrefixInstaller(layout, state);
+    }
+
+    /** Rolls back or completes what a crash interrupted, empties staging; returns one line per journal handled. */
+    List<String> recover() throws IOException;
+
+    /** Phase 1: a bundle's control files alone (no marker), unless a version of it is installed. */
+    void publishControls(ComputeSpec.Entry entry, Map<String, byte[]> controls) throws FetchException;
+
+    /** A fresh path (not existing yet) to unpack this entry into. */
+    Path stagingFor(ComputeSpec.Entry entry) throws IOException;
+
+    /** Installs the unpacked bundle; on any failure the previous state (other version or none) stays whole. */
+    InstalledRecord install(ComputeSpec.Entry entry, VerifiedBundle bundle, Path tree) throws FetchException;
+
+    /** Removes a bundle (installed or only its controls); absent is fine. */
+    void remove(String bundle) throws FetchException;
+
+    /** What is wrong with an installed bundle on disk (missing or changed files, missing markers); empty = whole. */
+    List<String> problems(InstalledRecord record);
+
+    Markers markers();
+
+    NodeState state();
+
+    PgLayout layout();
+
+    /** Is this control file or library present on disk without being ours (PostgreSQL's own, e.g. contrib)? */
+    boolean providedBySystem(String control, boolean library);
+
+    /** Called whenever the spec changes (prefix mode writes its configuration include). */
+    default void specChanged(ComputeSpec spec) throws IOException {
+    }
+}

@@ -1,0 +1,122 @@
+package dev.extfarm.fetcher.install;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The fetcher's node-local state for one PostgreSQL installation:
+ * <pre>
+ * &lt;state&gt;/
+ *   installed/&lt;bundle&gt;.json   {@link InstalledRecord}: what is on disk, file by file
+ *   journal/&lt;bundle&gt;.json     an install or removal in progress (see {@link Journal})
+ *   staging/                   unpacked bundles before they are installed (emptied at start)
+ *   created.json               extensions created in some database (never removed while listed)
+ * </pre>
+ */
+public final class NodeState {
+
+    static final ObjectMapper JSON = ComputeSpec.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final Path root;
+    private final Map<String, InstalledRecord> records = new TreeMap<>();
+    private final TreeSet<String> created = new TreeSet<>();
+
+    public NodeState(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        Files.createDirectories(installedDir());
+        Files.createDirectories(journalDir());
+        Files.createDirectories(stagingDir());
+        try (Stream<Path> s = Files.list(installedDir())) {
+            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+                InstalledRecord r = JSON.readValue(p.toFile(), InstalledRecord.class);
+                records.put(r.name(), r);
+            }
+        }
+        Path c = root.resolve("created.json");
+        if (Files.exists(c)) {
+            created.addAll(JSON.readValue(c.toFile(), new TypeReference<List<String>>() { }));
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path installedDir() {
+        return root.resolve("installed");
+    }
+
+    public Path journalDir() {
+        return root.resolve("journal");
+    }
+
+    public Path stagingDir() {
+        return root.resolve("staging");
+    }
+
+    public synchronized Optional<InstalledRecord> get(String bundle) {
+        return Optional.ofNullable(records.get(bundle));
+    }
+
+    public synchronized List<InstalledRecord> all() {
+        return List.copyOf(records.values());
+    }
+
+    public synchronized void put(InstalledRecord r) throws IOException {
+        AtomicFiles.write(installedDir().resolve(r.name() + ".json"), JSON.writeValueAsBytes(r));
+        records.put(r.name(), r);
+    }
+
+    public synchronized void remove(String bundle) throws IOException {
+        Files.deleteIfExists(installedDir().resolve(bundle + ".json"));
+        AtomicFiles.syncDir(installedDir());
+        records.remove(bundle);
+    }
+
+    /** The other bundle whose record lists this path, if any. */
+    public synchronized Optional<InstalledRecord> ownerOf(String path, String except) {
+        return records.values().stream().filter(r -> !r.name().equals(except) && r.files().containsKey(path)).findFirst();
+    }
+
+    /** The bundle that carries this control name (installed or available). */
+    public synchronized Optional<InstalledRecord> carrierOf(String control) {
+        return records.values().stream().filter(r -> r.controls().contains(control)).findFirst();
+    }
+
+    public synchronized TreeSet<String> created() {
+        return new TreeSet<>(created);
+    }
+
+    /** Records that an extension was (or is being) created in some database; kept until {@link #forgetCreated}. */
+    public synchronized boolean markCreated(String extension) throws IOException {
+        if (created.add(extension)) {
+            writeCreated();
+            return true;
+        }
+        return false;
+    }
+
+    public synchronized void forgetCreated(String extension) throws IOException {
+        if (created.remove(extension)) {
+            writeCreated();
+        }
+    }
+
+    private void writeCreated() throws IOException {
+        AtomicFiles.write(root.resolve("created.json"), (JSON.writeValueAsString(List.copyOf(created)) + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+}

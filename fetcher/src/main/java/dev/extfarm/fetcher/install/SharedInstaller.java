@@ -1,0 +1,362 @@
+package dev.extfarm.fetcher.install;
+
+import dev.extfarm.bundle.BundleManifest;
+import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Installs into PostgreSQL's own {@code share} and {@code lib} directories (15/17). Each file is
+ * first copied next to its target as {@code .extfarm-new.<name>.<id>} and synced, then the journal
+ * turns {@code committing}, then every file is renamed over its target, then the record and the
+ * markers are written. See {@link Journal} for what recovery does at each point.
+ */
+final class SharedInstaller implements Installer {
+
+    static final String TMP_PREFIX = ".extfarm-new.";
+
+    private final PgLayout layout;
+    private final NodeState state;
+    private final Markers markers;
+    private final Object lock = new Object();
+
+    SharedInstaller(PgLayout layout, NodeState state) {
+        this.layout = layout;
+        this.state = state;
+        this.markers = new Markers(layout.markerDir());
+    }
+
+    @Override
+    public Markers markers() {
+        return markers;
+    }
+
+    @Override
+    public NodeState state() {
+        return state;
+    }
+
+    @Override
+    public PgLayout layout() {
+        return layout;
+    }
+
+    @Override
+    public List<String> recover() throws IOException {
+        List<String> done = new ArrayList<>();
+        synchronized (lock) {
+            for (Journal j : Journal.pending(state)) {
+                if (Journal.COMMITTING.equals(j.phase())) {
+                    commit(j);
+                    done.add("completed the interrupted " + j.op() + " of " + label(j));
+                } else {
+                    rollback(j);
+                    done.add("rolled back the interrupted " + j.op() + " of " + label(j));
+                }
+            }
+            AtomicFiles.deleteTree(state.stagingDir());
+            Files.createDirectories(state.stagingDir());
+        }
+        return done;
+    }
+
+    private static String label(Journal j) {
+        return j.record() != null ? j.record().label() : j.previous() != null ? j.previous().label() : j.bundle();
+    }
+
+    @Override
+    public Path stagingFor(ComputeSpec.Entry e) {
+        return state.stagingDir().resolve(e.name() + "-" + e.sha256().substring(0, 12) + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @Override
+    public boolean providedBySystem(String name, boolean library) {
+        Path p = library ? layout.libDir().resolve(name + ".so") : layout.extensionDir().resolve(name + ".control");
+        return Files.exists(p) && state.ownerOf(p.toString(), "").isEmpty();
+    }
+
+    @Override
+    public void publishControls(ComputeSpec.Entry e, Map<String, byte[]> controls) throws FetchException {
+        synchronized (lock) {
+            Optional<InstalledRecord> prev = state.get(e.name());
+            if (prev.isPresent() && prev.get().installed()) {
+                return;
+            }
+            Map<String, String> files = new TreeMap<>();
+            List<String> adopted = new ArrayList<>();
+            for (var c : controls.entrySet()) {
+                Path target = layout.extensionDir().resolve(c.getKey() + ".control");
+                String sha = Digests.sha256(c.getValue());
+                String key = target.toString();
+                boolean ours = prev.isPresent() && prev.get().files().containsKey(key);
+                if (!ours && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
+                    if (!sameFile(target, sha, null)) {
+                        throw conflict(e, key, owner);
+                    }
+                    if (owner.isEmpty()) {
+                        adopted.add(key);
+                    }
+                }
+                files.put(key, sha);
+            }
+            InstalledRecord rec = new InstalledRecord(e.name(), e.version(), e.sha256(), InstalledRecord.AVAILABLE, files, adopted,
+                    List.copyOf(controls.keySet()), List.of(), e.sharedPreload(), null, Instant.now().toString());
+            try {
+                state.put(rec); // record first: a file on disk is never unaccounted for
+                for (var c : controls.entrySet()) {
+                    Path target = layout.extensionDir().resolve(c.getKey() + ".control");
+                    if (!adopted.contains(target.toString())) {
+                        AtomicFiles.write(target, c.getValue());
+                    }
+                }
+                if (prev.isPresent()) {
+                    for (String old : prev.get().files().keySet()) {
+                        if (!files.containsKey(old) && !prev.get().adopted().contains(old) && state.ownerOf(old, e.name()).isEmpty()) {
+                            Files.deleteIfExists(Path.of(old));
+                        }
+                    }
+                }
+            } catch (IOException io) {
+                throw ioFailure("writing the control files of " + e.label(), io);
+            }
+        }
+    }
+
+    @Override
+    public InstalledRecord install(ComputeSpec.Entry e, VerifiedBundle vb, Path tree) throws FetchException {
+        BundleManifest m = vb.manifest();
+        synchronized (lock) {
+            Optional<InstalledRecord> prev = state.get(e.name());
+            Map<String, String> files = new TreeMap<>();
+            List<String> adopted = new ArrayList<>();
+            List<Journal.Rename> ops = new ArrayList<>();
+            Map<Path, Path> sources = new LinkedHashMap<>();
+            List<String> conflicts = new ArrayList<>();
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            for (BundleManifest.FileEntry f : m.files()) {
+                Optional<Path> t = layout.targetOf(f.path());
+                if (t.isEmpty()) {
+                    continue;
+                }
+                Path target = t.get();
+                String key = target.toString();
+                String value = f.isSymlink() ? "link:" + f.link() : f.sha256();
+                files.put(key, value);
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
+                    boolean same = sameFile(target, f.sha256(), f.link());
+                    boolean wasOurs = prev.isPresent() && prev.get().files().containsKey(key) && !prev.get().adopted().contains(key);
+                    if (!same && (owner.isPresent() || !wasOurs)) {
+                        conflicts.add(conflict(e, key, owner).getMessage());
+                        continue;
+                    }
+                    if (same && owner.isEmpty() && !wasOurs) {
+                        adopted.add(key);
+                        continue;
+                    }
+                    if (same) {
+                        continue; // identical bytes already there (shared with another bundle or unchanged)
+                    }
+                }
+                Path tmp = target.resolveSibling(TMP_PREFIX + target.getFileName() + "." + id);
+                ops.add(new Journal.Rename(tmp.toString(), key));
+                sources.put(tmp, tree.resolve(f.path()));
+            }
+            if (!conflicts.isEmpty()) {
+                throw new FetchException(FetchException.Kind.CONFLICT, "file-conflict", String.join("; ", conflicts.subList(0,
+                        Math.min(3, conflicts.size()))) + (conflicts.size() > 3 ? " (and " + (conflicts.size() - 3) + " more)" : "")
+                        + "; refusing to install " + e.label() + ", nothing was changed");
+            }
+            Set<String> removals = new LinkedHashSet<>();
+            prev.ifPresent(p -> p.files().keySet().stream()
+                    .filter(old -> !files.containsKey(old) && !p.adopted().contains(old) && state.ownerOf(old, e.name()).isEmpty())
+                    .forEach(removals::add));
+            InstalledRecord rec = new InstalledRecord(e.name(), m.version(), vb.sha256(), InstalledRecord.INSTALLED, files, adopted,
+                    m.extensions(), m.libraries(), m.sharedPreload(), null, Instant.now().toString());
+            Journal j = new Journal("install", e.name(), Journal.PREPARED, ops, List.copyOf(removals), rec, prev.orElse(null));
+            try {
+                j.save(state);
+            } catch (IOException io) {
+                throw ioFailure("writing the install journal of " + e.label(), io);
+            }
+            try {
+                prev.ifPresent(p -> {
+                    try {
+                        markers.remove(p);
+                    } catch (IOException io) {
+                        throw new java.io.UncheckedIOException(io);
+                    }
+                });
+                Set<Path> dirs = new LinkedHashSet<>();
+                List<Path> written = new ArrayList<>();
+                for (var s : sources.entrySet()) {
+                    Path tmp = s.getKey();
+                    Path src = s.getValue();
+                    mkdirs(tmp.getParent());
+                    dirs.add(tmp.getParent());
+                    if (Files.isSymbolicLink(src)) {
+                        Files.createSymbolicLink(tmp, Files.readSymbolicLink(src));
+                    } else {
+                        Files.move(src, tmp); // a rename on the same filesystem, a copy across
+                        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
+                                Files.isExecutable(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
+                        written.add(tmp);
+                    }
+                }
+                AtomicFiles.fsyncAll(written);
+                for (Path d : dirs) {
+                    AtomicFiles.syncDir(d);
+                }
+                j = j.withPhase(Journal.COMMITTING);
+                j.save(state);
+            } catch (IOException | java.io.UncheckedIOException io) {
+                try {
+                    rollback(j);
+                } catch (IOException again) {
+                    io.addSuppressed(again);
+                }
+                throw ioFailure("staging the files of " + e.label() + " beside their targets", io instanceof java.io.UncheckedIOException u
+                        ? u.getCause() : (IOException) io);
+            }
+            try {
+                commit(j);
+            } catch (IOException io) {
+                throw ioFailure("installing " + e.label() + " (the next start completes it from the journal)", io);
+            }
+            return rec;
+        }
+    }
+
+    private static void mkdirs(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+    }
+
+    @Override
+    public void remove(String bundle) throws FetchException {
+        synchronized (lock) {
+            Optional<InstalledRecord> prev = state.get(bundle);
+            if (prev.isEmpty()) {
+                return;
+            }
+            InstalledRecord p = prev.get();
+            List<String> removals = p.files().keySet().stream()
+                    .filter(f -> !p.adopted().contains(f) && state.ownerOf(f, bundle).isEmpty()).toList();
+            Journal j = new Journal("remove", bundle, Journal.COMMITTING, List.of(), removals, null, p);
+            try {
+                j.save(state);
+                markers.remove(p);
+                commit(j);
+            } catch (IOException io) {
+                throw ioFailure("removing " + p.label() + " (the next start completes it from the journal)", io);
+            }
+        }
+    }
+
+    /** Roll forward: every step is idempotent, so a crash inside it is handled by running it again. */
+    private void commit(Journal j) throws IOException {
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Journal.Rename r : j.ops()) {
+            Path tmp = Path.of(r.tmp());
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                AtomicFiles.rename(tmp, Path.of(r.target()));
+                dirs.add(tmp.getParent());
+            }
+        }
+        for (String r : j.removals()) {
+            Path p = Path.of(r);
+            Files.deleteIfExists(p);
+            dirs.add(p.getParent());
+        }
+        for (Path d : dirs) {
+            AtomicFiles.syncDir(d);
+        }
+        if (j.record() != null) {
+            state.put(j.record());
+            if (j.record().installed()) {
+                markers.write(j.record());
+            }
+        } else {
+            if (j.previous() != null) {
+                markers.remove(j.previous());
+            }
+            state.remove(j.bundle());
+        }
+        Journal.delete(state, j.bundle());
+    }
+
+    /** Roll back: only temporary files exist; the previous version's files were not touched. */
+    private void rollback(Journal j) throws IOException {
+        for (Journal.Rename r : j.ops()) {
+            Files.deleteIfExists(Path.of(r.tmp()));
+        }
+        if (j.previous() != null && j.previous().installed()) {
+            markers.write(j.previous());
+        }
+        Journal.delete(state, j.bundle());
+    }
+
+    @Override
+    public List<String> problems(InstalledRecord r) {
+        return checkFiles(r, markers);
+    }
+
+    static List<String> checkFiles(InstalledRecord r, Markers markers) {
+        List<String> out = new ArrayList<>();
+        for (var f : r.files().entrySet()) {
+            Path p = Path.of(f.getKey());
+            String v = f.getValue();
+            String link = v.startsWith("link:") ? v.substring(5) : null;
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(p + " is missing");
+            } else if (!sameFile(p, link == null ? v : null, link)) {
+                out.add(p + " has other bytes than " + r.label() + " installed");
+            }
+        }
+        if (r.installed() && !markers.present(r)) {
+            out.add("the installed markers of " + r.label() + " are missing");
+        }
+        return out;
+    }
+
+    static boolean sameFile(Path p, String sha256, String link) {
+        try {
+            if (link != null) {
+                return Files.isSymbolicLink(p) && Files.readSymbolicLink(p).toString().equals(link);
+            }
+            return !Files.isSymbolicLink(p) && Files.isRegularFile(p) && Digests.sha256(p).equals(sha256);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static FetchException conflict(ComputeSpec.Entry e, String path, Optional<InstalledRecord> owner) {
+        return new FetchException(FetchException.Kind.CONFLICT, "file-conflict", path + " is installed by "
+                + owner.map(o -> "bundle '" + o.name() + "' " + o.version()).orElse("something other than extfarm (PostgreSQL itself or a package)")
+                + " and bundle '" + e.name() + "' " + e.version() + " has different bytes for it");
+    }
+
+    static FetchException ioFailure(String what, IOException io) {
+        boolean full = String.valueOf(io.getMessage()).contains("No space left");
+        return new FetchException(full ? FetchException.Kind.NO_SPACE : FetchException.Kind.UNAVAILABLE,
+                full ? "no-space" : "install-failed", what + " failed: " + io, io);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.extfarm.fetcher.spec;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.fetcher.FetchException;
+import java.io.IOException;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The compute spec a fetcher reads, exactly as DESIGN.md gives it: one entry per bundle the
+ * tenant may use, each with a short-lived {@code link} and {@code control_link}. Unknown fields are
+ * ignored; a higher {@code meta_format} is refused. {@link #parse} checks every name that later
+ * becomes part of a file name.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String platform, String generatedAt,
+                          String expiresAt, List<Entry> extensions) {
+
+    public static final int META_FORMAT = 1;
+    static final Pattern CONTROL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
+    static final Pattern LIBRARY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}");
+    static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}");
+
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+
+    public ComputeSpec {
+        extensions = extensions == null ? List.of() : List.copyOf(extensions);
+    }
+
+    /** One bundle the tenant may use ({@code extension_name} is the bundle name). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                        List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                        boolean preload, List<String> systemLibraries) {
+
+        public Entry {
+            extensions = extensions == null || extensions.isEmpty() ? (extensionName == null ? List.of() : List.of(extensionName))
+                    : List.copyOf(extensions);
+            libraries = libraries == null ? List.of() : List.copyOf(libraries);
+            requires = requires == null ? List.of() : List.copyOf(requires);
+            systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
+        }
+
+        public String name() {
+            return extensionName;
+        }
+
+        public String label() {
+            return extensionName + " " + version;
+        }
+
+        /** A copy with other links (tests and refreshes). */
+        public Entry withLinks(String newLink, String newControlLink) {
+            return new Entry(extensionName, version, sha256, size, newLink, newControlLink, extensions, libraries, requires,
+                    sharedPreload, preload, systemLibraries);
+        }
+    }
+
+    public static ComputeSpec parse(byte[] json, String source) throws FetchException {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(json);
+        } catch (IOException e) {
+            throw invalid(source, "is not valid JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        if (tree == null || !tree.isObject()) {
+            throw invalid(source, "must be a JSON object");
+        }
+        JsonNode format = tree.get("meta_format");
+        if (format == null || !format.canConvertToInt()) {
+            throw invalid(source, "needs \"meta_format\": " + META_FORMAT);
+        }
+        if (format.asInt() > META_FORMAT) {
+            throw invalid(source, "has meta_format " + format.asInt() + " but this fetcher reads " + META_FORMAT
+                    + "; upgrade extfarm on this node");
+        }
+        ComputeSpec spec;
+        try {
+            spec = JSON.treeToValue(tree, ComputeSpec.class);
+        } catch (IOException e) {
+            throw invalid(source, e.getMessage().lines().findFirst().orElse(""));
+        }
+        spec.validate(source);
+        return spec;
+    }
+
+    private void validate(String source) throws FetchException {
+        Map<String, String> controls = new HashMap<>();
+        Map<String, String> names = new HashMap<>();
+        for (Entry e : extensions) {
+            if (!BundleAddress.isValidName(e.extensionName())) {
+                throw invalid(source, "extension_name '" + e.extensionName() + "' must match " + BundleAddress.NAME_RULE);
+            }
+            String where = "entry '" + e.extensionName() + "'";
+            if (names.put(e.extensionName(), e.extensionName()) != null) {
+                throw invalid(source, where + " appears twice");
+            }
+            if (e.version() == null || !VERSION.matcher(e.version()).matches()) {
+                throw invalid(source, where + ": version '" + e.version() + "' must match " + VERSION.pattern());
+            }
+            if (!BundleAddress.isValidSha256(e.sha256())) {
+                throw invalid(source, where + ": sha256 must be 64 lowercase hex digits");
+            }
+            if (e.size() <= 0) {
+                throw invalid(source, where + ": size must be the bundle's byte count, was " + e.size());
+            }
+            requireHttpUrl(source, where, "link", e.link());
+            if (e.controlLink() != null) {
+                requireHttpUrl(source, where, "control_link", e.controlLink());
+            }
+            for (String c : e.extensions()) {
+                if (!CONTROL_NAME.matcher(c).matches()) {
+                    throw invalid(source, where + ": extension '" + c + "' must match " + CONTROL_NAME.pattern());
+                }
+                String other = controls.put(c, e.extensionName());
+                if (other != null) {
+                    throw invalid(source, "extension '" + c + "' is carried by both '" + other + "' and '" + e.extensionName() + "'");
+                }
+            }
+            for (List<String> libs : List.of(e.libraries(), e.systemLibraries())) {
+                for (String l : libs) {
+                    if (!LIBRARY.matcher(l).matches()) {
+                        throw invalid(source, where + ": library '" + l + "' must match " + LIBRARY.pattern());
+                    }
+                }
+            }
+            for (String r : e.requires()) {
+                if (!CONTROL_NAME.matcher(r).matches()) {
+                    throw invalid(source, where + ": requires '" + r + "' must match " + CONTROL_NAME.pattern());
+                }
+            }
+        }
+    }
+
+    private static void requireHttpUrl(String source, String where, String field, String url) throws FetchException {
+        try {
+            URI u = URI.create(url);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                throw invalid(source, where + ": " + field + " must be an http(s) URL, was '" + url + "'");
+            }
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw invalid(source, where + ": " + field + " is not a URL: '" + url + "'");
+        }
+    }
+
+    private static FetchException invalid(String source, String what) {
+        return new FetchException(FetchException.Kind.INVALID, "spec-invalid", "compute spec from " + source + " " + what);
+    }
+
+    public Optional<Entry> entry(String bundleName) {
+        return extensions.stream().filter(e -> e.extensionName().equals(bundleName)).findFirst();
+    }
+
+    /** The bundle that carries control file {@code <control>.control}. */
+    public Optional<Entry> providerOfExtension(String control) {
+        return extensions.stream().filter(e -> e.extensions().contains(control)).findFirst();
+    }
+
+    /** The bundle whose manifest lists the library (module name, without {@code .so}). */
+    public Optional<Entry> providerOfLibrary(String library) {
+        return extensions.stream().filter(e -> e.libraries().contains(library)).findFirst();
+    }
+
+    public Map<String, Entry> byName() {
+        Map<String, Entry> m = new LinkedHashMap<>();
+        extensions.forEach(e -> m.put(e.extensionName(), e));
+        return m;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.extfarm.fetcher.spec;
+
+import dev.extfarm.fetcher.FetchException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Where the compute spec comes from: the registry (with a compute token) or a file. */
+public interface SpecSource {
+
+    ComputeSpec load() throws FetchException;
+
+    /** Whether loading again can give fresh links (a file cannot). */
+    boolean issuesLinks();
+
+    String describe();
+
+    static SpecSource file(Path file) {
+        return new SpecSource() {
+            @Override
+            public ComputeSpec load() throws FetchException {
+                try {
+                    return ComputeSpec.parse(Files.readAllBytes(file), file.toString());
+                } catch (IOException e) {
+                    throw new FetchException(FetchException.Kind.INVALID, "spec-unreadable",
+                            "cannot read the compute spec " + file + ": " + e.getMessage());
+                }
+            }
+
+            @Override
+            public boolean issuesLinks() {
+                return false;
+            }
+
+            @Override
+            public String describe() {
+                return file.toString();
+            }
+        };
+    }
+
+    /** {@code GET <url>} with {@code Authorization: Bearer <token>}; the URL carries {@code ?pg=&platform=}. */
+    static SpecSource registry(HttpClient http, URI url, String token, Duration timeout) {
+        return new SpecSource() {
+            @Override
+            public ComputeSpec load() throws FetchException {
+                HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "application/json");
+                if (token != null && !token.isBlank()) {
+                    req.header("Authorization", "Bearer " + token.strip());
+                }
+                HttpResponse<byte[]> resp;
+                try {
+                    resp = http.send(req.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                } catch (IOException e) {
+                    throw new FetchException(FetchException.Kind.UPSTREAM, "registry-unreachable",
+                            "cannot reach the registry at " + url + ": " + e, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FetchException(FetchException.Kind.UNAVAILABLE, "interrupted", "interrupted while reading the spec");
+                }
+                if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+                    throw new FetchException(FetchException.Kind.UPSTREAM, "spec-forbidden", "the registry refused the compute token ("
+                            + resp.statusCode() + ") at " + url + ": " + Problems.detail(resp.body())
+                            + "; check --token-file / EXTFARM_COMPUTE_TOKEN");
+                }
+                if (resp.statusCode() != 200) {
+                    throw new FetchException(FetchException.Kind.UPSTREAM, "spec-unavailable", "the registry answered "
+                            + resp.statusCode() + " for " + url + ": " + Problems.detail(resp.body()));
+                }
+                return ComputeSpec.parse(resp.body(), url.toString());
+            }
+
+            @Override
+            public boolean issuesLinks() {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return url.toString();
+            }
+        };
+    }
+}

@@ -1,0 +1,56 @@
+package dev.extfarm.fetcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.extfarm.fetcher.spec.ComputeSpec;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The compute spec exactly as DESIGN.md gives it, and the names that later become file names. */
+class ComputeSpecTest {
+
+    static final String HEX = "a".repeat(64);
+
+    static String spec(String entry) {
+        return "{\"meta_format\": 1, \"tenant\": \"acme\", \"pg_major\": 17, \"platform\": \"debian-13-amd64-glibc\","
+                + "\"generated_at\": \"2026-11-23T10:00:00Z\", \"expires_at\": \"2026-11-23T10:15:00Z\", \"future_field\": 1,"
+                + "\"extensions\": [" + entry + "]}";
+    }
+
+    static String entry(String name, String control) {
+        return "{\"extension_name\": \"" + name + "\", \"version\": \"0.8.0\", \"sha256\": \"" + HEX + "\", \"size\": 187392,"
+                + "\"link\": \"https://r.example/extensions/" + name + "/sha-256+" + HEX + "/bundle.tar?exp=1&sig=x\","
+                + "\"control_link\": \"https://r.example/extensions/" + name + "/sha-256+" + HEX + "/" + control + ".control?exp=1&sig=x\","
+                + "\"extensions\": [\"" + control + "\"], \"libraries\": [\"" + name + "\"], \"requires\": [],"
+                + "\"shared_preload\": false, \"preload\": false, \"system_libraries\": [\"libc.so.6\"]}";
+    }
+
+    static ComputeSpec parse(String json) throws FetchException {
+        return ComputeSpec.parse(json.getBytes(StandardCharsets.UTF_8), "test");
+    }
+
+    @Test
+    void theDesignDocumentsExampleParses() throws Exception {
+        ComputeSpec s = parse(spec(entry("vector", "vector")));
+        assertThat(s.tenant()).isEqualTo("acme");
+        assertThat(s.providerOfExtension("vector").orElseThrow().size()).isEqualTo(187392);
+        assertThat(s.providerOfLibrary("vector")).isPresent();
+        assertThat(s.entry("vector").orElseThrow().systemLibraries()).containsExactly("libc.so.6");
+    }
+
+    @Test
+    void namesThatWouldEscapeADirectoryAreRefused() {
+        assertThatThrownBy(() -> parse(spec(entry("../etc", "x")))).hasMessageContaining("extension_name '../etc' must match");
+        assertThatThrownBy(() -> parse(spec(entry("ok", "../../x")))).hasMessageContaining("extension '../../x' must match");
+    }
+
+    @Test
+    void aNewerFormatAndDuplicatesAreRefused() {
+        assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"meta_format\": 1", "\"meta_format\": 2")))
+                .hasMessageContaining("meta_format 2 but this fetcher reads 1");
+        assertThatThrownBy(() -> parse(spec(entry("a", "x") + "," + entry("b", "x"))))
+                .hasMessageContaining("extension 'x' is carried by both 'a' and 'b'");
+        assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("must be a JSON object");
+    }
+}

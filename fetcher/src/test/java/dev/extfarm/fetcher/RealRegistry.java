@@ -1,0 +1,152 @@
+package dev.extfarm.fetcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.bundle.BundleReader;
+import dev.extfarm.bundle.VerifiedBundle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The real registry-server (its packaged jar, embedded PostgreSQL, a temp data directory) as a
+ * child process on 127.0.0.1, behind the {@link TestRegistry} interface: bundles are uploaded with
+ * the admin token as private extensions granted to tenant {@code acme}, whose compute token the
+ * fetcher uses. Available once {@code registry-server} is packaged (the reactor builds it before
+ * this module).
+ */
+final class RealRegistry implements TestRegistry {
+
+    static final Path JAR = Path.of("..", "registry-server", "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final String admin;
+    private final Path data;
+    private final Process process;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Set<String> reserved = new HashSet<>();
+    private String computeToken;
+
+    static boolean available() {
+        return Files.exists(JAR);
+    }
+
+    RealRegistry() throws Exception {
+        data = Files.createTempDirectory("extfarm-fetcher-registry");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        admin = "efa_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", JAR.toString())).redirectErrorStream(true).redirectOutput(data.resolve("registry.log").toFile());
+        pb.environment().putAll(Map.of("EXTFARM_DATA_DIR", data.resolve("data").toString(), "EXTFARM_PORT", String.valueOf(port),
+                "EXTFARM_ADMIN_TOKEN", admin));
+        process = pb.start();
+        base = URI.create("http://127.0.0.1:" + port);
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (true) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("registry did not start: " + Files.readString(data.resolve("registry.log")));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    break;
+                }
+            } catch (IOException starting) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        call("POST", "/api/v1/admin/tenants", "{\"name\": \"" + RegistryFixture.TENANT + "\"}", 201);
+        JsonNode token = JSON.readTree(call("POST", "/api/v1/admin/tokens",
+                "{\"role\": \"compute\", \"label\": \"fetcher-test\", \"tenant\": \"" + RegistryFixture.TENANT + "\"}", 201));
+        computeToken = token.get("token").asText();
+    }
+
+    private String call(String method, String path, String json, int expected) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + admin)
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            r.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != expected) {
+            throw new IllegalStateException(method + " " + path + " -> " + resp.statusCode() + " " + resp.body());
+        }
+        return resp.body();
+    }
+
+    @Override
+    public void publish(Path bundleTar) throws Exception {
+        VerifiedBundle vb;
+        try (InputStream in = Files.newInputStream(bundleTar)) {
+            vb = BundleReader.withDefaults().verify(in);
+        }
+        String name = vb.manifest().name();
+        if (reserved.add(name)) {
+            call("PUT", "/api/v1/admin/extensions/" + name + "/visibility", "{\"visibility\": \"private\"}", 200);
+        }
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(base.resolve("/" + vb.address().path()))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/x-tar")
+                .PUT(HttpRequest.BodyPublishers.ofFile(bundleTar)).build(), HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() / 100 != 2) {
+            throw new IllegalStateException("upload of " + bundleTar + " -> " + put.statusCode() + " " + put.body());
+        }
+        grant(name);
+    }
+
+    void grant(String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/admin/tenants/" + RegistryFixture.TENANT
+                + "/grants/" + name)).header("Authorization", "Bearer " + admin).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException("grant " + name + " -> " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    @Override
+    public void revoke(String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/admin/tenants/" + RegistryFixture.TENANT
+                + "/grants/" + name)).header("Authorization", "Bearer " + admin).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException("revoke " + name + " -> " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    @Override
+    public URI specUrl() {
+        return base.resolve("/api/v1/compute/spec?pg=15&platform=" + Bundles.PLATFORM);
+    }
+
+    @Override
+    public String computeToken() {
+        return computeToken;
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        process.waitFor();
+        new ProcessBuilder("rm", "-rf", data.toString()).start().waitFor();
+    }
+}

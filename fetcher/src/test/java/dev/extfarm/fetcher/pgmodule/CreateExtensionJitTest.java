@@ -1,0 +1,126 @@
+package dev.extfarm.fetcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.fetcher.endpoint.LocalEndpoint;
+import dev.extfarm.fetcher.endpoint.Routes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * pg_extfarm in a real PostgreSQL 15 against a real fetcher (in-process, its local endpoint on
+ * loopback TCP), with the background queue never started: only the module can bring an
+ * extension onto the node.
+ */
+class CreateExtensionJitTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void createExtensionFetchesThroughTheModuleAndFailuresAreClearErrors() throws Exception {
+        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+            registry.publish(Bundles.sql(tmp, "jitone").pack());
+            registry.publish(Bundles.sql(tmp, "jittwo").pack());
+            registry.publish(Bundles.sql(tmp, "jitslow").padding(2_000_000).pack());
+            registry.publish(PgModules.typeBundle(tmp, "jitload"));
+            PgModules.install(node.pg);
+            Fetcher f = node.fetcher(registry);
+            LocalEndpoint endpoint = new LocalEndpoint(new Routes(f));
+            int port = endpoint.listen(0);
+            f.prepare(); // control files only; no background phases in this test
+            JsonNode status = JSON.readTree(new Routes(f).handle("GET", "/status", null).body());
+            assertThat(status.toString()).contains("jitone");
+            assertThat(f.state().get("jitone").map(r -> r.installed()).orElse(false)).as("absent before CREATE EXTENSION").isFalse();
+            assertThat(node.marker("jitone")).doesNotExist();
+            String url = "extfarm.fetcher_url=http://127.0.0.1:" + port;
+
+            // the control: stock PostgreSQL 15 cannot create it (only its control file is on disk)
+            node.pg.start();
+            assertThatThrownBy(() -> node.pg.sql("CREATE EXTENSION jitone")).hasMessageContaining("jitone");
+            node.pg.stop();
+
+            node.pg.start("shared_preload_libraries=pg_extfarm", url, "extfarm.fetch_timeout=30");
+            long t0 = System.nanoTime();
+            node.pg.sql("CREATE EXTENSION jitone");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("CREATE EXTENSION through pg_extfarm: " + ms + " ms");
+            assertThat(node.pg.sql("SELECT jitone_version()")).isEqualTo("1.0");
+            assertThat(node.marker("jitone")).exists();
+            assertThat(f.state().get("jitone").orElseThrow().installed()).isTrue();
+            assertThat(f.state().get("jittwo").map(r -> r.installed()).orElse(false)).as("nothing else was fetched").isFalse();
+
+            // PostgreSQL's own extension and unknown names pass through unchanged
+            node.pg.sql("CREATE EXTENSION hstore");
+            assertThatThrownBy(() -> node.pg.sql("CREATE EXTENSION nosuch_ext"))
+                    .hasMessageContaining("extension \"nosuch_ext\" is not available")
+                    .hasMessageNotContaining("extfarm fetcher");
+
+            // LOAD of a library the spec provides
+            node.pg.sql("LOAD 'jitload'");
+            assertThat(f.state().get("jitload").orElseThrow().installed()).as("LOAD asked for it").isTrue();
+
+            // statement_timeout cancels the wait (the registry sends the 2 MB bundle at 100 kB/s)
+            registry.sendRate = 100_000;
+            t0 = System.nanoTime();
+            assertThatThrownBy(() -> node.pg.sql("SET statement_timeout = '1s'; CREATE EXTENSION jitslow"))
+                    .hasMessageContaining("statement timeout");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
+            registry.sendRate = 0;
+
+            // fetcher down: a clear ERROR, the session lives on, and the next attempt succeeds once it is back
+            endpoint.close();
+            LocalEndpoint[] again = new LocalEndpoint[1];
+            Thread restarter = new Thread(() -> {
+                try {
+                    Thread.sleep(1500);
+                    again[0] = new LocalEndpoint(new Routes(f));
+                    again[0].listen(port);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            restarter.start();
+            String out = session(node.pg, """
+                    SELECT 'pid1=' || pg_backend_pid();
+                    CREATE EXTENSION jittwo;
+                    SELECT pg_sleep(4);
+                    CREATE EXTENSION jittwo;
+                    SELECT 'pid2=' || pg_backend_pid() || ' v=' || jittwo_version();
+                    """);
+            restarter.join();
+            again[0].close();
+            System.out.println(out);
+            assertThat(out).contains("ERROR:  could not fetch extension \"jittwo\": the extfarm fetcher at http://127.0.0.1:" + port
+                    + " is unavailable: could not connect to");
+            assertThat(out).doesNotContain("FATAL").doesNotContain("server closed the connection");
+            String pid1 = out.replaceAll("(?s).*pid1=(\\d+).*", "$1");
+            assertThat(out).contains("pid2=" + pid1 + " v=1.0");
+            assertThat(node.pg.sql("SELECT count(*) FROM pg_extension WHERE extname IN ('jitone','jittwo','hstore')")).isEqualTo("3");
+        }
+    }
+
+    /** One psql session running the script without stopping on errors; stdout and stderr together. */
+    static String session(RealPostgres pg, String script) throws Exception {
+        List<String> cmd = List.of(pg.bin.resolve("psql").toString(), "-X", "-A", "-t", "-q", "-h", pg.socketDir.toString(),
+                "-p", Integer.toString(pg.port), "-U", "postgres", "-d", "postgres", "-f", "-");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return out;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.extfarm.fetcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds C modules with PGXS for the pg_extfarm tests: {@code fetcher/pg_extfarm} itself, and
+ * small C extensions that go into bundles. (These tests live in {@code pgmodule/} but in package
+ * {@code dev.extfarm.fetcher}, to reuse the package-private {@link Node}, {@link RealPostgres}
+ * and {@link Bundles}.)
+ */
+final class PgModules {
+
+    static final Path PG_CONFIG = Path.of("/usr/lib/postgresql/15/bin/pg_config");
+    private static Path extfarmSo;
+
+    private PgModules() {
+    }
+
+    static boolean available() {
+        return RealPostgres.available() && Files.exists(Path.of("/usr/include/postgresql/15/server/postgres.h"));
+    }
+
+    /** {@code make USE_PGXS=1} of {@code fetcher/pg_extfarm} in a temp copy; the .so, once per JVM. */
+    static synchronized Path pgExtfarm() throws Exception {
+        if (extfarmSo == null) {
+            Path src = Path.of("pg_extfarm").toAbsolutePath();
+            Path dir = Files.createTempDirectory("pg_extfarm-build-");
+            for (String f : List.of("Makefile", "pg_extfarm.c")) {
+                Files.copy(src.resolve(f), dir.resolve(f));
+            }
+            extfarmSo = make(dir, "pg_extfarm");
+        }
+        return extfarmSo;
+    }
+
+    /** Installs the built pg_extfarm.so into the relocated PostgreSQL's lib directory. */
+    static void install(RealPostgres pg) throws Exception {
+        Files.copy(pgExtfarm(), pg.lib.resolve("pg_extfarm.so"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * A C extension {@code name} with a base type {@code name} (int4 inside) and a function
+     * {@code name_plus(name, int)}; returns the built .so. SQL: {@link #typeSql}.
+     */
+    static Path typeExtension(Path base, String name) throws Exception {
+        Path dir = Files.createTempDirectory(base, "cext-");
+        Files.writeString(dir.resolve(name + ".c"), """
+                #include "postgres.h"
+                #include "fmgr.h"
+                #include "utils/builtins.h"
+                PG_MODULE_MAGIC;
+                PG_FUNCTION_INFO_V1(NAME_in);
+                PG_FUNCTION_INFO_V1(NAME_out);
+                PG_FUNCTION_INFO_V1(NAME_plus);
+                Datum NAME_in(PG_FUNCTION_ARGS) { return DirectFunctionCall1(int4in, PG_GETARG_DATUM(0)); }
+                Datum NAME_out(PG_FUNCTION_ARGS) { return DirectFunctionCall1(int4out, PG_GETARG_DATUM(0)); }
+                Datum NAME_plus(PG_FUNCTION_ARGS) { PG_RETURN_INT32(PG_GETARG_INT32(0) + PG_GETARG_INT32(1)); }
+                """.replace("NAME", name), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("Makefile"), "MODULES = " + name + "\nPG_CONFIG ?= pg_config\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n");
+        return make(dir, name);
+    }
+
+    static String typeSql(String name) {
+        return ("CREATE TYPE @N@;\n"
+                + "CREATE FUNCTION @N@_in(cstring) RETURNS @N@ AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
+                + "CREATE FUNCTION @N@_out(@N@) RETURNS cstring AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
+                + "CREATE TYPE @N@ (INPUT = @N@_in, OUTPUT = @N@_out, LIKE = int4);\n"
+                + "CREATE FUNCTION @N@_plus(@N@, int) RETURNS int AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n")
+                .replace("@N@", name);
+    }
+
+    /** A bundle carrying the C type extension {@code name}: control, SQL and lib/{@code name}.so. */
+    static Path typeBundle(Path tmp, String name) throws Exception {
+        Path so = typeExtension(tmp, name);
+        return Bundles.sql(tmp, name).libraries(name)
+                .file("share/extension/" + name + ".control", "comment = 'C type " + name + "'\ndefault_version = '1.0'\nmodule_pathname = '"
+                        + name + "'\nrelocatable = true\n")
+                .file("share/extension/" + name + "--1.0.sql", typeSql(name))
+                .copy("lib/" + name + ".so", so).pack();
+    }
+
+    private static Path make(Path dir, String name) throws Exception {
+        Process p = new ProcessBuilder("make", "-C", dir.toString(), "USE_PGXS=1", "with_llvm=no", "PG_CONFIG=" + PG_CONFIG)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("make of " + name + " failed:\n" + out);
+        }
+        if (name.equals("pg_extfarm") && out.contains("warning:")) {
+            throw new IOException("pg_extfarm compiles with warnings:\n" + out);
+        }
+        return dir.resolve(name + ".so");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.extfarm.fetcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.extfarm.fetcher.endpoint.LocalEndpoint;
+import dev.extfarm.fetcher.endpoint.Routes;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * New connections are held (ClientAuthentication_hook) while a session_preload_libraries
+ * library is missing, and succeed once the fetcher installed it; without
+ * pg_extfarm the same connection fails.
+ */
+class PreloadHoldTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aConnectionWaitsForAMissingSessionPreloadLibrary() throws Exception {
+        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+            registry.publish(PgModules.typeBundle(tmp, "jitsess"));
+            registry.publish(Bundles.sql(tmp, "jitlocal").pack());
+            PgModules.install(node.pg);
+            Fetcher f = node.fetcher(registry);
+            try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(f))) {
+                int port = endpoint.listen(0);
+                f.prepare(); // background (phase 3, which would fetch preload bundles) never started
+
+                // the control: without pg_extfarm the connection fails on the missing library
+                node.pg.start("session_preload_libraries=jitsess");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.pg.sql("SELECT 1"))
+                        .hasMessageContaining("jitsess");
+                node.pg.stop();
+
+                node.pg.start("shared_preload_libraries=pg_extfarm", "extfarm.fetcher_url=http://127.0.0.1:" + port,
+                        "session_preload_libraries=jitsess");
+                assertThat(node.pg.lib.resolve("jitsess.so")).doesNotExist();
+                assertThat(node.pg.sql("SELECT 1")).isEqualTo("1");
+                assertThat(node.pg.lib.resolve("jitsess.so")).exists();
+                assertThat(f.state().get("jitsess").orElseThrow().installed()).isTrue();
+                assertThat(f.state().get("jitlocal").map(r -> r.installed()).orElse(false)).isFalse();
+                node.pg.stop();
+            }
+        }
+    }
+}

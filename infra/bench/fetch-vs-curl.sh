@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Download + verify + install of one large bundle: `extfarm fetch install` versus the baseline
+# `curl URL | tee >(sha256sum) | tar -x` on the same file from the same loopback server.
+#   infra/bench/fetch-vs-curl.sh [SIZE_MB (default 256)] [RUNS (default 3)]
+# Prints a markdown table (median of RUNS, best of RUNS); docs/performance.md has the figures.
+# The fetcher's run is the whole command (JVM start included), cold cache each time; the baseline
+# neither checks the tar (paths, links, sizes), nor compares the digest before extracting, nor
+# installs atomically - it is the lower bound a safe fetcher is measured against.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+size_mb="${1:-256}"
+runs="${2:-3}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/extfarm-bench.XXXXXX")"
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+fetcher_jar="$here/fetcher/target/extfarm-fetcher.jar"
+if [ ! -f "$fetcher_jar" ]; then
+  (cd "$here" && ./mvnw -q -B -DskipTests -pl fetcher -am package) >&2
+fi
+
+# 1. A large bundle: one big library-sized file and 300 small scripts.
+tree="$work/tree"
+mkdir -p "$tree/share/extension" "$tree/lib"
+printf "comment = 'benchmark bundle'\ndefault_version = '1.0'\nrelocatable = true\n" > "$tree/share/extension/big.control"
+echo "SELECT 1;" > "$tree/share/extension/big--1.0.sql"
+for i in $(seq 1 300); do echo "-- script $i" > "$tree/share/extension/big--extra$i.sql"; done
+head -c "$((size_mb * 1024 * 1024))" /dev/urandom > "$tree/lib/big-data.bin"
+"$here/extfarm" bundle pack "$tree" --name big --version 1.0 --pg-major 15 --platform debian-12-amd64-glibc \
+  --license PostgreSQL -o "$work/big.tar" >/dev/null
+sha="$(sha256sum "$work/big.tar" | cut -d' ' -f1)"
+bytes="$(stat -c %s "$work/big.tar")"
+# a second, different bundle to warm the JVM up first (the fetcher normally runs as a daemon)
+mv "$tree/share/extension/big.control" "$tree/share/extension/warm.control"
+rm "$tree/share/extension/"big--*.sql; echo "SELECT 1;" > "$tree/share/extension/warm--1.0.sql"
+rm "$tree/lib/big-data.bin"; head -c "$((size_mb * 1024 * 1024 / 2))" /dev/urandom > "$tree/lib/warm-data.bin"
+"$here/extfarm" bundle pack "$tree" --name warm --version 1.0 --pg-major 15 --platform debian-12-amd64-glibc \
+  --license PostgreSQL -o "$work/warm.tar" >/dev/null
+wsha="$(sha256sum "$work/warm.tar" | cut -d' ' -f1)"
+wbytes="$(stat -c %s "$work/warm.tar")"
+rm -rf "$tree"
+
+# 2. Served from 127.0.0.1 at its registry address.
+serve="$work/serve/extensions/big/sha-256+$sha"
+mkdir -p "$serve"
+mv "$work/big.tar" "$serve/bundle.tar"
+printf "comment = 'benchmark bundle'\ndefault_version = '1.0'\nrelocatable = true\n" > "$serve/big.control"
+wserve="$work/serve/extensions/warm/sha-256+$wsha"
+mkdir -p "$wserve"
+mv "$work/warm.tar" "$wserve/bundle.tar"
+cp "$serve/big.control" "$wserve/warm.control"
+wurl="http://127.0.0.1:PORT/extensions/warm/sha-256+$wsha"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/serve" >/dev/null 2>&1 &
+server_pid=$!
+url="http://127.0.0.1:$port/extensions/big/sha-256+$sha"
+wurl="${wurl/PORT/$port}"
+for _ in $(seq 1 50); do curl -sf -o /dev/null "$url/big.control" && break; sleep 0.1; done
+cat > "$work/spec.json" <<JSON
+{"meta_format": 1, "tenant": "bench", "pg_major": 15, "platform": "debian-12-amd64-glibc",
+ "generated_at": "2026-11-23T10:00:00Z", "expires_at": "2099-01-01T00:00:00Z",
+ "extensions": [{"extension_name": "big", "version": "1.0", "sha256": "$sha", "size": $bytes,
+   "link": "$url/bundle.tar", "control_link": "$url/big.control", "extensions": ["big"], "libraries": [],
+   "requires": [], "shared_preload": false, "preload": false, "system_libraries": []},
+  {"extension_name": "warm", "version": "1.0", "sha256": "$wsha", "size": $wbytes,
+   "link": "$wurl/bundle.tar", "control_link": "$wurl/warm.control", "extensions": ["warm"], "libraries": [],
+   "requires": [], "shared_preload": false, "preload": false, "system_libraries": []}]}
+JSON
+
+now() { date +%s.%N; }
+fetcher_run() {
+  local d="$work/f$1"; mkdir -p "$d/share/extension" "$d/lib"
+  local t0; t0="$(now)"
+  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
+  local t1; t1="$(now)"
+  test -f "$d/share/extension/.extfarm/big.installed"
+  echo "$t1 - $t0" | bc
+  rm -rf "$d"
+}
+# the same in a JVM that already installed one bundle: the job time from the fetcher's own log line
+warm_run() {
+  local d="$work/w$1"; mkdir -p "$d/share/extension" "$d/lib"
+  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log" || { cat "$d/log" >&2; return 1; }
+  local ms; ms="$(grep -oE 'installed big 1.0 \(urgent, [0-9.]+ [KMG]iB in [0-9]+ ms' "$d/log" | grep -oE '[0-9]+ ms' | cut -d' ' -f1)"
+  echo "scale=3; $ms / 1000" | bc
+  rm -rf "$d"
+}
+curl_run() {
+  local d="$work/c$1"; mkdir -p "$d"
+  local t0; t0="$(now)"
+  curl -sf "$url/bundle.tar" | tee >(sha256sum > "$d.sum") | tar -x -C "$d"
+  local t1; t1="$(now)"
+  sleep 0.2; grep -q "$sha" "$d.sum"
+  echo "$t1 - $t0" | bc
+  rm -rf "$d" "$d.sum"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+fetcher_runs=(); warm_runs=(); curl_runs=()
+for i in $(seq 1 "$runs"); do
+  sync; fetcher_runs+=("$(fetcher_run "$i")")
+  sync; warm_runs+=("$(warm_run "$i")")
+  sync; curl_runs+=("$(curl_run "$i")")
+done
+w_med="$(printf '%s\n' "${warm_runs[@]}" | median)"
+w_best="$(printf '%s\n' "${warm_runs[@]}" | sort -n | head -1)"
+f_med="$(printf '%s\n' "${fetcher_runs[@]}" | median)"
+c_med="$(printf '%s\n' "${curl_runs[@]}" | median)"
+f_best="$(printf '%s\n' "${fetcher_runs[@]}" | sort -n | head -1)"
+c_best="$(printf '%s\n' "${curl_runs[@]}" | sort -n | head -1)"
+mib="$(echo "scale=1; $bytes / 1048576" | bc)"
+echo "| bundle | runs | fetch install, cold JVM (median / best) | fetcher, warm JVM (median / best) | curl \| sha256sum; tar x (median / best) | curl/fetch: cold, warm |"
+echo "| --- | --- | --- | --- | --- | --- |"
+printf "| %s MiB, 302 files | %s | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s) | %.2f s / %.2f s (%.0f MiB/s) | %.2f×, %.2f× |\n" "$mib" "$runs" \
+  "$f_med" "$f_best" "$w_med" "$w_best" "$(echo "$mib / $w_med" | bc -l)" "$c_med" "$c_best" "$(echo "$mib / $c_med" | bc -l)" \
+  "$(echo "$c_med / $f_med" | bc -l)" "$(echo "$c_med / $w_med" | bc -l)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Registry (embedded, filesystem store) vs nginx (Debian) serving the same bundle bytes on 127.0.0.1.
+# wrk drives both for a ~100 KB and a ~50 MB bundle; servers pinned to one core, wrk to another;
+# each figure is the median of 3 runs after a warm-up. Prints requests/s, MB/s, the ratio, and the
+# sha-256 of the bodies each server returned.
+#   infra/bench/serve-vs-nginx.sh            (RUNS=3 DURATION=10s CONNECTIONS=32)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+BIG_CONNECTIONS=${BIG_CONNECTIONS:-8}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+NGINX=${NGINX:-/usr/sbin/nginx}
+for tool in wrk taskset curl sha256sum "$NGINX"; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install wrk nginx-light util-linux curl)" >&2; exit 1; }
+done
+
+jar=registry-server/target/quarkus-app/quarkus-run.jar
+[ -f "$jar" ] || ./mvnw -q -B -pl registry-server -am package -DskipTests
+
+work=$(mktemp -d /tmp/extfarm-bench.XXXXXX)
+chmod 755 "$work"   # nginx workers run as nobody
+pids=()
+cleanup() { s=$?; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 1; if [ $s -eq 0 ]; then rm -rf "$work"; else echo "failed; logs kept in $work" >&2; fi; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+reg_port=$(free_port); ngx_port=$(free_port)
+admin=efa_bench-admin-token-$RANDOM$RANDOM
+
+# 1. the registry, pinned
+EXTFARM_DATA_DIR="$work/data" EXTFARM_PORT=$reg_port EXTFARM_ADMIN_TOKEN=$admin \
+  taskset -c "$SERVER_CPU" java ${BENCH_JAVA_OPTS:-} -jar "$jar" > "$work/registry.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$reg_port/q/health" >/dev/null && break; sleep 0.5; done
+curl -fs "http://127.0.0.1:$reg_port/q/health" >/dev/null || { cat "$work/registry.log"; exit 1; }
+
+# 2. two bundles, packed by the bundle library, uploaded to the registry and copied under nginx's root
+cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
+declare -A path
+for spec in small:100000 big:52428800; do
+  label=${spec%%:*}; bytes=${spec##*:}
+  sha=$(java -cp "$cp" infra/bench/MakeBundle.java "bench_$label" "$bytes" "$work/$label.tar")
+  path[$label]="/extensions/bench_$label/sha-256+$sha/bundle.tar"
+  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/$label.tar" \
+    "http://127.0.0.1:$reg_port${path[$label]}"
+  mkdir -p -m 755 "$work/www$(dirname "${path[$label]}")"
+  install -m 644 "$work/$label.tar" "$work/www${path[$label]}"
+done
+
+# 3. nginx with its own config, one worker, pinned to the same core
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+error_log $work/nginx/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { application/x-tar tar; }
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$ngx_port;
+    root $work/www;
+    location /extensions/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
+  }
+}
+NGX
+taskset -c "$SERVER_CPU" "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" > "$work/nginx.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$ngx_port${path[small]}" && break; sleep 0.1; done
+
+# 4. same bytes from both
+echo "## bodies (sha-256 of what each server sent)"
+for label in small big; do
+  r=$(curl -fs "http://127.0.0.1:$reg_port${path[$label]}" | sha256sum | cut -c1-64)
+  n=$(curl -fs "http://127.0.0.1:$ngx_port${path[$label]}" | sha256sum | cut -c1-64)
+  f=$(stat -c %s "$work/$label.tar")
+  echo "$label ($f bytes): registry $r  nginx $n  $([ "$r" = "$n" ] && echo same || echo DIFFERENT)"
+  [ "$r" = "$n" ] || exit 1
+done
+
+# 5. wrk: warm-up, then RUNS runs; median of requests/s and MB/s
+run() { # url connections → "req/s MB/s"
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$2" -d"$DURATION" "$1" | awk '
+    /Requests\/sec/ {r=$2}
+    /Transfer\/sec/ {v=$2; u=substr(v, length(v)-1); n=substr(v, 1, length(v)-2);
+                     if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n/=1048576; t=n}
+    END {printf "%.1f %.1f\n", r, t}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo
+echo "## wrk -t1, $DURATION per run, median of $RUNS (server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU)"
+printf "| bundle | connections | registry req/s | registry MB/s | nginx req/s | nginx MB/s | ratio (req/s) |\n"
+printf "| --- | --- | --- | --- | --- | --- | --- |\n"
+for label in small big; do
+  c=$CONNECTIONS; [ "$label" = big ] && c=$BIG_CONNECTIONS
+  declare -A rq=() mb=() url=()
+  url[registry]="http://127.0.0.1:$reg_port${path[$label]}"
+  url[nginx]="http://127.0.0.1:$ngx_port${path[$label]}"
+  for server in registry nginx; do
+    DURATION=${WARMUP:-15s} run "${url[$server]}" "$c" > /dev/null   # warm-up (JIT, page cache)
+    : > "$work/$server.$label"
+  done
+  for _ in $(seq 1 "$RUNS"); do   # interleaved, so that both see the same background load
+    for server in registry nginx; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
+  done
+  for server in registry nginx; do
+    rq[$server]=$(cut -d' ' -f1 "$work/$server.$label" | median)
+    mb[$server]=$(cut -d' ' -f2 "$work/$server.$label" | median)
+  done
+  ratio=$(awk -v a="${rq[registry]}" -v b="${rq[nginx]}" 'BEGIN {printf "%.2f", a/b}')
+  size=$(stat -c %s "$work/$label.tar")
+  printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** |\n" "$label" "$size" "$c" \
+    "${rq[registry]}" "${mb[registry]}" "${rq[nginx]}" "${mb[nginx]}" "$ratio"
+done

@@ -1,0 +1,93 @@
+package dev.extfarm.registry.build;
+
+import dev.extfarm.registry.auth.CurrentViewer;
+import dev.extfarm.registry.auth.Roles;
+import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.problem.Problem;
+import dev.extfarm.registry.problem.ProblemMapper;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/** Build reports (anyone; private extensions only for their tenant, maintainers and admins), logs, cancel. */
+@Path("/api/v1/builds")
+@Produces(MediaType.APPLICATION_JSON)
+public class BuildResource {
+
+    @Inject
+    BuildReports reports;
+    @Inject
+    BuildLogs logs;
+    @Inject
+    BuildCancellation cancellation;
+    @Inject
+    CurrentViewer viewer;
+
+    @GET
+    @Operation(summary = "Builds, newest first; filter by extension, pg, status (comma-separated), cause, since")
+    public BuildView.Page list(@QueryParam("extension") String extension, @QueryParam("pg") Integer pg,
+                               @QueryParam("status") String status, @QueryParam("cause") String cause,
+                               @QueryParam("since") String since, @QueryParam("page") Integer page, @QueryParam("size") Integer size) {
+        return reports.list(viewer.get(), new BuildReports.Filter(extension, pg, status, cause, since, page, size));
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "One build: steps and timings, failure, inputs, result, attempts, log tail, previous build")
+    public BuildView get(@PathParam("id") long id) {
+        return reports.get(viewer.get(), id).orElseThrow(() -> notFound(id));
+    }
+
+    @GET
+    @Path("/{id}/log")
+    @Produces({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The build's log (text/plain; Range: bytes=N- to tail it while it runs → 206)")
+    public Response log(@PathParam("id") long id, @HeaderParam("Range") String range) {
+        Build b = reports.find(viewer.get(), id).orElseThrow(() -> notFound(id));
+        long size = b.logSize;
+        LogRange r = LogRange.parse(range, size);
+        if (r == LogRange.UNSATISFIABLE) {
+            var e = new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE, "range-not-satisfiable", "Range not satisfiable",
+                    "the log of build " + id + " has " + size + " bytes" + (b.status().isFinal() ? "" : " so far; ask again later"));
+            return Response.status(416).header("Content-Range", "bytes */" + size).type(Problem.MEDIA_TYPE)
+                    .header("X-Extfarm-Build-Status", b.status).entity(ProblemMapper.problem(e, "/api/v1/builds/" + id + "/log")).build();
+        }
+        long from = r == null ? 0 : r.start();
+        long to = r == null ? size : r.end();
+        String blob = b.logBlob;
+        StreamingOutput body = out -> logs.copy(id, blob, from, to, out);
+        Response.ResponseBuilder rb = Response.status(r == null ? 200 : 206).entity(body)
+                .type("text/plain; charset=utf-8")
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Length", to - from)
+                .header("X-Extfarm-Build-Status", b.status)
+                .header("Cache-Control", b.status().isFinal() ? "private, max-age=60" : "no-cache");
+        if (r != null) {
+            rb.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
+        }
+        return rb.build();
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @RolesAllowed({Roles.MAINTAINER, Roles.ADMIN})
+    @Operation(summary = "Cancel a queued or running build (owners of the extension, admins)")
+    public BuildView cancel(@PathParam("id") long id) {
+        cancellation.cancel(viewer.principal(), id);
+        return reports.get(viewer.get(), id).orElseThrow(() -> notFound(id));
+    }
+
+    static ExtfarmException notFound(long id) {
+        return ExtfarmException.notFound("build-not-found", "there is no build " + id);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.extfarm.registry.build;
+
+import dev.extfarm.registry.auth.Roles;
+import dev.extfarm.registry.build.WorkerProtocol.ClaimRequest;
+import dev.extfarm.registry.build.WorkerProtocol.ClaimResponse;
+import dev.extfarm.registry.build.WorkerProtocol.CompleteRequest;
+import dev.extfarm.registry.build.WorkerProtocol.CompleteResponse;
+import dev.extfarm.registry.build.WorkerProtocol.HeartbeatRequest;
+import dev.extfarm.registry.build.WorkerProtocol.HeartbeatResponse;
+import io.quarkus.logging.Log;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/** The worker protocol (docs/queue.md): claim, heartbeat, log, complete; all but claim fenced by the lease token. */
+@Path("/api/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Roles.WORKER, Roles.ADMIN})
+public class JobResource {
+
+    @Inject
+    JobQueue queue;
+    @Inject
+    QueueConfig config;
+
+    @POST
+    @Path("/claim")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Claim up to max_jobs queued jobs for the given targets (an empty list when there is none)")
+    public ClaimResponse claim(ClaimRequest request) {
+        var jobs = queue.claim(request);
+        jobs.forEach(j -> Log.debugf("job %d (%s pg%d) leased to %s, lease %d", j.id(), j.extension(), j.pgMajor(),
+                request.workerId(), j.leaseToken()));
+        return new ClaimResponse(jobs);
+    }
+
+    @POST
+    @Path("/{id}/heartbeat")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Renew the lease; says whether the job was cancelled (409 for a stale lease)")
+    public HeartbeatResponse heartbeat(@PathParam("id") long id, HeartbeatRequest request) {
+        return queue.heartbeat(id, request == null ? null : request.leaseToken(), request == null ? null : request.step());
+    }
+
+    @POST
+    @Path("/{id}/log")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Append a chunk (text/plain) to the job's log (409 for a stale lease)")
+    public Map<String, Object> log(@PathParam("id") long id, @QueryParam("lease_token") Long leaseToken, InputStream body)
+            throws IOException {
+        byte[] chunk = body.readNBytes(config.logs().maxChunkBytes() + 1);
+        long size = queue.appendLog(id, leaseToken, chunk);
+        return Map.of("log_size", size);
+    }
+
+    @POST
+    @Path("/{id}/complete")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Report the result: succeeded (bundle uploaded first), failed, or farm-fault (re-queued)")
+    public CompleteResponse complete(@PathParam("id") long id, CompleteRequest request) {
+        CompleteResponse r = queue.complete(id, request);
+        Log.debugf("job %d completed: %s", id, r.status());
+        return r;
+    }
+}

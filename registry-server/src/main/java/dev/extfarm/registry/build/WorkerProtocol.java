@@ -1,0 +1,72 @@
+package dev.extfarm.registry.build;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+import java.util.List;
+
+/** The JSON documents of the worker protocol (docs/queue.md): claim, heartbeat, complete. */
+public final class WorkerProtocol {
+
+    private WorkerProtocol() {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ClaimRequest(String workerId, List<Target> targets, Integer maxJobs) {
+    }
+
+    /** A target a worker can build for; {@code builderImage} is {@code sha256:<packages digest>}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Target(Integer pgMajor, String platform, String builderImage) {
+    }
+
+    public record ClaimResponse(List<ClaimedJob> jobs) {
+    }
+
+    /** {@code recipe} is the recipe revision's transport JSON, as pushed. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ClaimedJob(long id, long leaseToken, Instant leaseExpiresAt, long leaseTtlSeconds, int attempt,
+                             String extension, String version, int pgMajor, String platform, String recipeRevision,
+                             @JsonRawValue String recipe, String sourceSha256) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record HeartbeatRequest(Long leaseToken, String step) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record HeartbeatResponse(Instant leaseExpiresAt, boolean cancelled) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CompleteRequest(Long leaseToken, String workerId, String status, String builderImage, BundleRef bundle,
+                                  FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record BundleRef(String name, String sha256) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FailureReport(String step, String cause, String responsibility, Integer exitCode, String message) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record StepTiming(String step, long millis) {
+    }
+
+    /** What a completion did: {@code status} is the build's status afterwards ({@code queued} after a retried farm fault). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record CompleteResponse(long buildId, String status, boolean requeued, String message) {
+    }
+}

@@ -1,0 +1,221 @@
+package dev.extfarm.registry.build;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.bundle.BundleManifest;
+import dev.extfarm.bundle.BundleWriter;
+import dev.extfarm.bundle.Platform;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A builder worker without Docker: it speaks the real worker protocol over HTTP (JDK HttpClient,
+ * as the real worker does) and "builds" by packing a real bundle with {@link BundleWriter}.
+ */
+public final class TestWorker {
+
+    /** One claimed job, as the claim returned it. */
+    public record Job(long id, long leaseToken, int attempt, String extension, String version, int pgMajor, String platform,
+               String recipeRevision, JsonNode recipe, String sourceSha256, long leaseTtlSeconds, String builderImage) {
+    }
+
+    /** What the registry answered. */
+    public record Reply(int status, String contentType, JsonNode body) {
+        public String problemType() {
+            return body == null ? null : body.path("type").asText(null);
+        }
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final URI base;
+    final String token;
+    public final String id;
+    public final String builderImage;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public TestWorker(URI base, String token, String id) {
+        this(base, token, id, "sha256:" + "b".repeat(64));
+    }
+
+    public TestWorker(URI base, String token, String id, String builderImage) {
+        this.base = base;
+        this.token = token;
+        this.id = id;
+        this.builderImage = builderImage;
+    }
+
+    public TestWorker withImage(String image) {
+        return new TestWorker(base, token, id, image);
+    }
+
+    public TestWorker as(String workerId) {
+        return new TestWorker(base, token, workerId, builderImage);
+    }
+
+    /** Claims for every farm target (15, 17, 18). */
+    public List<Job> claim(int max) {
+        return claim(max, List.of(15, 17, 18));
+    }
+
+    public List<Job> claim(int max, List<Integer> majors) {
+        ObjectNode body = JSON.createObjectNode().put("worker_id", id).put("max_jobs", max);
+        var targets = body.putArray("targets");
+        for (int m : majors) {
+            targets.addObject().put("pg_major", m).put("platform", Farm.PLATFORMS.get(m)).put("builder_image", builderImage);
+        }
+        Reply r = post("/api/v1/jobs/claim", body);
+        if (r.status != 200) {
+            throw new AssertionError("claim failed: " + r);
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (JsonNode j : r.body.path("jobs")) {
+            jobs.add(new Job(j.path("id").asLong(), j.path("lease_token").asLong(), j.path("attempt").asInt(),
+                    j.path("extension").asText(), j.path("version").asText(), j.path("pg_major").asInt(), j.path("platform").asText(),
+                    j.path("recipe_revision").asText(), j.path("recipe"), j.path("source_sha256").asText(),
+                    j.path("lease_ttl_seconds").asLong(), builderImage));
+        }
+        return jobs;
+    }
+
+    public Reply heartbeat(Job job, String step) {
+        return post("/api/v1/jobs/" + job.id() + "/heartbeat", JSON.createObjectNode().put("lease_token", job.leaseToken()).put("step", step));
+    }
+
+    public Reply log(Job job, String text) {
+        return send(request("/api/v1/jobs/" + job.id() + "/log?lease_token=" + job.leaseToken())
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
+    }
+
+    public Reply upload(Job job, Packed bundle) {
+        return send(request("/" + bundle.address())
+                .header("Content-Type", "application/x-tar")
+                .header("X-Extfarm-Job", String.valueOf(job.id()))
+                .header("X-Extfarm-Lease-Token", String.valueOf(job.leaseToken()))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bundle.bytes())).build());
+    }
+
+    public Reply complete(Job job, ObjectNode result) {
+        result.put("lease_token", job.leaseToken());
+        return post("/api/v1/jobs/" + job.id() + "/complete", result);
+    }
+
+    public ObjectNode result(String status) {
+        ObjectNode r = JSON.createObjectNode().put("worker_id", id).put("status", status).put("builder_image", builderImage)
+                .put("started_at", Instant.now().minusSeconds(5).toString()).put("finished_at", Instant.now().toString());
+        var steps = r.putArray("steps");
+        steps.addObject().put("step", "fetch").put("millis", 120);
+        steps.addObject().put("step", "build").put("millis", 3400);
+        return r;
+    }
+
+    /** A whole successful run: heartbeat, log, pack, fenced upload, complete. */
+    public Reply succeed(Job job) {
+        expect(heartbeat(job, "build"), 200);
+        expect(log(job, "##[extfarm] job " + job.id() + " by " + id + "\nmake USE_PGXS=1\ncc -O2 -c " + job.extension() + ".c\n"), 200);
+        Packed b = pack(job);
+        Reply up = upload(job, b);
+        if (up.status != 201 && up.status != 200) {
+            throw new AssertionError("upload failed: " + up);
+        }
+        ObjectNode r = result("succeeded");
+        r.putObject("bundle").put("name", job.extension()).put("sha256", b.sha256());
+        return complete(job, r);
+    }
+
+    public Reply fail(Job job, String step, String cause, String responsibility, int exitCode, String message) {
+        expect(log(job, "##[extfarm] step " + step + "\n" + message + "\n"), 200);
+        ObjectNode r = result("failed");
+        r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", responsibility)
+                .put("exit_code", exitCode).put("message", message);
+        return complete(job, r);
+    }
+
+    public Reply farmFault(Job job, String step, String cause, String message) {
+        ObjectNode r = result("farm-fault");
+        r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", "farm").put("exit_code", 0)
+                .put("message", message);
+        return complete(job, r);
+    }
+
+    /** A bundle packed from the job (the bytes depend on the job's inputs only). */
+    public record Packed(String name, String sha256, byte[] bytes) {
+        public String address() {
+            return "extensions/" + name + "/sha-256+" + sha256 + "/bundle.tar";
+        }
+    }
+
+    public Packed pack(Job job) {
+        try {
+            Path tree = Files.createTempDirectory("test-worker-tree");
+            Path ext = Files.createDirectories(tree.resolve("share/extension"));
+            String name = job.extension();
+            Files.writeString(ext.resolve(name + ".control"), "comment = 'built by the test worker'\ndefault_version = '"
+                    + job.version() + "'\nmodule_pathname = '$libdir/" + name + "'\nrelocatable = true\n");
+            Files.writeString(ext.resolve(name + "--" + job.version() + ".sql"), "CREATE FUNCTION " + name.replace('-', '_')
+                    + "_hello() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n");
+            Path lib = Files.createDirectories(tree.resolve("lib"));
+            Files.writeString(lib.resolve(name + ".so"), "ELF? no: " + job.recipeRevision() + " " + job.pgMajor());
+            BundleManifest m = BundleManifest.builder().name(name).version(job.version()).pgMajor(job.pgMajor())
+                    .platform(Platform.parse(job.platform())).defaultVersion(job.version()).extensions(List.of(name))
+                    .libraries(List.of(name)).systemLibraries(List.of("libc.so.6")).license("PostgreSQL")
+                    .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), job.builderImage(), 1_700_000_000L))
+                    .build();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            var packed = BundleWriter.pack(tree, m, 1_700_000_000L, out);
+            return new Packed(name, packed.sha256(), out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (dev.extfarm.bundle.BundleRejectedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Reply expect(Reply r, int status) {
+        if (r.status != status) {
+            throw new AssertionError("expected HTTP " + status + " but got " + r);
+        }
+        return r;
+    }
+
+    public Reply post(String path, JsonNode body) {
+        try {
+            return send(request(path).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+    }
+
+    private Reply send(HttpRequest req) {
+        try {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            String type = r.headers().firstValue("Content-Type").orElse("");
+            JsonNode body = r.body().isEmpty() || !type.contains("json") ? null : JSON.readTree(r.body());
+            return new Reply(r.statusCode(), type, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

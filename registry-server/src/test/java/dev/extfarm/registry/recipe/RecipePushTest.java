@@ -1,0 +1,168 @@
+package dev.extfarm.registry.recipe;
+
+import static dev.extfarm.registry.build.Farm.ADMIN;
+import static dev.extfarm.registry.build.Farm.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyIterable;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.recipe.RecipeLinter;
+import dev.extfarm.recipe.RecipeProblem;
+import dev.extfarm.recipe.ValidationOptions;
+import dev.extfarm.registry.build.Farm;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Pushing recipes: validation as lint does it, immutable revisions, the builds they queue, ownership. */
+@QuarkusTest
+class RecipePushTest {
+
+    @Test
+    void aPushStoresTheRevisionAndQueuesOneBuildPerServedMajor() {
+        String maintainer = Farm.token("maintainer");
+        String name = Farm.unique("push");
+        String yaml = Farm.recipeYaml(name, "1.2.0", List.of(15, 16, 17), "a");
+        String revision = RecipeBundle.of(yaml.getBytes(StandardCharsets.UTF_8), Map.of()).revision().sha256();
+
+        JsonPath r = Farm.push(maintainer, Farm.transport(yaml)).then().statusCode(201).extract().jsonPath();
+        assertThat(r.getString("revision")).isEqualTo(revision);
+        assertThat(r.getString("extension")).isEqualTo(name);
+        assertThat(r.getString("version")).isEqualTo("1.2.0");
+        assertThat(r.getBoolean("unchanged")).isFalse();
+        assertThat(r.getList("scheduled.pg_major")).containsExactly(15, 17);
+        assertThat(r.getList("scheduled.platform")).containsExactly("debian-12-amd64-glibc", "debian-13-amd64-glibc");
+        assertThat(r.getList("warnings", String.class)).anyMatch(w -> w.contains("does not serve PostgreSQL 16"));
+
+        long build = r.getLong("scheduled[0].build_id");
+        JsonPath b = Farm.build(build);
+        assertThat(b.getString("status")).isEqualTo("queued");
+        assertThat(b.getString("recipe_revision")).isEqualTo(revision);
+        assertThat(b.getString("inputs.source_sha256")).isEqualTo(Farm.sourceSha(name, "1.2.0"));
+
+        as(maintainer).get("/api/v1/recipes/" + name).then().statusCode(200)
+                .body("revisions", hasSize(1)).body("revisions[0].revision", equalTo(revision))
+                .body("revisions[0].pg_majors", equalTo(List.of(15, 17)));
+        String stored = as(maintainer).get("/api/v1/recipes/" + name + "/revisions/" + revision).then().statusCode(200)
+                .extract().jsonPath().getString("recipe_yaml");
+        assertThat(stored).isEqualTo(yaml);
+    }
+
+    @Test
+    void anUnchangedPushSchedulesNothingAndSaysSo() {
+        String maintainer = Farm.token("maintainer");
+        String name = Farm.unique("same");
+        String json = Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15), "a") + "build:\n  patches:\n    - fix.patch\n",
+                Map.of("fix.patch", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"));
+        Farm.push(maintainer, json).then().statusCode(201).body("scheduled", hasSize(1));
+        Farm.push(maintainer, json).then().statusCode(200)
+                .body("unchanged", equalTo(true)).body("scheduled", emptyIterable())
+                .body("message", containsString("nothing scheduled"));
+        as(ADMIN).queryParam("extension", name).get("/api/v1/builds").then().body("total", equalTo(1));
+    }
+
+    @Test
+    void aRevertMakesTheOlderRevisionCurrentAgain() {
+        String maintainer = Farm.token("maintainer");
+        String name = Farm.unique("revert");
+        String a = Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15), "a"));
+        String b = Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15), "b"));
+        String ra = Farm.push(maintainer, a).then().statusCode(201).extract().path("revision");
+        Farm.push(maintainer, b).then().statusCode(201);
+        Farm.push(maintainer, a).then().statusCode(201).body("revision", equalTo(ra)).body("scheduled", hasSize(1))
+                .body("message", containsString("current again"));
+        as(maintainer).get("/api/v1/recipes/" + name).then().body("revisions.revision[0]", equalTo(ra))
+                .body("revisions", hasSize(3));
+    }
+
+    @Test
+    void anInvalidRecipeIsRefusedWithTheLintersProblemsAndLineNumbers() {
+        String maintainer = Farm.token("maintainer");
+        String name = Farm.unique("bad");
+        String yaml = "name: " + name + "\n"
+                + "version: 1.0.0\n"
+                + "description: broken\n"
+                + "source:\n"
+                + "  url: https://example.org/x.tar.gz\n"
+                + "  sha256: abc\n"
+                + "pg:\n"
+                + "  - 12\n"
+                + "biuld:\n"
+                + "  system: pgxs\n";
+        RecipeBundle bundle = RecipeBundle.of(yaml.getBytes(StandardCharsets.UTF_8), Map.of());
+        List<String> lint = RecipeLinter.lint(bundle, "", ValidationOptions.defaults()).stream()
+                .filter(RecipeProblem::isError).map(RecipeProblem::toString).toList();
+        assertThat(lint).hasSizeGreaterThanOrEqualTo(4);
+
+        JsonPath p = Farm.push(maintainer, Farm.transport(yaml)).then().statusCode(422)
+                .contentType("application/problem+json").body("type", equalTo("/problems/invalid-recipe"))
+                .extract().jsonPath();
+        assertThat(p.getList("errors.text", String.class)).containsExactlyElementsOf(lint);
+        assertThat(p.getList("errors.line", Integer.class)).contains(6, 8, 9);
+        assertThat(p.getString("detail")).contains("recipe.yaml:6:").contains("license");
+        as(ADMIN).queryParam("extension", name).get("/api/v1/builds").then().body("total", equalTo(0));
+
+        Farm.push(maintainer, "{ not json").then().statusCode(422).body("type", equalTo("/problems/invalid-recipe"))
+                .body("errors[0].text", containsString("not valid JSON"));
+    }
+
+    @Test
+    void onlyOwnersAndAdminsPushAnExtension() {
+        String owner = Farm.token("maintainer");
+        String other = Farm.token("maintainer");
+        String name = Farm.unique("owned");
+        Farm.push(owner, Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15), "a"))).then().statusCode(201);
+        Farm.push(other, Farm.transport(Farm.recipeYaml(name, "1.0.1", List.of(15), "b"))).then().statusCode(403)
+                .contentType("application/problem+json").body("type", equalTo("/problems/not-owner"));
+        Farm.push(ADMIN, Farm.transport(Farm.recipeYaml(name, "1.0.2", List.of(15), "c"))).then().statusCode(201);
+        Farm.push(Farm.token("worker"), Farm.transport(Farm.recipeYaml(name, "1.0.3", List.of(15), "d"))).then().statusCode(403);
+        Farm.push(null, Farm.transport(Farm.recipeYaml(name, "1.0.3", List.of(15), "d"))).then().statusCode(401);
+
+        // an admin adds the other maintainer: now they may push
+        as(ADMIN).put("/api/v1/admin/extensions/" + name + "/owners/" + Farm.tokenId(other)).then().statusCode(200);
+        Farm.push(other, Farm.transport(Farm.recipeYaml(name, "1.0.1", List.of(15), "b"))).then().statusCode(201);
+    }
+
+    @Test
+    void aTenantMaintainersNewExtensionIsPrivateToItsTenant() {
+        String tenant = Farm.tenant();
+        String tm = Farm.token("maintainer", tenant);
+        String name = Farm.unique("priv");
+        Farm.push(tm, Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15), "a"))).then().statusCode(201);
+
+        as(ADMIN).get("/api/v1/admin/tenants/" + tenant).then().statusCode(200).body(containsString(name));
+        as(null).get("/api/v1/recipes/" + name).then().statusCode(404);
+        as(Farm.token("maintainer")).get("/api/v1/recipes/" + name).then().statusCode(404);
+        as(tm).get("/api/v1/recipes/" + name).then().statusCode(200);
+        as(Farm.token("compute", tenant)).get("/api/v1/recipes/" + name).then().statusCode(200);
+    }
+
+    @Test
+    void aRebuildQueuesTheCurrentRevisionAgainOncePerMajor() {
+        String owner = Farm.token("maintainer");
+        String name = Farm.unique("rebuild");
+        Farm.push(owner, Farm.transport(Farm.recipeYaml(name, "1.0.0", List.of(15, 17), "a"))).then().statusCode(201);
+        // both builds still queued: nothing to add
+        as(owner).post("/api/v1/recipes/" + name + "/rebuild").then().statusCode(200).body("scheduled", emptyIterable());
+        as(ADMIN).queryParam("extension", name).get("/api/v1/builds").then().body("total", equalTo(2));
+        for (Object id : as(ADMIN).queryParam("extension", name).get("/api/v1/builds").jsonPath().getList("items.id")) {
+            as(owner).post("/api/v1/builds/" + id + "/cancel").then().statusCode(200);
+        }
+        as(owner).queryParam("pg", 17).post("/api/v1/recipes/" + name + "/rebuild").then().statusCode(200)
+                .body("scheduled.pg_major", equalTo(List.of(17)));
+        long id = as(ADMIN).queryParam("extension", name).queryParam("status", "queued").get("/api/v1/builds")
+                .jsonPath().getLong("items[0].id");
+        assertThat(Farm.build(id).getString("reason")).isEqualTo("rebuild");
+        as(owner).queryParam("pg", 18).post("/api/v1/recipes/" + name + "/rebuild").then().statusCode(400);
+        as(Farm.token("maintainer")).post("/api/v1/recipes/" + name + "/rebuild").then().statusCode(403);
+        as(owner).post("/api/v1/recipes/" + Farm.unique("none") + "/rebuild").then().statusCode(403);
+        as(ADMIN).post("/api/v1/recipes/" + Farm.unique("none") + "/rebuild").then().statusCode(404);
+    }
+}

@@ -1,0 +1,213 @@
+// One build: status and cause first, then the steps with timings, the inputs, links to the recipe
+// revision and the previous build of the same extension × major, and the log — split by step,
+// the failing step opened with its error lines marked, tailed live while the build runs.
+
+import { getJson, getLog } from '../api.js';
+import { announce, bytes, clear, duration, errorView, h, loading, short, status, when } from '../ui.js';
+import { revisionLink } from './shared.js';
+import { LogView } from './log.js';
+
+const FIRST_LOAD = 512 * 1024;
+const TAIL_EVERY_MS = 1500;
+const REFRESH_EVERY_MS = 4000;
+
+export async function render(main, { params }) {
+  const id = params.id;
+  clear(main, h('h1', {}, `Build #${id}`), loading('Loading the build'));
+  const ctl = new AbortController();
+  const timers = [];
+  const stop = () => { ctl.abort(); timers.forEach(clearTimeout); timers.length = 0; };
+  let b;
+  try {
+    b = await getJson(`/api/v1/builds/${encodeURIComponent(id)}`, {}, { signal: ctl.signal });
+  } catch (e) {
+    clear(main, h('h1', {}, `Build #${id}`), errorView(e, 'The build'));
+    return stop;
+  }
+
+  const head = h('div');
+  const stepsBox = h('section', { 'aria-labelledby': 'steps-h' });
+  const logBox = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'region', 'aria-label': 'Build log' });
+  const logInfo = h('span', { class: 'muted', role: 'status' });
+  const follow = h('input', { type: 'checkbox', id: 'follow', checked: true });
+  const logTools = h('div', { class: 'log-tools' }, logInfo);
+  clear(main,
+    h('h1', {}, `Build #${b.id}`),
+    head,
+    stepsBox,
+    h('h2', { id: 'log-h' }, 'Log'),
+    logTools,
+    logBox);
+
+  const drawHead = () => {
+    clear(head, summary(b));
+    clear(stepsBox, h('h2', { id: 'steps-h' }, 'Steps'), steps(b));
+  };
+  drawHead();
+
+  // ---- the log: the last FIRST_LOAD bytes (or all), then the tail while the build is live
+  const view = new LogView(logBox, { failStep: b.failure?.step, failed: !!b.failure });
+  const decoder = new TextDecoder('utf-8');
+  let loadedFrom = 0;
+  let loadedTo = 0;
+  const live = () => b.status === 'queued' || b.status === 'running';
+  try {
+    const first = await getLog(b.id, b.log && b.log.size > FIRST_LOAD ? { last: FIRST_LOAD, signal: ctl.signal } : { signal: ctl.signal });
+    loadedFrom = first.start;
+    loadedTo = first.end;
+    let text = decoder.decode(first.bytes, { stream: live() });
+    if (loadedFrom > 0) text = text.slice(text.indexOf('\n') + 1); // the first line is cut
+    view.add(text, { partialEnd: live() });
+    view.finish({ scroll: !live() });
+  } catch (e) {
+    if (e.name !== 'AbortError') logBox.replaceChildren(errorView(e, 'The log'));
+  }
+  const info = () => {
+    const size = Math.max(loadedTo, b.log?.size || 0);
+    logInfo.textContent = size === 0 ? (live() ? 'No output yet.' : 'The log is empty.')
+      : loadedFrom > 0 ? `Showing the last ${bytes(loadedTo - loadedFrom)} of ${bytes(size)}.` : `${bytes(size)}${live() ? ', growing' : ''}.`;
+  };
+  info();
+  const rawLink = h('a', { href: `/api/v1/builds/${b.id}/log`, target: '_blank', rel: 'noopener' }, 'Raw log');
+  logTools.append(rawLink);
+  if (loadedFrom > 0) {
+    logTools.append(h('button', { type: 'button', class: 'small', onclick: async (e) => {
+      e.target.disabled = true;
+      const all = await getLog(b.id, { signal: ctl.signal });
+      loadedFrom = 0;
+      loadedTo = all.end;
+      view.reset();
+      view.add(new TextDecoder().decode(all.bytes), { partialEnd: live() });
+      view.finish({ scroll: true });
+      info();
+      e.target.remove();
+    } }, `Load the whole log (${bytes(b.log.size)})`));
+  }
+  if (b.failure) {
+    logTools.append(h('button', { type: 'button', class: 'small', onclick: () => view.jumpToFailure() }, 'Jump to the failure'));
+  }
+
+  if (live()) {
+    logTools.append(h('label', { for: 'follow', class: 'checks' }, follow, ' Follow the log'));
+    const tail = async () => {
+      try {
+        const part = await getLog(b.id, { from: loadedTo, signal: ctl.signal });
+        if (!part.unchanged && part.bytes.length) {
+          loadedTo = part.end;
+          view.add(decoder.decode(part.bytes, { stream: true }), { partialEnd: true });
+          if (follow.checked) logBox.scrollTop = logBox.scrollHeight;
+          info();
+        }
+        if (part.status && part.status !== 'queued' && part.status !== 'running') {
+          return refresh(true);
+        }
+      } catch (e) {
+        if (e.name === 'AbortError') return undefined;
+      }
+      timers.push(setTimeout(tail, TAIL_EVERY_MS));
+      return undefined;
+    };
+    const refresh = async (final = false) => {
+      try {
+        const was = b.status;
+        const next = await getJson(`/api/v1/builds/${encodeURIComponent(b.id)}`, {}, { signal: ctl.signal });
+        b = next;
+        drawHead();
+        if (was !== b.status) announce(`Build ${b.id} is ${b.status}`);
+        if (!live()) {
+          // one last read, then the log is final: mark the failure
+          const rest = await getLog(b.id, { from: loadedTo, signal: ctl.signal });
+          if (!rest.unchanged) { loadedTo = rest.end; view.add(decoder.decode(rest.bytes), { partialEnd: false }); }
+          view.setFailure(b.failure?.step, !!b.failure);
+          view.finish({ scroll: true });
+          info();
+          return;
+        }
+      } catch (e) {
+        if (e.name === 'AbortError') return;
+      }
+      if (!final) timers.push(setTimeout(() => refresh(), REFRESH_EVERY_MS));
+    };
+    timers.push(setTimeout(tail, TAIL_EVERY_MS));
+    timers.push(setTimeout(() => refresh(), REFRESH_EVERY_MS));
+  }
+  return stop;
+}
+
+function summary(b) {
+  const ext = encodeURIComponent(b.extension);
+  const cellLink = `#/extensions/${ext}?v=${encodeURIComponent(b.version)}&pg=${b.pg_major}&platform=${encodeURIComponent(b.platform)}`;
+  const parts = [
+    h('p', { class: 'lede' }, h('a', { href: `#/extensions/${ext}` }, b.extension), ' ', h('code', {}, b.version),
+      ` for PostgreSQL ${b.pg_major} on ${b.platform} — `, status(b.status)),
+  ];
+  if (b.failure) {
+    const f = b.failure;
+    parts.push(h('div', { class: 'callout', role: 'region', 'aria-label': 'Why it failed', id: 'failure' },
+      h('p', {}, h('strong', {}, b.status === 'farm-error' ? 'The farm could not finish it' : 'Failed'), ' at step ',
+        h('strong', { 'data-failure-step': '' }, f.step), ': ', h('code', { 'data-failure-cause': '' }, f.cause),
+        f.responsibility ? ` (responsibility: ${f.responsibility}${f.exit_code != null ? `, exit code ${f.exit_code}` : ''})` : ''),
+      f.message ? h('p', { 'data-failure-message': '' }, f.message) : null));
+  } else if (b.status === 'succeeded' || b.status === 'cached') {
+    parts.push(h('div', { class: 'callout ok' }, h('p', {}, b.status === 'cached'
+      ? ['Nothing was built: the same inputs were built by ', h('a', { href: `#/builds/${b.cached_from}` }, `build #${b.cached_from}`), '; its bundle is reused.']
+      : 'The bundle was built, smoke-tested and published.',
+      b.result ? [' ', h('a', { href: cellLink }, 'See the bundle')] : null)));
+  } else if (b.status === 'running' || b.status === 'queued') {
+    parts.push(h('div', { class: 'callout info', role: 'status' }, h('p', {}, b.status === 'running'
+      ? `Running${b.current_step ? ` step ${b.current_step}` : ''} on ${b.worker_id || 'a worker'}; the log below follows it.`
+      : 'Waiting for a worker; the log appears when one claims it.')));
+  }
+  const prev = b.previous;
+  let changed = null;
+  if (prev) {
+    const what = [];
+    if (prev.version !== b.version) what.push(`version ${prev.version} → ${b.version}`);
+    if (prev.recipe_revision !== b.recipe_revision) what.push(`recipe revision ${short(prev.recipe_revision)} → ${short(b.recipe_revision)}`);
+    changed = what.length ? `changed: ${what.join(', ')}` : 'same version and recipe revision (source, builder image or farm changed)';
+  }
+  parts.push(h('dl', { class: 'facts-grid' },
+    dt('Reason'), h('dd', {}, b.reason === 'rebuild' ? 'rebuild requested' : 'recipe pushed'),
+    dt('Queued'), h('dd', {}, when(b.queued_at)),
+    dt('Started'), h('dd', {}, when(b.started_at)),
+    dt('Finished'), h('dd', {}, when(b.finished_at)),
+    dt('Duration'), h('dd', {}, duration(b.duration_millis)),
+    dt('Worker'), h('dd', {}, b.worker_id || (b.attempts?.length ? b.attempts[b.attempts.length - 1].worker_id : '—'), b.attempt > 1 ? ` (attempt ${b.attempt})` : ''),
+    dt('Recipe revision'), h('dd', {}, revisionLink(b.extension, b.recipe_revision)),
+    dt('Source sha-256'), h('dd', {}, b.inputs?.source_sha256 ? h('code', {}, b.inputs.source_sha256) : '—'),
+    dt('Builder image'), h('dd', {}, b.inputs?.builder_image ? h('code', {}, b.inputs.builder_image) : '—'),
+    dt('Previous build'), h('dd', { 'data-previous': '' }, prev
+      ? [h('a', { href: `#/builds/${prev.id}` }, `#${prev.id}`), ' ', status(prev.status), ` — ${changed}`]
+      : h('span', { class: 'muted' }, `none: the first build of ${b.extension} for PostgreSQL ${b.pg_major}`)),
+    dt('Result'), h('dd', {}, b.result
+      ? [h('a', { href: cellLink }, h('code', {}, b.result.address)), b.result.size != null ? ` (${bytes(b.result.size)})` : '']
+      : h('span', { class: 'muted' }, 'no bundle'))));
+  if (b.attempts && (b.attempts.length > 1 || b.attempts.some((a) => a.outcome === 'farm-fault' || a.outcome === 'lease-expired'))) {
+    parts.push(h('h2', {}, 'Attempts'), h('div', { class: 'table-wrap' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['#', 'Worker', 'Claimed', 'Ended', 'Outcome', 'Cause'].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, b.attempts.map((a) => h('tr', {},
+        h('td', {}, a.attempt), h('td', {}, a.worker_id), h('td', {}, when(a.claimed_at)), h('td', {}, when(a.ended_at)),
+        h('td', {}, a.outcome || 'running'), h('td', {}, a.cause ? [h('code', {}, a.cause), a.message ? ` ${a.message}` : ''] : '—')))))));
+  }
+  return parts;
+}
+
+function steps(b) {
+  const list = b.steps || [];
+  if (!list.length) {
+    return h('p', { class: 'muted' }, b.status === 'running' ? `Timings arrive when the build ends${b.current_step ? `; now in ${b.current_step}` : ''}.` : 'No step timings reported.');
+  }
+  const max = Math.max(1, ...list.map((s) => s.millis));
+  const total = list.reduce((a, s) => a + s.millis, 0);
+  return [
+    h('ol', { class: 'steps', 'aria-label': `Steps, ${duration(total)} in all` }, list.map((s) => {
+      const failed = b.failure && b.failure.step === s.step;
+      return h('li', { class: `step${failed ? ' failed' : ''}`, dataset: { step: s.step } },
+        h('span', {}, s.step, failed ? h('span', { class: 'sr-only' }, ' (failed here)') : null, failed ? ' ✕' : ''),
+        h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: `width:${Math.max(1, (100 * s.millis) / max)}%` })),
+        h('span', { class: 'num' }, duration(s.millis)));
+    })),
+  ];
+}
+
+const dt = (text) => h('dt', {}, text);
