@@ -1,9 +1,15 @@
 package dev.extfarm.registry.oci;
 
+import dev.extfarm.registry.build.BuildFinished;
+import dev.extfarm.registry.build.BuildStatus;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -12,7 +18,8 @@ import java.util.List;
  * Background work of the OCI API, safe to run on every replica at once (each step is idempotent):
  * <ul>
  *   <li>the backfill: images for bundles that have none (published before /v2 existed, or whose
- *       worker push failed), a few seconds after start and every {@code extfarm.oci.backfill.every};
+ *       worker push failed), a few seconds after start, every {@code extfarm.oci.backfill.every} and
+ *       right after a build succeeded;
  *       moving tags of bundles reviewed since the last run;</li>
  *   <li>upload sessions idle for {@code extfarm.oci.upload-max-age}, with their chunks;</li>
  *   <li>bytes of blobs no repository links any more, after {@link #GARBAGE_GRACE}.</li>
@@ -33,6 +40,10 @@ public class OciMaintenance {
     BlobIndex index;
     @Inject
     OciConfig config;
+    @Inject
+    Vertx vertx;
+
+    private final AtomicBoolean backfillQueued = new AtomicBoolean();
 
     private volatile OffsetDateTime reviewsSeen = OffsetDateTime.now().minusMinutes(10);
 
@@ -40,6 +51,16 @@ public class OciMaintenance {
     void scheduledBackfill() {
         if (config.backfill().enabled()) {
             backfill();
+        }
+    }
+
+    /** A build just published a bundle: make sure its image exists now, not at the next scheduled run. */
+    void onBuildFinished(@Observes(during = TransactionPhase.AFTER_SUCCESS) BuildFinished event) {
+        if (event.status() == BuildStatus.SUCCEEDED && config.backfill().enabled() && backfillQueued.compareAndSet(false, true)) {
+            vertx.executeBlocking(() -> {
+                backfillQueued.set(false);
+                return backfill();
+            }, false).onFailure(e -> Log.warnf("backfill after build %d failed (will retry): %s", event.buildId(), e.getMessage()));
         }
     }
 
