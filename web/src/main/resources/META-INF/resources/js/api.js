@@ -63,17 +63,19 @@ export async function send(method, path, body, { signal } = {}) {
  */
 export async function getLog(id, { from, last, signal } = {}) {
   const h = headers({ Accept: 'text/plain' });
-  if (from !== undefined && from > 0) h.Range = `bytes=${from}-`;
-  else if (last !== undefined) h.Range = `bytes=-${last}`;
-  const path = `/api/v1/builds/${encodeURIComponent(id)}/log`;
+  const tail = from !== undefined && from > 0;
+  if (!tail && last !== undefined) h.Range = `bytes=-${last}`;
+  // Tailing uses ?offset= (an empty 200 when nothing is new), not a Range past the end (a 416 the
+  // browser would log as an error on every poll).
+  const path = `/api/v1/builds/${encodeURIComponent(id)}/log` + (tail ? `?offset=${from}` : '');
   const res = await fetch(path, { headers: h, signal, cache: 'no-store' });
   const status = res.headers.get('X-Extfarm-Build-Status');
-  if (res.status === 416) {
-    const total = Number((res.headers.get('Content-Range') || '').split('/')[1] || from || 0);
-    return { bytes: new Uint8Array(0), start: total, end: total, size: total, status, unchanged: true };
-  }
   if (!res.ok) throw await failure(res, path);
   const bytes = new Uint8Array(await res.arrayBuffer());
+  if (tail) {
+    const size = Number(res.headers.get('X-Extfarm-Log-Size') || from + bytes.byteLength);
+    return { bytes, start: from, end: from + bytes.byteLength, size, status, unchanged: bytes.byteLength === 0 };
+  }
   const range = res.headers.get('Content-Range');
   if (res.status === 206 && range) {
     const m = /bytes (\d+)-(\d+)\/(\d+)/.exec(range);

@@ -52,10 +52,16 @@ public class BuildResource {
     @Path("/{id}/log")
     @Produces({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON})
     @Operation(summary = "The build's log (text/plain; Range: bytes=N- to tail it while it runs → 206)")
-    public Response log(@PathParam("id") long id, @HeaderParam("Range") String range) {
+    public Response log(@PathParam("id") long id, @HeaderParam("Range") String range,
+            @QueryParam("offset") Long offset) {
         Build b = reports.find(viewer.get(), id).orElseThrow(() -> notFound(id));
         long size = b.logSize;
-        LogRange r = LogRange.parse(range, size);
+        if (offset != null && offset >= 0 && offset <= size) {
+            // Tailing a growing log: "nothing new yet" (offset == size) is an empty 200, where a
+            // Range at the end would be a 416 that browsers log as a failed request on every poll.
+            return logBody(b, id, offset, size, 200).header("X-Extfarm-Log-Size", size).build();
+        }
+        LogRange r = offset != null ? LogRange.UNSATISFIABLE : LogRange.parse(range, size);
         if (r == LogRange.UNSATISFIABLE) {
             var e = new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE, "range-not-satisfiable", "Range not satisfiable",
                     "the log of build " + id + " has " + size + " bytes" + (b.status().isFinal() ? "" : " so far; ask again later"));
@@ -64,18 +70,22 @@ public class BuildResource {
         }
         long from = r == null ? 0 : r.start();
         long to = r == null ? size : r.end();
+        Response.ResponseBuilder rb = logBody(b, id, from, to, r == null ? 200 : 206);
+        if (r != null) {
+            rb.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
+        }
+        return rb.build();
+    }
+
+    private Response.ResponseBuilder logBody(Build b, long id, long from, long to, int status) {
         String blob = b.logBlob;
         StreamingOutput body = out -> logs.copy(id, blob, from, to, out);
-        Response.ResponseBuilder rb = Response.status(r == null ? 200 : 206).entity(body)
+        return Response.status(status).entity(body)
                 .type("text/plain; charset=utf-8")
                 .header("Accept-Ranges", "bytes")
                 .header("Content-Length", to - from)
                 .header("X-Extfarm-Build-Status", b.status)
                 .header("Cache-Control", b.status().isFinal() ? "private, max-age=60" : "no-cache");
-        if (r != null) {
-            rb.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
-        }
-        return rb.build();
     }
 
     @POST

@@ -230,6 +230,13 @@ class WorkerProtocolTest {
         String more = as(ADMIN).header("Range", "bytes=" + seen + "-").get("/api/v1/builds/" + id + "/log").then().statusCode(206)
                 .header("Content-Range", "bytes " + seen + "-" + (seen + 19) + "/" + (seen + 20)).extract().asString();
         assertThat(more).isEqualTo("line two\nline three\n");
+        // ?offset= tails without a 416: empty 200 at the end, the rest from inside, 416 only past the end
+        String tail = as(ADMIN).get("/api/v1/builds/" + id + "/log?offset=" + seen).then().statusCode(200)
+                .header("X-Extfarm-Log-Size", String.valueOf(seen + 20)).extract().asString();
+        assertThat(tail).isEqualTo("line two\nline three\n");
+        assertThat(as(ADMIN).get("/api/v1/builds/" + id + "/log?offset=" + (seen + 20)).then().statusCode(200)
+                .header("Content-Length", "0").extract().asString()).isEmpty();
+        as(ADMIN).get("/api/v1/builds/" + id + "/log?offset=" + (seen + 21)).then().statusCode(416);
         String middle = as(ADMIN).header("Range", "bytes=5-12").get("/api/v1/builds/" + id + "/log").then().statusCode(206)
                 .extract().asString();
         assertThat(middle).isEqualTo("one\nline");

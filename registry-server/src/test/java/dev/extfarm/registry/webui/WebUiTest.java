@@ -123,7 +123,7 @@ class WebUiTest {
         browser.textOf("#catalog-results", "No extension matches");
         license.clear();
         license.sendKeys("postgresql");
-        browser.until(d -> cardNames().size() == 2 ? true : null);
+        browser.until(d -> d.getCurrentUrl().contains("license=postgresql") && cardNames().size() == 2 ? true : null);
 
         // the extension: which majors, the matrix, what to pull
         browser.find("li.card[data-ext='" + s.vec() + "'] h2 a").click();

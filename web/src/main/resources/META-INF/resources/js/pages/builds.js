@@ -25,7 +25,7 @@ export async function render(main, { query, navigate, samePage }) {
     const form = h('form', { class: 'filters', 'aria-label': 'Filter builds' },
       field('Status', statusSel), field('Extension', ext), field('PostgreSQL major', pgSel),
       field('Failure cause', cause), field('Since', since), field('Page size', sizeSel));
-    const apply = (replace) => navigate('/builds', {
+    const apply = (replace) => form.isConnected && navigate('/builds', { // not after the user left the page
       status: statusSel.value, extension: ext.value.trim(), pg: pgSel.value, cause: cause.value.trim(), since: since.value,
       size: sizeSel.value === '50' ? '' : sizeSel.value,
     }, { replace });

@@ -27,7 +27,12 @@ export async function render(main, { query, navigate, samePage }) {
       field('License', lic),
       h('datalist', { id: 'licenses' }, ['PostgreSQL', 'MIT', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', 'GPL-2.0-or-later']
         .map((l) => h('option', { value: l }))));
-    const apply = (replace) => navigate('/', { q: search.value.trim(), pg: pgSel.value, license: lic.value.trim() }, { replace });
+    // A debounced apply can fire after the user has already left (typed, then clicked a card at
+    // once): it must not drag them back to the catalog.
+    const apply = (replace) => {
+      if (!form.isConnected) return;
+      navigate('/', { q: search.value.trim(), pg: pgSel.value, license: lic.value.trim() }, { replace });
+    };
     search.addEventListener('input', debounce(() => apply(true), 180));
     lic.addEventListener('input', debounce(() => apply(true), 300));
     pgSel.addEventListener('change', () => apply(false));

@@ -20,7 +20,7 @@ export async function render(main, { query, navigate, samePage }) {
       field('Period', days), field('Extension', ext), field('PostgreSQL major', pgSel),
       h('div', { class: 'field' }, h('span', { class: 'label', 'aria-hidden': 'true' }, ' '),
         h('label', { for: 'failures-current', class: 'checks' }, current, ' still failing (latest build of its extension × major)')));
-    const apply = (replace) => navigate('/failures', {
+    const apply = (replace) => form.isConnected && navigate('/failures', { // not after the user left the page
       days: days.value === '30' ? '' : days.value, extension: ext.value.trim(), pg: pgSel.value, current: current.checked ? 'true' : '',
     }, { replace });
     for (const s of [days, pgSel, current]) s.addEventListener('change', () => apply(false));
