@@ -43,6 +43,8 @@ class BlobGcTest {
 
     @Inject
     BlobStore store;
+    @Inject
+    javax.sql.DataSource dataSource;
 
     @Test
     void anOrphanOlderThanTheGracePeriodIsDeleted() throws Exception {
@@ -131,6 +133,55 @@ class BlobGcTest {
             Files.delete(saved);
         }
         Api.as(Api.ADMIN).get("/api/v1/admin/consistency").then().statusCode(200).body("ok", equalTo(true));
+    }
+
+    /**
+     * The race the recorder's fence closes: the bytes of a bundle sit there unreferenced (an earlier
+     * upload died before recording), a new upload of the same bytes finds them published, and the
+     * collector deletes them before the row is written. The test holds the recorder's advisory lock
+     * itself, lets the upload block on it, deletes the blobs as the collector would, and releases.
+     */
+    @Test
+    void anUploadWhoseBytesWereCollectedMeanwhileIsRefusedAndRecordsNothing() throws Exception {
+        var b = Bundles.bundle(Bundles.uniqueName("race"), "1.0", 15);
+        BlobKey bundle = BlobKey.of(b.path().substring(1));
+        BlobKey control = BlobKey.of(b.controlPath().substring(1));
+        store.put(bundle, new ByteArrayInputStream(b.bytes()), b.sha256());
+        java.util.concurrent.Future<io.restassured.response.Response> upload;
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (java.sql.Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            try (var lock = db.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+                lock.setString(1, b.sha256());
+                lock.execute();
+            }
+            upload = pool.submit(() -> Api.as(Api.ADMIN).body(b.bytes()).put(b.path()));
+            waitForAWaitingAdvisoryLock(db);
+            assertThat(store.delete(bundle)).isTrue(); // what the collector does under this lock
+            store.delete(control);
+            db.commit();
+        }
+        upload.get(60, java.util.concurrent.TimeUnit.SECONDS).then().statusCode(409)
+                .body("type", equalTo("/problems/bundle-collected")).body("detail", org.hamcrest.Matchers.containsString("send the bundle again"));
+        pool.shutdown();
+        io.restassured.RestAssured.given().get("/api/v1/extensions/" + b.name()).then().statusCode(404);
+        assertThat(consistency().getList("missingBlobs", String.class)).isEmpty();
+        Api.upload(Api.ADMIN, b, 201); // sent again: stored and recorded
+        io.restassured.RestAssured.given().get(b.path()).then().statusCode(200);
+    }
+
+    private static void waitForAWaitingAdvisoryLock(java.sql.Connection db) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            try (var q = db.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+                 var rs = q.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) > 0) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the upload never reached the recorder's lock");
     }
 
     @Test
