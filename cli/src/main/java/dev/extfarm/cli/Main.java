@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
                 dev.extfarm.cli.recipe.RecipeCommand.class,
                 FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
-                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class, CommandLine.HelpCommand.class})
+                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
+                dev.extfarm.cli.admin.ConsistencyCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static final int OK = 0;

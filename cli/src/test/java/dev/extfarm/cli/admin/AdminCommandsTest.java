@@ -54,6 +54,18 @@ class AdminCommandsTest {
     }
 
     @Test
+    void consistencyReportsAFreshRegistryAsConsistent() {
+        Result text = run("consistency");
+        assertThat(text.code).as(text.err).isZero();
+        assertThat(text.out).startsWith("consistent: ").contains("0 missing, 0 orphan");
+        Result json = run("consistency", "--output", "json");
+        assertThat(json.out).contains("\"ok\" : true").contains("\"missingBlobs\" : [ ]");
+        int wrongToken = Main.run(new String[] {"consistency", "--registry", registry.base.toString(), "--token", "efa_wrong"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true));
+        assertThat(wrongToken).isEqualTo(Main.REJECTED);
+    }
+
+    @Test
     void tenantsGetGrantsAndClearErrors() {
         assertThat(run("tenant", "create", "acme").code).isZero();
         Result compute = run("token", "create", "--role", "compute", "--tenant", "acme", "--label", "acme-nodes");

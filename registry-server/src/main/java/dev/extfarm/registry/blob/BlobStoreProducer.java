@@ -15,6 +15,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -54,7 +56,11 @@ public class BlobStoreProducer {
             try {
                 client.headBucket(r -> r.bucket(c.bucket()));
             } catch (S3Exception e) {
-                client.createBucket(r -> r.bucket(c.bucket()));
+                try {
+                    client.createBucket(r -> r.bucket(c.bucket()));
+                } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException raced) {
+                    // another replica starting at the same moment created it first
+                }
             }
         }
         return new S3BlobStore(client, presigner.build(), c.bucket(), c.partSize());

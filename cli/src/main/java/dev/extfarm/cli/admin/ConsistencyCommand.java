@@ -1,0 +1,45 @@
+package dev.extfarm.cli.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.cli.Main;
+import dev.extfarm.cli.api.ApiClient;
+import dev.extfarm.cli.api.RegistryOptions;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** Asks the registry whether its blob store and database agree (GET /api/v1/admin/consistency). */
+@Command(name = "consistency", mixinStandardHelpOptions = true,
+        description = "Check that the blob store and the database agree (admin). Exit code 0 when they do, 1 when not.",
+        footer = {"", "Example:", "  extfarm consistency --output json", "",
+                "missing: rows whose blob is absent; orphan: blobs no row refers to (deleted by GC after its grace period)."})
+public final class ConsistencyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    RegistryOptions registry;
+    @Mixin
+    OutputOption output;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode report = new ApiClient(registry).get("/api/v1/admin/consistency");
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            out.println(report.toPrettyString());
+        } else {
+            out.printf("%s: %d blobs, %d references, %d missing, %d orphan, %d in flight, %d pending OCI garbage%n",
+                    report.path("ok").asBoolean() ? "consistent" : "INCONSISTENT", report.path("blobs").asInt(),
+                    report.path("references").asInt(), report.path("missingBlobs").size(), report.path("orphanBlobs").size(),
+                    report.path("inFlight").asInt(), report.path("pendingOciGarbage").asInt());
+            report.path("missingBlobs").forEach(k -> out.println("missing " + k.asText()));
+            report.path("orphanBlobs").forEach(k -> out.println("orphan  " + k.asText()));
+            report.path("unknownBlobs").forEach(k -> out.println("unknown " + k.asText()));
+        }
+        return report.path("ok").asBoolean() ? Main.OK : Main.REJECTED;
+    }
+}
