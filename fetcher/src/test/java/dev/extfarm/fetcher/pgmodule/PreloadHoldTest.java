@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,13 +19,14 @@ class PreloadHoldTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void aConnectionWaitsForAMissingSessionPreloadLibrary() throws Exception {
-        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(PgModules.typeBundle(tmp, "jitsess"));
-            registry.publish(Bundles.sql(tmp, "jitlocal").pack());
-            PgModules.install(node.pg);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    void aConnectionWaitsForAMissingSessionPreloadLibrary(PgTarget target) throws Exception {
+        target.assumeAvailable();
+        try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
+            registry.publish(PgModules.typeBundle(target, tmp, "jitsess"));
+            registry.publish(PgModules.sql(target, tmp, "jitlocal").pack());
+            PgModules.install(target, node.pg);
             Fetcher f = node.fetcher(registry);
             try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(f))) {
                 int port = endpoint.listen(0);

@@ -1,0 +1,89 @@
+package dev.extfarm.fetcher;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A PostgreSQL the pg_extfarm tests run against: PostgreSQL 15 of this machine, or PostgreSQL
+ * 17/18 in containers of the farm's runtime images (infra/builder-images, targets {@code
+ * trixie-pg17}, {@code sid-pg18}), with pg_extfarm compiled in the matching build image.
+ *
+ * @param imageTarget null = this machine's PostgreSQL 15
+ */
+record PgTarget(int major, String imageTarget, String platform) {
+
+    static final PgTarget LOCAL_15 = new PgTarget(15, null, "debian-12-amd64-glibc");
+    static final PgTarget TRIXIE_17 = new PgTarget(17, "trixie-pg17", "debian-13-amd64-glibc");
+    static final PgTarget SID_18 = new PgTarget(18, "sid-pg18", "debian-sid-amd64-glibc");
+
+    /** The parameters of every pg_extfarm end-to-end test. */
+    static List<PgTarget> all() {
+        return List.of(LOCAL_15, TRIXIE_17, SID_18);
+    }
+
+    boolean local() {
+        return imageTarget == null;
+    }
+
+    @Override
+    public String toString() {
+        return local() ? "PostgreSQL 15 (this machine)" : "PostgreSQL " + major + " (" + imageTarget + " runtime image)";
+    }
+
+    /**
+     * Skips the test (an assumption) when this target cannot run here: no PostgreSQL 15 server +
+     * headers, or no image of the target outside CI. In CI (CI=true) a missing image is a failure:
+     * .ci/run builds them, so absence there is a bug, not a reason to skip.
+     */
+    void assumeAvailable() throws Exception {
+        if (local()) {
+            Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
+            return;
+        }
+        waitForCiImageBuild();
+        boolean present = image("build") != null && image("runtime") != null;
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI: no " + imageTarget + " images in the Docker engine although .ci/run builds them"
+                    + " (see target/ci-images.log)");
+        }
+        Assumptions.assumeTrue(present, "no " + imageTarget + " build/runtime images in the local Docker engine;"
+                + " build them with infra/builder-images/build-images.sh " + imageTarget);
+    }
+
+    /** The newest image of this target and kind ("build" or "runtime"), found by the labels build-images.sh sets; null if none. */
+    String image(String kind) throws Exception {
+        if (local()) {
+            return null;
+        }
+        Process p = new ProcessBuilder("docker", "images", "--filter", "label=dev.extfarm.kind=" + kind, "--filter",
+                "label=dev.extfarm.target=" + imageTarget, "--format", "{{.Repository}}:{{.Tag}}").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            return null; // no docker: treated as absent
+        }
+        return out.lines().map(String::strip).filter(s -> !s.isEmpty() && !s.endsWith(":<none>")).findFirst().orElse(null);
+    }
+
+    /** .ci/run builds images in the background and exports the builder's pid: wait for it. */
+    private static void waitForCiImageBuild() throws InterruptedException {
+        String pid = System.getenv("EXTFARM_IMAGES_PID");
+        if (pid == null || pid.isBlank()) {
+            return;
+        }
+        var builder = ProcessHandle.of(Long.parseLong(pid.strip()));
+        long deadline = System.nanoTime() + Duration.ofMinutes(40).toNanos();
+        while (builder.isPresent() && builder.get().isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+        }
+    }
+
+    /** The server headers of this target exist (only asked for the local one; images have them). */
+    static boolean localHeaders() {
+        return Files.exists(Path.of("/usr/include/postgresql/15/server/postgres.h"));
+    }
+}
