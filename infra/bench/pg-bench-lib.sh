@@ -11,7 +11,7 @@ build_fetcher_and_module() {
     (cd "$here" && ./mvnw -q -B -DskipTests -pl fetcher -am package) >&2
   fi
   mkdir -p "$work/pg_extfarm"
-  cp "$here/fetcher/pg_extfarm/Makefile" "$here/fetcher/pg_extfarm/pg_extfarm.c" "$work/pg_extfarm/"
+  cp "$here"/fetcher/pg_extfarm/{Makefile,pg_extfarm.c,pg_extfarm.control,pg_extfarm--1.0.sql} "$work/pg_extfarm/"
   make -s -C "$work/pg_extfarm" USE_PGXS=1 with_llvm=no PG_CONFIG="$pgbin/pg_config" >/dev/null
 }
 

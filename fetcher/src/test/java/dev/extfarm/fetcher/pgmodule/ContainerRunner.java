@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.testcontainers.containers.BindMode;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -27,10 +29,18 @@ final class ContainerRunner implements PgRunner {
     static ContainerRunner start(String image, Path nodeDir) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
                 .withNetworkMode("host")
-                .withFileSystemBind(nodeDir.toString(), nodeDir.toString(), BindMode.READ_WRITE)
+                .withCreateContainerCmdModifier(cmd -> bindSamePath(cmd, nodeDir))
                 .withCommand("sleep", "infinity");
         c.start();
         return new ContainerRunner(c);
+    }
+
+    /**
+     * Bind-mounts {@code dir} at the same path. Not withFileSystemBind: that first checks mounting
+     * with a container of alpine:3.17, which cannot be pulled here (3.5 minutes of retries).
+     */
+    static void bindSamePath(CreateContainerCmd cmd, Path dir) {
+        cmd.getHostConfig().withBinds(new Bind(dir.toString(), new Volume(dir.toString())));
     }
 
     @Override

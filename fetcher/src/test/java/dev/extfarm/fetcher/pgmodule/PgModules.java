@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.utility.DockerImageName;
@@ -40,7 +39,7 @@ final class PgModules {
         if (so == null) {
             Path src = Path.of("pg_extfarm").toAbsolutePath();
             Path dir = Files.createTempDirectory("pg_extfarm-build-");
-            for (String f : List.of("Makefile", "pg_extfarm.c")) {
+            for (String f : List.of("Makefile", "pg_extfarm.c", "pg_extfarm.control", "pg_extfarm--1.0.sql")) {
                 Files.copy(src.resolve(f), dir.resolve(f));
             }
             so = make(target, dir, "pg_extfarm");
@@ -124,7 +123,7 @@ final class PgModules {
         String make = "make -C " + dir + " USE_PGXS=1 with_llvm=no PG_CONFIG=/usr/lib/postgresql/" + target.major() + "/bin/pg_config";
         try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
                 .withNetworkMode("none")
-                .withFileSystemBind(dir.toString(), dir.toString(), BindMode.READ_WRITE)
+                .withCreateContainerCmdModifier(cmd -> ContainerRunner.bindSamePath(cmd, dir))
                 .withCommand("sh", "-c", make + " > " + dir + "/make.log 2>&1; echo $? > " + dir + "/make.rc")
                 .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(3)))) {
             c.start();

@@ -55,18 +55,32 @@ record PgTarget(int major, String imageTarget, String platform) {
                 + " build them with infra/builder-images/build-images.sh " + imageTarget);
     }
 
-    /** The newest image of this target and kind ("build" or "runtime"), found by the labels build-images.sh sets; null if none. */
+    /**
+     * The image of this target, "build" or "runtime"; null if absent. As the builder worker finds
+     * them (ImageCatalog): the newest build image by the labels build-images.sh sets, and the
+     * runtime image its label names.
+     */
     String image(String kind) throws Exception {
         if (local()) {
             return null;
         }
-        Process p = new ProcessBuilder("docker", "images", "--filter", "label=dev.extfarm.kind=" + kind, "--filter",
-                "label=dev.extfarm.target=" + imageTarget, "--format", "{{.Repository}}:{{.Tag}}").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            return null; // no docker: treated as absent
+        String build = docker("images", "--filter", "label=dev.extfarm.kind=build", "--filter", "label=dev.extfarm.target=" + imageTarget,
+                "--format", "{{.Repository}}:{{.Tag}}").lines().map(String::strip)
+                .filter(s -> !s.isEmpty() && !s.endsWith(":<none>")).findFirst().orElse(null);
+        if (build == null || kind.equals("build")) {
+            return build;
         }
-        return out.lines().map(String::strip).filter(s -> !s.isEmpty() && !s.endsWith(":<none>")).findFirst().orElse(null);
+        String runtime = docker("image", "inspect", "--format", "{{index .Config.Labels \"dev.extfarm.runtime-image\"}}", build).strip();
+        return runtime.isEmpty() || docker("image", "inspect", "--format", "ok", runtime).isBlank() ? null : runtime;
+    }
+
+    /** stdout of a docker command; empty when it fails (no docker, no such image). */
+    private static String docker(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("docker"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : "";
     }
 
     /** .ci/run builds images in the background and exports the builder's pid: wait for it. */

@@ -74,7 +74,7 @@ class PreloadHoldTest {
                 node.pg.stop();
 
                 node.pg.start("shared_preload_libraries=pg_extfarm", "extfarm.fetcher_url=http://127.0.0.1:" + port,
-                        "local_preload_libraries='$libdir/plugins/jitplug'");
+                        "local_preload_libraries=jitplug");
                 Path plugin = node.pg.lib.resolve("plugins/jitplug.so");
                 assertThat(plugin).doesNotExist();
                 assertThat(node.pg.sql("SELECT 1")).isEqualTo("1");
