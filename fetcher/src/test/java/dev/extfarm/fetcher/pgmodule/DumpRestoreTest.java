@@ -22,7 +22,7 @@ class DumpRestoreTest {
     Path tmp;
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#allOutsideCi")
     void aDumpRestoredOnAFreshNodeInstallsItsExtensionsThroughTheModule(PgTarget target) throws Exception {
         target.assumeAvailable();
         try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform());

@@ -22,7 +22,7 @@ class PreloadHoldTest {
     Path tmp;
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#allOutsideCi")
     void aConnectionWaitsForAMissingSessionPreloadLibrary(PgTarget target) throws Exception {
         target.assumeAvailable();
         try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
@@ -58,7 +58,7 @@ class PreloadHoldTest {
      * succeeds; stock PostgreSQL refuses the connection.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#allOutsideCi")
     void aConnectionWaitsForAMissingLocalPreloadLibraryWhichIsInstalledIntoPlugins(PgTarget target) throws Exception {
         target.assumeAvailable();
         try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
