@@ -2,6 +2,8 @@
 # Needs: here, work, pgbin set; runs as root (PostgreSQL itself as user postgres).
 
 fetcher_jar="$here/fetcher/target/extfarm-fetcher.jar"
+# a short-lived JVM (prepare, install): C1 only and the serial GC start fastest; override to compare
+FETCH_JAVA_OPTS="${FETCH_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 pg_extfarm_so="$work/pg_extfarm/pg_extfarm.so"
 
 # the fetcher's runnable jar (package, not install) and pg_extfarm.so for PostgreSQL 15

@@ -27,14 +27,15 @@ cat > "$work/empty-spec.json" <<'JSON'
 JSON
 module=(-c shared_preload_libraries=pg_extfarm -c extfarm.fetcher_url=http://127.0.0.1:9)
 
-plain=(); prepared=()
+plain=(); prepared=(); jvm=()
 for i in $(seq 1 "$runs"); do
+  t0="$(now)"; java $FETCH_JAVA_OPTS -version >/dev/null 2>&1; jvm+=("$(echo "$(now) - $t0" | bc)")
   node="$(new_node)"; t0="$(now)"
   start_postgres "$node"
   plain+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"
 
   node="$(new_node)"; t0="$(now)"
-  java -jar "$fetcher_jar" prepare --spec-file "$work/empty-spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
+  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" prepare --spec-file "$work/empty-spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain > "$node/fetcher.log" 2>&1
   start_postgres "$node" "${module[@]}"
   prepared+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"
@@ -45,6 +46,7 @@ echo "| --- | --- |"
 echo "| plain PostgreSQL 15 start | $(stats "${plain[@]}") |"
 echo "| fetch prepare (empty spec) + start with pg_extfarm | $(stats "${prepared[@]}") |"
 printf "| difference of the medians | %+.0f ms |\n" "$(echo "($fm - $pm) * 1000" | bc -l)"
+echo "| for reference: \`java -version\` alone (JVM start, same options) | $(stats "${jvm[@]}") |"
 echo
 
 # pgbench -S on one node, alternating with and without the module
