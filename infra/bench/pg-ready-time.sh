@@ -78,7 +78,9 @@ for i in $(seq 1 "$runs"); do
   for bw in unlimited limited; do
     spec="$work/fixture/spec.json"; [ "$bw" = limited ] && spec="$work/fixture/spec-limited.json"
     for mode in jit lower all; do
-      results[$bw.$mode]+="$(run_mode "$mode" "$spec") "
+      t="$(run_mode "$mode" "$spec")"
+      results[$bw.$mode]+="$t "
+      echo "run $i $bw $mode $t" >&2   # raw figures, also when the run is cut short
     done
   done
   echo "run $i/$runs done" >&2
