@@ -319,10 +319,11 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 	TimestampTz deadline;
 	StringInfoData req;
 	StringInfoData resp;
-	char	   *problem = NULL;
+	/* volatile: assigned inside PG_TRY and read after it (a longjmp must not lose them) */
+	char	   *volatile problem = NULL;
 	int			status = 0;
 	const char *body;
-	size_t		sent = 0;
+	volatile size_t sent = 0;
 
 	close_fetch_fd();
 	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */

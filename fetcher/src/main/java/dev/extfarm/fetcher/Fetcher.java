@@ -75,7 +75,8 @@ public final class Fetcher implements AutoCloseable {
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.download().timeout())
                 .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
         this.state = new NodeState(settings.stateDir());
-        this.installer = Installer.forLayout(settings.layout(), state);
+        // local_preload_libraries load only from $libdir/plugins/: the layout installs their bundles there too
+        this.installer = Installer.forLayout(settings.layout().withPluginLibraries(settings.preload().local()), state);
         BundleCache cache = new BundleCache(settings.cacheDir());
         this.throttle = new Throttle(settings.bandwidth());
         StagingQuota quota = new StagingQuota(settings.stagingQuota(), List.of(state.stagingDir(), cache.partialDir()));

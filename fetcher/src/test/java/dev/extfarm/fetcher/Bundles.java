@@ -30,6 +30,8 @@ final class Bundles {
     private long padding;
     private final List<String> scripts = new ArrayList<>();
     private int extraFiles;
+    private int pgMajor = 15;
+    private String platform = PLATFORM;
 
     private Bundles(Path dir, String name) {
         this.dir = dir;
@@ -43,6 +45,13 @@ final class Bundles {
 
     Bundles version(String v) {
         version = v;
+        return this;
+    }
+
+    /** The PostgreSQL major and platform the manifest names (default 15 on {@link #PLATFORM}). */
+    Bundles target(int major, String platformName) {
+        pgMajor = major;
+        platform = platformName;
         return this;
     }
 
@@ -127,7 +136,7 @@ final class Bundles {
                 }
             }
         }
-        BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(15).platform(Platform.parse(PLATFORM))
+        BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(pgMajor).platform(Platform.parse(platform))
                 .defaultVersion(version).extensions(List.of(name)).requires(requires).libraries(libraries)
                 .sharedPreload(sharedPreload).systemLibraries(systemLibraries).license("PostgreSQL").build();
         Path out = dir.resolve(name + "-" + version + "-" + System.nanoTime() + ".tar");

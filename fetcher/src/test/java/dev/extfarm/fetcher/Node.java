@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * One compute node for a test: a relocated PostgreSQL 15 (started only by tests that need it), a
- * state directory, and fetchers built against a {@link TestRegistry}.
+ * state directory, and fetchers built against a {@link TestRegistry}. The pg_extfarm tests also
+ * make nodes of PostgreSQL 17/18 in a runtime image's container ({@link #Node(PgTarget)}).
  */
 final class Node implements AutoCloseable {
 
@@ -30,6 +31,7 @@ final class Node implements AutoCloseable {
     final Path cache;
     final StringWriter logText = new StringWriter();
     final List<Fetcher> fetchers = new ArrayList<>();
+    private final PgRunner runner;
 
     private static Path base() {
         try {
@@ -43,17 +45,29 @@ final class Node implements AutoCloseable {
     }
 
     Node() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(RealPostgres.available(),
-                "PostgreSQL 15 server binaries are needed in " + RealPostgres.SYSTEM_LIB + " (apt-get install postgresql-15)");
+        this(PgTarget.LOCAL_15);
+    }
+
+    /** A node of this PostgreSQL: the machine's 15, or 17/18 in a container of the target's runtime image. */
+    Node(PgTarget target) throws Exception {
+        if (target.local()) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(RealPostgres.available(),
+                    "PostgreSQL 15 server binaries are needed in " + RealPostgres.SYSTEM_LIB + " (apt-get install postgresql-15)");
+        }
         dir = Files.createTempDirectory(BASE, "node-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        pg = RealPostgres.install(dir);
+        runner = target.local() ? PgRunner.Local.INSTANCE : ContainerRunner.start(target.image("runtime"), dir);
+        pg = RealPostgres.install(dir, target.major(), runner);
         state = dir.resolve("state");
         cache = dir.resolve("cache");
     }
 
     PgLayout layout() throws FetchException {
-        return PgLayout.fromPgConfig(pg.pgConfig());
+        if (runner instanceof PgRunner.Local) {
+            return PgLayout.fromPgConfig(pg.pgConfig());
+        }
+        // the image's pg_config may not run on this machine (a newer glibc): the same directories, given
+        return PgLayout.shared(pg.share, pg.lib, pg.bin);
     }
 
     FetcherSettings.Builder settings(TestRegistry registry) throws FetchException {
@@ -123,7 +137,11 @@ final class Node implements AutoCloseable {
     public void close() throws Exception {
         System.out.println("--- fetcher log of " + dir + " ---\n" + log());
         fetchers.forEach(Fetcher::close);
-        pg.close();
+        try {
+            pg.close();
+        } finally {
+            runner.close(); // a container must not outlive its node (Ryuk is off here)
+        }
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
     }
 }

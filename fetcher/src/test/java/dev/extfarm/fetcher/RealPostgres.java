@@ -2,26 +2,26 @@ package dev.extfarm.fetcher;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A real PostgreSQL 15: a private relocated copy of the machine's binaries ({@code
- * /usr/lib/postgresql/15} and {@code /usr/share/postgresql/15} under one directory, hard-linked
- * when possible: the fetcher only ever renames new files in, never writes into existing ones),
- * initdb and pg_ctl as user {@code postgres} when run as root, listening on a unix socket in a
- * temp directory only.
+ * A real PostgreSQL: a private relocated copy of an installation ({@code usr/lib/postgresql/N}
+ * and {@code usr/share/postgresql/N} under one directory: PostgreSQL finds its share and lib
+ * directories relative to its binary), initdb and pg_ctl as user {@code postgres}, listening on
+ * a unix socket in a temp directory only. By default the machine's PostgreSQL 15 (hard-linked
+ * when possible: the fetcher only ever renames new files in, never writes into existing ones);
+ * the pg_extfarm tests also run PostgreSQL 17/18 of a runtime image through a {@link PgRunner}.
  */
 final class RealPostgres implements AutoCloseable {
 
     static final Path SYSTEM_LIB = Path.of("/usr/lib/postgresql/15");
     static final Path SYSTEM_SHARE = Path.of("/usr/share/postgresql/15");
 
+    final int major;
     final Path root;
     final Path bin;
     final Path share;
@@ -29,13 +29,17 @@ final class RealPostgres implements AutoCloseable {
     final Path data;
     final Path socketDir;
     final int port;
+    private final PgRunner runner;
     private boolean started;
+    private int scripts;
 
-    private RealPostgres(Path root) throws Exception {
+    private RealPostgres(Path root, int major, PgRunner runner) throws Exception {
+        this.major = major;
+        this.runner = runner;
         this.root = root;
-        this.bin = root.resolve("usr/lib/postgresql/15/bin");
-        this.lib = root.resolve("usr/lib/postgresql/15/lib");
-        this.share = root.resolve("usr/share/postgresql/15");
+        this.bin = root.resolve("usr/lib/postgresql/" + major + "/bin");
+        this.lib = root.resolve("usr/lib/postgresql/" + major + "/lib");
+        this.share = root.resolve("usr/share/postgresql/" + major);
         this.data = root.resolve("data");
         this.socketDir = root.resolve("sock");
         try (ServerSocket s = new ServerSocket(0)) {
@@ -47,25 +51,20 @@ final class RealPostgres implements AutoCloseable {
         return Files.isExecutable(SYSTEM_LIB.resolve("bin/postgres"));
     }
 
-    /** A fresh relocated installation (not initialised) in a new directory under {@code base}. */
+    /** A fresh relocated copy of this machine's PostgreSQL 15 (not initialised) in a new directory under {@code base}. */
     static RealPostgres install(Path base) throws Exception {
-        Path root = Files.createTempDirectory(base, "pg15-");
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-        RealPostgres pg = new RealPostgres(root);
-        Files.createDirectories(root.resolve("usr/lib/postgresql"));
-        Files.createDirectories(root.resolve("usr/share/postgresql"));
-        copy(SYSTEM_LIB, root.resolve("usr/lib/postgresql/15"));
-        copy(SYSTEM_SHARE, root.resolve("usr/share/postgresql/15"));
-        return pg;
+        return install(base, 15, PgRunner.Local.INSTANCE);
     }
 
-    private static void copy(Path from, Path to) throws Exception {
-        if (run(List.of("cp", "-al", from.toString(), to.toString())) != 0) {
-            run(List.of("rm", "-rf", to.toString()));
-            if (run(List.of("cp", "-a", from.toString(), to.toString())) != 0) {
-                throw new IOException("cannot copy " + from);
-            }
-        }
+    /** A fresh relocated copy of PostgreSQL {@code major} as {@code runner} sees it, in a new directory under {@code base}. */
+    static RealPostgres install(Path base, int major, PgRunner runner) throws Exception {
+        Path root = Files.createTempDirectory(base, "pg" + major + "-");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        RealPostgres pg = new RealPostgres(root, major, runner);
+        Files.createDirectories(root.resolve("usr/lib/postgresql"));
+        Files.createDirectories(root.resolve("usr/share/postgresql"));
+        runner.copyInstallation(major, root);
+        return pg;
     }
 
     Path pgConfig() {
@@ -77,8 +76,8 @@ final class RealPostgres implements AutoCloseable {
         if (!Files.exists(data)) {
             Files.createDirectories(data);
             Files.createDirectories(socketDir);
-            chownPostgres(data);
-            chownPostgres(socketDir);
+            runner.chownPostgres(data);
+            runner.chownPostgres(socketDir);
             asPostgres(bin.resolve("initdb") + " -D " + data + " -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null");
         }
         StringBuilder opts = new StringBuilder("-c listen_addresses='' -c unix_socket_directories='" + socketDir + "' -p " + port
@@ -99,14 +98,37 @@ final class RealPostgres implements AutoCloseable {
 
     /** Runs SQL with psql; returns the unaligned, tuples-only output; throws with psql's message on error. */
     String sql(String sql) throws Exception {
-        List<String> cmd = List.of(bin.resolve("psql").toString(), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
-                "-h", socketDir.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres", "-c", sql);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new PsqlException(out);
+        PgRunner.Result r = runner.run(false, psql("-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql));
+        if (r.exit() != 0) {
+            throw new PsqlException(r.output().strip());
         }
-        return out;
+        return r.output().strip();
+    }
+
+    /** One psql session running the script without stopping on errors; stdout and stderr together. */
+    String session(String script) throws Exception {
+        Path file = root.resolve("script-" + (++scripts) + ".sql");
+        Files.writeString(file, script);
+        return runner.run(false, psql("-A", "-t", "-q", "-f", file.toString())).output();
+    }
+
+    /** Runs one of this installation's programs (pg_dump, psql …) with the connection options; throws on failure. */
+    String tool(String program, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(bin.resolve(program).toString(), "-h", socketDir.toString(), "-p",
+                Integer.toString(port), "-U", "postgres"));
+        cmd.addAll(List.of(args));
+        PgRunner.Result r = runner.run(false, cmd);
+        if (r.exit() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed:\n" + r.output());
+        }
+        return r.output();
+    }
+
+    private List<String> psql(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(bin.resolve("psql").toString(), "-X", "-h", socketDir.toString(), "-p",
+                Integer.toString(port), "-U", "postgres", "-d", "postgres"));
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     String conninfo() {
@@ -123,38 +145,17 @@ final class RealPostgres implements AutoCloseable {
         }
     }
 
-    private static boolean root() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static void chownPostgres(Path p) throws Exception {
-        if (root()) {
-            run(List.of("chown", "postgres:postgres", p.toString()));
-        }
-    }
-
     private void asPostgres(String shell) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (root()) {
-            cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
-        }
-        cmd.addAll(List.of("sh", "-c", shell));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        PgRunner.Result r = runner.run(true, List.of("sh", "-c", shell));
+        if (r.exit() != 0) {
             String log = Files.exists(data.resolve("log.txt")) ? Files.readString(data.resolve("log.txt")) : "";
-            throw new IOException("'" + shell + "' failed: " + out + "\n" + log);
+            throw new IOException("'" + shell + "' failed: " + r.output() + "\n" + log);
         }
-    }
-
-    private static int run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(120, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     @Override
     public void close() throws Exception {
         stop();
-        run(List.of("rm", "-rf", root.toString()));
+        PgRunner.Local.INSTANCE.run(false, List.of("rm", "-rf", root.toString()));
     }
 }

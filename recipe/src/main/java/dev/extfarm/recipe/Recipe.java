@@ -38,7 +38,7 @@ public record Recipe(
     }
 
     /** Where the upstream source archive comes from; its sha-256 is always pinned. */
-    public sealed interface Source permits UrlSource, DebianSource {
+    public sealed interface Source permits UrlSource, DebianSource, BundledSource {
         /** 64 lowercase hex digits: the sha-256 of the archive bytes. */
         String sha256();
 
@@ -48,6 +48,14 @@ public record Recipe(
 
     /** An archive at an http, https or file URL. */
     public record UrlSource(URI url, String sha256, Optional<String> subdir) implements Source {
+    }
+
+    /**
+     * An archive carried inside the recipe bundle itself, as {@code source/<file>} next to
+     * recipe.yaml (for sources that are published nowhere else, such as this repository's own
+     * pg_extfarm module). Part of the recipe revision; still pinned by sha-256 like any source.
+     */
+    public record BundledSource(String file, String sha256, Optional<String> subdir) implements Source {
     }
 
     /**

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The files of one recipe revision, byte for byte: {@code recipe.yaml} and the files under
- * {@code patches/}. Read from a directory ({@link #readDirectory}) or from the transport JSON
+ * The files of one recipe revision, byte for byte: {@code recipe.yaml}, the files under
+ * {@code patches/} and, for a {@code source.bundled} recipe, the source archive under {@code source/}. Read from a directory ({@link #readDirectory}) or from the transport JSON
  * ({@link RecipeTransport}); both give the same bundle, the same {@link #revision()} and the same
  * validation. Nothing here says whether the recipe is valid: see {@link RecipeParser}.
  */
@@ -25,6 +25,7 @@ public final class RecipeBundle {
 
     public static final String RECIPE_FILE = "recipe.yaml";
     public static final String PATCHES_DIR = "patches";
+    public static final String SOURCE_DIR = "source";
 
     /** Plain file names: a letter or digit first, then letters, digits, '.', '_', '+', '-'. */
     public static final String PATCH_NAME_RULE = "[A-Za-z0-9][A-Za-z0-9._+-]{0,127}";
@@ -34,13 +35,18 @@ public final class RecipeBundle {
     public static final int MAX_PATCH_BYTES = 1024 * 1024;
     public static final int MAX_PATCHES = 100;
     public static final int MAX_TOTAL_BYTES = 8 * 1024 * 1024;
+    /** A source archive carried in the bundle ({@code source.bundled}); counts towards MAX_TOTAL_BYTES. */
+    public static final int MAX_SOURCE_BYTES = 4 * 1024 * 1024;
+    public static final int MAX_SOURCE_FILES = 1;
 
     private final byte[] recipeYaml;
     private final SortedMap<String, byte[]> patches;
+    private final SortedMap<String, byte[]> sources;
 
-    private RecipeBundle(byte[] recipeYaml, SortedMap<String, byte[]> patches) {
+    private RecipeBundle(byte[] recipeYaml, SortedMap<String, byte[]> patches, SortedMap<String, byte[]> sources) {
         this.recipeYaml = recipeYaml;
         this.patches = patches;
+        this.sources = sources;
     }
 
     /**
@@ -50,14 +56,23 @@ public final class RecipeBundle {
      *     ({@link #PATCH_NAME_RULE}), so that names can never address anything outside patches/
      */
     public static RecipeBundle of(byte[] recipeYaml, Map<String, byte[]> patches) {
+        return of(recipeYaml, patches, Map.of());
+    }
+
+    /** A bundle that also carries source files ({@code source/<name>}, same name rule as patches). */
+    public static RecipeBundle of(byte[] recipeYaml, Map<String, byte[]> patches, Map<String, byte[]> sources) {
+        return new RecipeBundle(recipeYaml.clone(), copyChecked(patches, "patch"), copyChecked(sources, "source"));
+    }
+
+    private static SortedMap<String, byte[]> copyChecked(Map<String, byte[]> files, String kind) {
         SortedMap<String, byte[]> copy = new TreeMap<>(RevisionDigest::compareUtf8);
-        patches.forEach((name, bytes) -> {
+        files.forEach((name, bytes) -> {
             if (!isValidPatchName(name)) {
-                throw new IllegalArgumentException("patch file name '" + name + "' must match " + PATCH_NAME_RULE);
+                throw new IllegalArgumentException(kind + " file name '" + name + "' must match " + PATCH_NAME_RULE);
             }
             copy.put(name, bytes.clone());
         });
-        return new RecipeBundle(recipeYaml.clone(), Collections.unmodifiableSortedMap(copy));
+        return Collections.unmodifiableSortedMap(copy);
     }
 
     public static boolean isValidPatchName(String name) {
@@ -77,30 +92,38 @@ public final class RecipeBundle {
             throw new NoSuchFileException(recipeFile.toString(), null, "a recipe directory must hold a regular file recipe.yaml");
         }
         byte[] yaml = readLimited(recipeFile, MAX_RECIPE_BYTES);
-        Map<String, byte[]> patches = new TreeMap<>();
         List<RecipeProblem> problems = new ArrayList<>();
-        Path patchDir = dir.resolve(PATCHES_DIR);
-        if (Files.isDirectory(patchDir, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> entries = Files.list(patchDir)) {
-                for (Path p : entries.sorted().toList()) {
-                    String name = p.getFileName().toString();
-                    String display = dir.resolve(PATCHES_DIR).resolve(name).toString();
-                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        problems.add(fileProblem(display, "only plain files may be in patches/ (no directories or links)"));
-                    } else if (!isValidPatchName(name)) {
-                        problems.add(fileProblem(display, "patch file name must match " + PATCH_NAME_RULE));
-                    } else {
-                        patches.put(name, readLimited(p, MAX_PATCH_BYTES));
-                    }
-                }
-            }
-        } else if (Files.exists(patchDir, LinkOption.NOFOLLOW_LINKS)) {
-            problems.add(fileProblem(patchDir.toString(), "must be a directory"));
-        }
+        Map<String, byte[]> patches = readFiles(dir, PATCHES_DIR, MAX_PATCH_BYTES, problems);
+        Map<String, byte[]> sources = readFiles(dir, SOURCE_DIR, MAX_SOURCE_BYTES, problems);
         if (!problems.isEmpty()) {
             throw new InvalidRecipeException(problems);
         }
-        return of(yaml, patches);
+        return of(yaml, patches, sources);
+    }
+
+    /** The plain files of {@code dir/sub/} (absent: none); anything else is reported. */
+    private static Map<String, byte[]> readFiles(Path dir, String sub, int limit, List<RecipeProblem> problems) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        Path subDir = dir.resolve(sub);
+        if (Files.isDirectory(subDir, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> entries = Files.list(subDir)) {
+                for (Path p : entries.sorted().toList()) {
+                    String name = p.getFileName().toString();
+                    String display = subDir.resolve(name).toString();
+                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add(fileProblem(display, "only plain files may be in " + sub + "/ (no directories or links)"));
+                    } else if (!isValidPatchName(name)) {
+                        problems.add(fileProblem(display, (sub.equals(PATCHES_DIR) ? "patch" : "source") + " file name must match "
+                                + PATCH_NAME_RULE));
+                    } else {
+                        files.put(name, readLimited(p, limit));
+                    }
+                }
+            }
+        } else if (Files.exists(subDir, LinkOption.NOFOLLOW_LINKS)) {
+            problems.add(fileProblem(subDir.toString(), "must be a directory"));
+        }
+        return files;
     }
 
     private static RecipeProblem fileProblem(String file, String message) {
@@ -139,6 +162,24 @@ public final class RecipeBundle {
         return copy;
     }
 
+    /** Names of the files under {@code source/}, ascending (empty unless the recipe uses {@code source.bundled}). */
+    public List<String> sourceFileNames() {
+        return List.copyOf(sources.keySet());
+    }
+
+    /** The bytes of {@code source/<name>}; throws when there is none of that name. */
+    public byte[] sourceFile(String name) {
+        byte[] bytes = sources.get(name);
+        if (bytes == null) {
+            throw new IllegalArgumentException("no source file named '" + name + "' in the recipe bundle");
+        }
+        return bytes.clone();
+    }
+
+    Map<String, byte[]> sourcesUnsafe() {
+        return sources;
+    }
+
     int recipeSize() {
         return recipeYaml.length;
     }
@@ -162,7 +203,7 @@ public final class RecipeBundle {
     }
 
     public RevisionDigest revision() {
-        return RevisionDigest.of(recipeYaml, patches);
+        return RevisionDigest.of(recipeYaml, patches, sources);
     }
 
     /** Writes recipe.yaml and patches/ into {@code dir} (created if needed). */
@@ -173,6 +214,12 @@ public final class RecipeBundle {
             Path patchDir = Files.createDirectories(dir.resolve(PATCHES_DIR));
             for (var e : patches.entrySet()) {
                 Files.write(patchDir.resolve(e.getKey()), e.getValue());
+            }
+        }
+        if (!sources.isEmpty()) {
+            Path sourceDir = Files.createDirectories(dir.resolve(SOURCE_DIR));
+            for (var e : sources.entrySet()) {
+                Files.write(sourceDir.resolve(e.getKey()), e.getValue());
             }
         }
     }
@@ -190,6 +237,6 @@ public final class RecipeBundle {
 
     @Override
     public String toString() {
-        return "RecipeBundle[" + revision() + ", patches=" + patches.keySet() + "]";
+        return "RecipeBundle[" + revision() + ", patches=" + patches.keySet() + (sources.isEmpty() ? "" : ", source=" + sources.keySet()) + "]";
     }
 }

@@ -94,12 +94,20 @@ public final class RecipeParser {
                 ok = false;
             }
         }
+        for (Map.Entry<String, byte[]> e : bundle.sourcesUnsafe().entrySet()) {
+            total += e.getValue().length;
+            if (e.getValue().length > RecipeBundle.MAX_SOURCE_BYTES) {
+                problems.errorInFile(dir + RecipeBundle.SOURCE_DIR + "/" + e.getKey(), "",
+                        "is larger than " + RecipeBundle.MAX_SOURCE_BYTES + " bytes; publish the archive and use source.url");
+                ok = false;
+            }
+        }
         if (bundle.patchesUnsafe().size() > RecipeBundle.MAX_PATCHES) {
             problems.error(YamlNode.Position.FILE, "build.patches", "more than " + RecipeBundle.MAX_PATCHES + " patches");
             ok = false;
         }
         if (total > RecipeBundle.MAX_TOTAL_BYTES) {
-            problems.error(YamlNode.Position.FILE, "", "recipe.yaml and patches together exceed " + RecipeBundle.MAX_TOTAL_BYTES + " bytes");
+            problems.error(YamlNode.Position.FILE, "", "recipe.yaml, patches and source/ together exceed " + RecipeBundle.MAX_TOTAL_BYTES + " bytes");
             ok = false;
         }
         return ok;
@@ -130,7 +138,7 @@ public final class RecipeParser {
         Optional<String> description = description(top);
         Optional<String> license = top.requiredString("license").filter(l -> checkLicense(top, l));
         Optional<URI> homepage = top.string("homepage").flatMap(h -> homepage(top, h));
-        Optional<Recipe.Source> source = SourceSection.read(top);
+        Optional<Recipe.Source> source = SourceSection.read(top, bundle);
         List<Integer> pgMajors = pgMajors(top, options);
         Recipe.Build build = BuildSection.read(top, bundle);
         Recipe.Install install = install(top);

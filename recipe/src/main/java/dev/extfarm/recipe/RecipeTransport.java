@@ -32,6 +32,9 @@ import java.util.Optional;
  *   "patches": {
  *     "0001-fix.patch": "--- a/Makefile\n...",   // UTF-8 text: the exact bytes
  *     "latin1.patch": {"base64": "LS0tIGEv..."}   // any bytes
+ *   },
+ *   "source_files": {                               // only with source.bundled
+ *     "pg_extfarm-1.0.tar.gz": {"base64": "H4sIA..."}
  *   }
  * }
  * }</pre>
@@ -67,6 +70,10 @@ public final class RecipeTransport {
         root.set("recipe_yaml", fileValue(bundle.recipeYamlUnsafe()));
         ObjectNode patches = root.putObject("patches");
         bundle.patchesUnsafe().forEach((name, bytes) -> patches.set(name, fileValue(bytes)));
+        if (!bundle.sourcesUnsafe().isEmpty()) {
+            ObjectNode sources = root.putObject("source_files");
+            bundle.sourcesUnsafe().forEach((name, bytes) -> sources.set(name, fileValue(bytes)));
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -107,33 +114,42 @@ public final class RecipeTransport {
         if (root.get("recipe_yaml") == null) {
             problems.add(problem("recipe_yaml", "is required"));
         }
-        Map<String, byte[]> patches = new LinkedHashMap<>();
-        JsonNode patchNode = root.get("patches");
-        if (patchNode != null && !patchNode.isNull()) {
-            if (!patchNode.isObject()) {
-                problems.add(problem("patches", "must be an object of file name to content"));
-            } else {
-                for (Iterator<Map.Entry<String, JsonNode>> it = patchNode.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    String field = "patches." + e.getKey();
-                    if (!RecipeBundle.isValidPatchName(e.getKey())) {
-                        problems.add(problem(field, "patch file name must match " + RecipeBundle.PATCH_NAME_RULE));
-                    } else {
-                        fileBytes(e.getValue(), field, problems).ifPresent(bytes -> patches.put(e.getKey(), bytes));
-                    }
-                }
-            }
-        }
+        Map<String, byte[]> patches = files(root, "patches", problems);
+        Map<String, byte[]> sources = files(root, "source_files", problems);
         if (!problems.isEmpty() || yaml.isEmpty()) {
             throw new InvalidRecipeException(problems);
         }
-        RecipeBundle bundle = RecipeBundle.of(yaml.get(), patches);
+        RecipeBundle bundle = RecipeBundle.of(yaml.get(), patches, sources);
         JsonNode revision = root.get("revision");
         if (revision != null && !revision.isNull() && !bundle.revision().toString().equals(revision.asText())) {
             throw invalid("revision", "is " + revision.asText() + " but the content's revision is " + bundle.revision()
                     + " (were the files altered in transit, e.g. line endings converted?)");
         }
         return bundle;
+    }
+
+    /** An optional object of file name to content ({@code patches}, {@code source_files}). */
+    private static Map<String, byte[]> files(JsonNode root, String key, List<RecipeProblem> problems) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        JsonNode node = root.get(key);
+        if (node == null || node.isNull()) {
+            return files;
+        }
+        if (!node.isObject()) {
+            problems.add(problem(key, "must be an object of file name to content"));
+            return files;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = key + "." + e.getKey();
+            if (!RecipeBundle.isValidPatchName(e.getKey())) {
+                problems.add(problem(field, (key.equals("patches") ? "patch" : "source") + " file name must match "
+                        + RecipeBundle.PATCH_NAME_RULE));
+            } else {
+                fileBytes(e.getValue(), field, problems).ifPresent(bytes -> files.put(e.getKey(), bytes));
+            }
+        }
+        return files;
     }
 
     private static JsonNode fileValue(byte[] bytes) {

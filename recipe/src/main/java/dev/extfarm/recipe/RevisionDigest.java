@@ -16,7 +16,11 @@ import java.util.Map;
  * "recipe.yaml\n" + decimal byte length + "\n" + recipe.yaml bytes
  * for each patch, by name in ascending byte order:
  *   "patches/" + name + "\n" + decimal byte length + "\n" + patch bytes
+ * for each bundled source file (source.bundled), by name in ascending byte order:
+ *   "source/" + name + "\n" + decimal byte length + "\n" + file bytes
  * </pre>
+ *
+ * A recipe without source files has the same digest as before source files existed.
  *
  * Bytes are taken as they are (no line-ending or encoding normalisation); the order patches were
  * listed in a directory or a JSON object does not matter. Printed as {@code sha-256+<hex>}.
@@ -40,12 +44,20 @@ public record RevisionDigest(String sha256) {
 
     /** The digest of a recipe.yaml and its patches (name to bytes). */
     public static RevisionDigest of(byte[] recipeYaml, Map<String, byte[]> patches) {
+        return of(recipeYaml, patches, Map.of());
+    }
+
+    /** The digest of a recipe.yaml, its patches and its bundled source files (name to bytes). */
+    public static RevisionDigest of(byte[] recipeYaml, Map<String, byte[]> patches, Map<String, byte[]> sources) {
         MessageDigest sha = newSha256();
         sha.update(MAGIC.getBytes(StandardCharsets.US_ASCII));
         addFile(sha, RecipeBundle.RECIPE_FILE, recipeYaml);
         patches.keySet().stream()
                 .sorted(RevisionDigest::compareUtf8)
                 .forEach(name -> addFile(sha, RecipeBundle.PATCHES_DIR + "/" + name, patches.get(name)));
+        sources.keySet().stream()
+                .sorted(RevisionDigest::compareUtf8)
+                .forEach(name -> addFile(sha, RecipeBundle.SOURCE_DIR + "/" + name, sources.get(name)));
         return new RevisionDigest(HexFormat.of().formatHex(sha.digest()));
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.recipe;
 
+import dev.extfarm.bundle.Digests;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -16,25 +17,71 @@ final class SourceSection {
     private SourceSection() {
     }
 
+    static Optional<Recipe.Source> read(MappingReader top, RecipeBundle bundle) {
+        Optional<Recipe.Source> source = read(top);
+        checkBundledFiles(top, bundle, source);
+        return source;
+    }
+
+    /**
+     * {@code source.bundled} names the one file of the recipe's {@code source/} directory, and its
+     * bytes have the pinned sha-256 (checked here already, so a stale archive fails lint, not a build);
+     * without it, {@code source/} must be empty.
+     */
+    private static void checkBundledFiles(MappingReader top, RecipeBundle bundle, Optional<Recipe.Source> source) {
+        Problems problems = top.problems();
+        String dir = problems.file().substring(0, problems.file().length() - RecipeBundle.RECIPE_FILE.length());
+        String wanted = source.filter(Recipe.BundledSource.class::isInstance).map(b -> ((Recipe.BundledSource) b).file()).orElse(null);
+        for (String name : bundle.sourceFileNames()) {
+            if (!name.equals(wanted)) {
+                problems.errorInFile(dir + RecipeBundle.SOURCE_DIR + "/" + name, "source.bundled",
+                        "not named by source.bundled; only the bundled source archive may be in source/");
+            }
+        }
+        if (wanted == null) {
+            return;
+        }
+        MappingReader s = top.mapping("source").orElseThrow();
+        var at = s.keyPosition("bundled").orElseThrow();
+        if (!bundle.sourceFileNames().contains(wanted)) {
+            problems.error(at, s.field("bundled"), RecipeBundle.SOURCE_DIR + "/" + wanted + " does not exist next to recipe.yaml");
+            return;
+        }
+        String actual = Digests.sha256(bundle.sourcesUnsafe().get(wanted));
+        if (!actual.equals(source.get().sha256())) {
+            problems.error(s.keyPosition("sha256").orElse(at), s.field("sha256"), "is " + source.get().sha256() + " but "
+                    + RecipeBundle.SOURCE_DIR + "/" + wanted + " has sha-256 " + actual + "; update the pin if the new archive is intended");
+        }
+    }
+
     static Optional<Recipe.Source> read(MappingReader top) {
         Optional<MappingReader> section = top.mapping("source");
         if (section.isEmpty()) {
             if (top.entry("source").isEmpty()) {
                 top.problems().error(top.keyPosition("source").orElse(top.missingPosition()), "source",
-                        "is required: give url + sha256, or debian_source + sha256");
+                        "is required: give url + sha256, debian_source + sha256, or bundled + sha256");
             }
             return Optional.empty();
         }
         MappingReader s = section.get();
         Optional<String> url = s.string("url");
         Optional<MappingReader> debian = s.mapping("debian_source");
+        Optional<String> bundled = s.string("bundled");
         Optional<String> sha256 = s.requiredString("sha256").filter(hex -> checkSha256(s, hex));
         Optional<String> subdir = s.string("subdir").filter(dir -> checkSubdir(s, dir));
 
         Optional<Recipe.Source> result = Optional.empty();
-        if (url.isPresent() && s.entry("debian_source").isPresent()) {
-            s.problems().error(s.keyPosition("debian_source").orElseThrow(), s.field("debian_source"),
-                    "give either url or debian_source, not both");
+        int kinds = (url.isPresent() ? 1 : 0) + (s.entry("debian_source").isPresent() ? 1 : 0) + (bundled.isPresent() ? 1 : 0);
+        if (kinds > 1) {
+            String second = bundled.isPresent() ? "bundled" : "debian_source";
+            s.problems().error(s.keyPosition(second).orElseThrow(), s.field(second),
+                    "give one of url, debian_source and bundled, not several");
+        } else if (bundled.isPresent()) {
+            Optional<String> file = bundled.filter(f -> check(s, "bundled", f, RecipeBundle.PATCH_NAME,
+                    "must be a file name in the recipe's source/ directory, such as pg_extfarm-1.0.tar.gz"));
+            if (file.isPresent() && sha256.isPresent()) {
+                result = Optional.of(new Recipe.BundledSource(file.get(), sha256.get(), subdir));
+            }
         } else if (url.isPresent()) {
             Optional<URI> uri = checkUrl(s, url.get());
             if (uri.isPresent() && sha256.isPresent()) {
@@ -50,7 +97,7 @@ final class SourceSection {
                 result = Optional.of(new Recipe.DebianSource(pkg.get(), version.get(), sha256.get(), subdir));
             }
         } else if (s.entry("debian_source").isEmpty()) {
-            s.problems().error(s.missingPosition(), s.field("url"), "is required: give url or debian_source");
+            s.problems().error(s.missingPosition(), s.field("url"), "is required: give url, debian_source or bundled");
         }
         s.finish();
         return result;

@@ -26,7 +26,7 @@ class RealRecipesTest {
     void everyShippedRecipeLintsClean() throws IOException {
         List<Path> dirs = recipeDirs();
         assertThat(dirs).extracting(d -> d.getFileName().toString()).containsExactlyInAnyOrder(
-                "vector", "semver", "pgtap", "pgpcre", "pg_rrule", "unit", "pgfincore", "ip4r", "pgmemcache");
+                "vector", "semver", "pgtap", "pgpcre", "pg_rrule", "unit", "pgfincore", "ip4r", "pgmemcache", "pg_extfarm");
         for (Path dir : dirs) {
             assertThat(RecipeLinter.lint(dir)).as(dir.toString()).isEmpty();
         }
@@ -40,5 +40,6 @@ class RealRecipesTest {
         assertThat(RecipeParser.parse(recipesDir().resolve("pgfincore")).build().preBuild()).isPresent();
         assertThat(RecipeParser.parse(recipesDir().resolve("pgmemcache")).build().env()).containsKey("USE_OMCACHE");
         assertThat(RecipeParser.parse(recipesDir().resolve("unit")).version()).isEqualTo("7.10");
+        assertThat(RecipeParser.parse(recipesDir().resolve("pg_extfarm")).source()).isInstanceOf(Recipe.BundledSource.class);
     }
 }

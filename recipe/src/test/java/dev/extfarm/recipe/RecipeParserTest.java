@@ -117,13 +117,13 @@ class RecipeParserTest {
     @Test
     void sourceNeedsExactlyOneOrigin() {
         String noOrigin = HEAD.replace("  url: https://example.org/demo-1.0.0.tar.gz\n", "");
-        assertThat(errors(noOrigin)).containsExactly("recipes/demo/recipe.yaml:5:1: source.url: is required: give url or debian_source");
+        assertThat(errors(noOrigin)).containsExactly("recipes/demo/recipe.yaml:5:1: source.url: is required: give url, debian_source or bundled");
         String both = HEAD + "  debian_source: {package: demo, version: 1.0.0-1}\n";
         assertThat(errors(both)).containsExactly(
-                "recipes/demo/recipe.yaml:8:3: source.debian_source: give either url or debian_source, not both");
+                "recipes/demo/recipe.yaml:8:3: source.debian_source: give one of url, debian_source and bundled, not several");
         String noSource = HEAD.substring(0, HEAD.indexOf("source:"));
         assertThat(errors(noSource)).containsExactly(
-                "recipes/demo/recipe.yaml:1:1: source: is required: give url + sha256, or debian_source + sha256");
+                "recipes/demo/recipe.yaml:1:1: source: is required: give url + sha256, debian_source + sha256, or bundled + sha256");
     }
 
     @Test

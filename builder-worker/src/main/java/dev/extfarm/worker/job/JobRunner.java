@@ -153,7 +153,7 @@ final class JobRunner {
         }
         Path source;
         try {
-            source = sources.fetch(recipe.source());
+            source = sources.fetch(recipe.source(), bundle); // source.bundled: the bytes came with the recipe
         } catch (SourceException e) {
             boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
             return failed(log, new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),

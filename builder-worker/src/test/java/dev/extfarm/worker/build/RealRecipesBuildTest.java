@@ -89,7 +89,7 @@ class RealRecipesBuildTest {
         // An unreachable mirror: a cache miss fails loudly instead of reaching the internet.
         var config = SourceFetcherConfig.defaults(SOURCE_CACHE).withDebianMirror(URI.create("http://127.0.0.1:9/debian"), List.of("bookworm"));
         try (SourceFetcher f = new SourceFetcher(config)) {
-            source = f.fetch(recipe.source());
+            source = f.fetch(recipe.source(), rb); // source.bundled (pg_extfarm): the archive is in the recipe
         }
         List<Map.Entry<String, byte[]>> patches = new ArrayList<>();
         recipe.build().patches().forEach(p -> patches.add(Map.entry(p, rb.patch(p))));

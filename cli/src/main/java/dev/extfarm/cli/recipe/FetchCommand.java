@@ -1,6 +1,7 @@
 package dev.extfarm.cli.recipe;
 
 import dev.extfarm.recipe.Recipe;
+import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeParser;
 import dev.extfarm.recipe.source.SourceException;
 import dev.extfarm.recipe.source.SourceFetcher;
@@ -41,7 +42,7 @@ public final class FetchCommand implements Callable<Integer> {
             for (Path dir : dirs) {
                 try {
                     Recipe r = RecipeParser.parse(dir);
-                    Path p = fetcher.fetch(r.source());
+                    Path p = fetcher.fetch(r.source(), RecipeBundle.readDirectory(dir));
                     out.printf("%s %s: %s (%d bytes)%n", r.name(), r.version(), r.source().sha256(), Files.size(p));
                 } catch (SourceException e) {
                     err.printf("%s: %s: %s%n", dir, e.reason().code(), e.getMessage());

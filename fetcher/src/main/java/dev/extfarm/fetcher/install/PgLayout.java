@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,19 +18,34 @@ import java.util.concurrent.TimeUnit;
  * extension_control_path} and {@code dynamic_library_path}).
  *
  * @param binDir where a bundle's {@code bin/} goes; null = bundles' programs are not installed
+ * @param pluginLibraries libraries named in {@code local_preload_libraries} (shared mode): the
+ *     bundles providing them also get their {@code lib/} files into {@code <lib>/plugins/}
  */
-public record PgLayout(Mode mode, Path shareDir, Path libDir, Path binDir, Path prefix) {
+public record PgLayout(Mode mode, Path shareDir, Path libDir, Path binDir, Path prefix, Set<String> pluginLibraries) {
+
+    public PgLayout {
+        pluginLibraries = Set.copyOf(pluginLibraries);
+    }
 
     public enum Mode { SHARED, PREFIX }
 
     public static PgLayout shared(Path shareDir, Path libDir, Path binDir) {
         return new PgLayout(Mode.SHARED, shareDir.toAbsolutePath().normalize(), libDir.toAbsolutePath().normalize(),
-                binDir == null ? null : binDir.toAbsolutePath().normalize(), null);
+                binDir == null ? null : binDir.toAbsolutePath().normalize(), null, Set.of());
     }
 
     public static PgLayout prefix(Path prefix) {
         Path p = prefix.toAbsolutePath().normalize();
-        return new PgLayout(Mode.PREFIX, null, null, null, p);
+        return new PgLayout(Mode.PREFIX, null, null, null, p, Set.of());
+    }
+
+    /**
+     * The same layout, knowing which libraries {@code local_preload_libraries} names (module names):
+     * PostgreSQL loads those only from {@code $libdir/plugins/}, so in shared mode the bundles
+     * providing them are installed there too ({@link #pluginTargetOf}). Prefix mode ignores it.
+     */
+    public PgLayout withPluginLibraries(Collection<String> libraries) {
+        return new PgLayout(mode, shareDir, libDir, binDir, prefix, Set.copyOf(libraries));
     }
 
     /** Asks {@code pg_config} for {@code --sharedir}, {@code --pkglibdir} and {@code --bindir}. */
@@ -97,6 +114,14 @@ public record PgLayout(Mode mode, Path shareDir, Path libDir, Path binDir, Path 
             return Optional.of(binDir.resolve(bundlePath.substring("bin/".length())));
         }
         return Optional.empty();
+    }
+
+    /** The second place of a top-level {@code lib/} file of a local-preload bundle: {@code <lib>/plugins/<file>}. */
+    public Optional<Path> pluginTargetOf(String bundlePath) {
+        if (mode != Mode.SHARED || !bundlePath.startsWith("lib/") || bundlePath.indexOf('/', "lib/".length()) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(libDir.resolve("plugins").resolve(bundlePath.substring("lib/".length())));
     }
 
     public String describe() {

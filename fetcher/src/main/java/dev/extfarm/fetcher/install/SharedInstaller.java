@@ -150,12 +150,10 @@ final class SharedInstaller implements Installer {
             Map<Path, Path> sources = new LinkedHashMap<>();
             List<String> conflicts = new ArrayList<>();
             String id = UUID.randomUUID().toString().substring(0, 8);
-            for (BundleManifest.FileEntry f : m.files()) {
-                Optional<Path> t = layout.targetOf(f.path());
-                if (t.isEmpty()) {
-                    continue;
-                }
-                Path target = t.get();
+            boolean plugin = m.libraries().stream().anyMatch(layout.pluginLibraries()::contains);
+            for (var ft : targets(m, plugin)) {
+                BundleManifest.FileEntry f = ft.file();
+                Path target = ft.target();
                 String key = target.toString();
                 String value = f.isSymlink() ? "link:" + f.link() : f.sha256();
                 files.put(key, value);
@@ -206,6 +204,7 @@ final class SharedInstaller implements Installer {
                 });
                 Set<Path> dirs = new LinkedHashSet<>();
                 List<Path> written = new ArrayList<>();
+                Map<Path, Path> movedTo = new LinkedHashMap<>();
                 for (var s : sources.entrySet()) {
                     Path tmp = s.getKey();
                     Path src = s.getValue();
@@ -213,7 +212,12 @@ final class SharedInstaller implements Installer {
                     dirs.add(tmp.getParent());
                     if (Files.isSymbolicLink(src)) {
                         Files.createSymbolicLink(tmp, Files.readSymbolicLink(src));
+                    } else if (movedTo.containsKey(src)) {
+                        Files.copy(movedTo.get(src), tmp); // a second target of the same file ($libdir/plugins/)
+                        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(movedTo.get(src)));
+                        written.add(tmp);
                     } else {
+                        movedTo.put(src, tmp);
                         Files.move(src, tmp); // a rename on the same filesystem, a copy across
                         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
                                 Files.isExecutable(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
@@ -242,6 +246,26 @@ final class SharedInstaller implements Installer {
             }
             return rec;
         }
+    }
+
+    private record FileTarget(BundleManifest.FileEntry file, Path target) {
+    }
+
+    /**
+     * Where each bundle file goes; with {@code plugin} (the bundle provides a library named in
+     * local_preload_libraries, which PostgreSQL loads only from {@code $libdir/plugins/}) its
+     * top-level {@code lib/} files go there too: the module and the libraries it finds through
+     * RUNPATH {@code $ORIGIN}.
+     */
+    private List<FileTarget> targets(BundleManifest m, boolean plugin) {
+        List<FileTarget> out = new ArrayList<>();
+        for (BundleManifest.FileEntry f : m.files()) {
+            layout.targetOf(f.path()).ifPresent(t -> out.add(new FileTarget(f, t)));
+            if (plugin) {
+                layout.pluginTargetOf(f.path()).ifPresent(t -> out.add(new FileTarget(f, t)));
+            }
+        }
+        return out;
     }
 
     private static void mkdirs(Path dir) throws IOException {

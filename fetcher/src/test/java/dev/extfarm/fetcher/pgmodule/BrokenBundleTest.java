@@ -6,8 +6,8 @@ import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,17 +21,18 @@ class BrokenBundleTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void aBrokenBundleIsAClearErrorAndTheNextAttemptSucceedsOnceFixed() throws Exception {
-        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(Bundles.sql(tmp, "brokenext").padding(100_000).pack());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#allOutsideCi")
+    void aBrokenBundleIsAClearErrorAndTheNextAttemptSucceedsOnceFixed(PgTarget target) throws Exception {
+        target.assumeAvailable();
+        try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
+            registry.publish(PgModules.sql(target, tmp, "brokenext").padding(100_000).pack());
             String sha = registry.spec().entry("brokenext").orElseThrow().sha256();
-            byte[] evil = Files.readAllBytes(Bundles.sql(tmp, "brokenext").padding(100_000)
+            byte[] evil = Files.readAllBytes(PgModules.sql(target, tmp, "brokenext").padding(100_000)
                     .file("share/extension/brokenext--evil.sql", "SELECT 1;").pack());
             registry.serveInstead.put(sha, evil);
             registry.specSize.put(sha, (long) evil.length);
-            PgModules.install(node.pg);
+            PgModules.install(target, node.pg);
             Fetcher f = node.fetcher(registry);
             try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(f))) {
                 Path socket = node.dir.resolve("fetcher.sock");
@@ -51,7 +52,7 @@ class BrokenBundleTest {
                     }
                 });
                 fixer.start();
-                String out = CreateExtensionJitTest.session(node.pg, """
+                String out = node.pg.session("""
                         SELECT 'pid1=' || pg_backend_pid();
                         CREATE EXTENSION brokenext;
                         SELECT pg_sleep(4);

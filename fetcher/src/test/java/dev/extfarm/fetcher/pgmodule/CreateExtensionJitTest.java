@@ -7,17 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * pg_extfarm in a real PostgreSQL 15 against a real fetcher (in-process, its local endpoint on
+ * pg_extfarm in a real PostgreSQL (15 here, 17 and 18 in the farm's runtime images) against a real fetcher (in-process, its local endpoint on
  * loopback TCP), with the background queue never started: only the module can bring an
  * extension onto the node.
  */
@@ -28,15 +24,16 @@ class CreateExtensionJitTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void createExtensionFetchesThroughTheModuleAndFailuresAreClearErrors() throws Exception {
-        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(Bundles.sql(tmp, "jitone").pack());
-            registry.publish(Bundles.sql(tmp, "jittwo").pack());
-            registry.publish(Bundles.sql(tmp, "jitslow").padding(2_000_000).pack());
-            registry.publish(PgModules.typeBundle(tmp, "jitload"));
-            PgModules.install(node.pg);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    void createExtensionFetchesThroughTheModuleAndFailuresAreClearErrors(PgTarget target) throws Exception {
+        target.assumeAvailable();
+        try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
+            registry.publish(PgModules.sql(target, tmp, "jitone").pack());
+            registry.publish(PgModules.sql(target, tmp, "jittwo").pack());
+            registry.publish(PgModules.sql(target, tmp, "jitslow").padding(2_000_000).pack());
+            registry.publish(PgModules.typeBundle(target, tmp, "jitload"));
+            PgModules.install(target, node.pg);
             Fetcher f = node.fetcher(registry);
             LocalEndpoint endpoint = new LocalEndpoint(new Routes(f));
             int port = endpoint.listen(0);
@@ -47,7 +44,7 @@ class CreateExtensionJitTest {
             assertThat(node.marker("jitone")).doesNotExist();
             String url = "extfarm.fetcher_url=http://127.0.0.1:" + port;
 
-            // the control: stock PostgreSQL 15 cannot create it (only its control file is on disk)
+            // the control: stock PostgreSQL cannot create it (only its control file is on disk)
             node.pg.start();
             assertThatThrownBy(() -> node.pg.sql("CREATE EXTENSION jitone")).hasMessageContaining("jitone");
             node.pg.stop();
@@ -93,7 +90,7 @@ class CreateExtensionJitTest {
                 }
             });
             restarter.start();
-            String out = session(node.pg, """
+            String out = node.pg.session("""
                     SELECT 'pid1=' || pg_backend_pid();
                     CREATE EXTENSION jittwo;
                     SELECT pg_sleep(4);
@@ -110,17 +107,5 @@ class CreateExtensionJitTest {
             assertThat(out).contains("pid2=" + pid1 + " v=1.0");
             assertThat(node.pg.sql("SELECT count(*) FROM pg_extension WHERE extname IN ('jitone','jittwo','hstore')")).isEqualTo("3");
         }
-    }
-
-    /** One psql session running the script without stopping on errors; stdout and stderr together. */
-    static String session(RealPostgres pg, String script) throws Exception {
-        List<String> cmd = List.of(pg.bin.resolve("psql").toString(), "-X", "-A", "-t", "-q", "-h", pg.socketDir.toString(),
-                "-p", Integer.toString(pg.port), "-U", "postgres", "-d", "postgres", "-f", "-");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        return out;
     }
 }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,18 +21,20 @@ class DumpRestoreTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void aDumpRestoredOnAFreshNodeInstallsItsExtensionsThroughTheModule() throws Exception {
-        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node source = new Node(); Node fresh = new Node()) {
-            registry.publish(Bundles.sql(tmp, "dumpa").pack());
-            registry.publish(Bundles.sql(tmp, "dumpb").pack());
-            registry.publish(PgModules.typeBundle(tmp, "dumpc"));
-            Path dump = tmp.resolve("dump.sql");
-            Files.createFile(dump);
-            new ProcessBuilder("chmod", "0666", dump.toString()).start().waitFor();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#allOutsideCi")
+    void aDumpRestoredOnAFreshNodeInstallsItsExtensionsThroughTheModule(PgTarget target) throws Exception {
+        target.assumeAvailable();
+        try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform());
+                Node source = new Node(target); Node fresh = new Node(target)) {
+            registry.publish(PgModules.sql(target, tmp, "dumpa").pack());
+            registry.publish(PgModules.sql(target, tmp, "dumpb").pack());
+            registry.publish(PgModules.typeBundle(target, tmp, "dumpc"));
+            // each node's directory is what its PostgreSQL sees (bind-mounted into a container on 17/18)
+            Path dump = source.dir.resolve("dump.sql");
+            Path restore = fresh.dir.resolve("dump.sql");
 
-            PgModules.install(source.pg);
+            PgModules.install(target, source.pg);
             Fetcher f1 = source.fetcher(registry);
             try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(f1))) {
                 int port = endpoint.listen(0);
@@ -42,13 +42,13 @@ class DumpRestoreTest {
                 source.pg.start("shared_preload_libraries=pg_extfarm", "extfarm.fetcher_url=http://127.0.0.1:" + port);
                 source.pg.sql("CREATE EXTENSION dumpa; CREATE EXTENSION dumpb; CREATE EXTENSION dumpc;"
                         + " CREATE TABLE t (x dumpc, v text DEFAULT dumpa_version() || dumpb_version()); INSERT INTO t (x) VALUES ('7'), ('8')");
-                run(List.of(source.pg.bin.resolve("pg_dump").toString(), "-h", source.pg.socketDir.toString(), "-p",
-                        Integer.toString(source.pg.port), "-U", "postgres", "-f", dump.toString(), "postgres"));
+                source.pg.tool("pg_dump", "-f", dump.toString(), "postgres");
                 source.pg.stop();
             }
             assertThat(Files.readString(dump)).contains("CREATE EXTENSION IF NOT EXISTS dumpc");
+            Files.copy(dump, restore);
 
-            PgModules.install(fresh.pg);
+            PgModules.install(target, fresh.pg);
             Fetcher f2 = fresh.fetcher(registry);
             try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(f2))) {
                 int port = endpoint.listen(0);
@@ -58,8 +58,7 @@ class DumpRestoreTest {
                 }
                 fresh.pg.start("shared_preload_libraries=pg_extfarm", "extfarm.fetcher_url=http://127.0.0.1:" + port);
                 long t0 = System.nanoTime();
-                run(List.of(fresh.pg.bin.resolve("psql").toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", fresh.pg.socketDir.toString(),
-                        "-p", Integer.toString(fresh.pg.port), "-U", "postgres", "-d", "postgres", "-f", dump.toString()));
+                fresh.pg.tool("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-f", restore.toString());
                 System.out.println("restore with 3 extensions fetched: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 for (String e : List.of("dumpa", "dumpb", "dumpc")) {
                     assertThat(fresh.marker(e)).exists();
@@ -69,14 +68,6 @@ class DumpRestoreTest {
                 assertThat(fresh.pg.sql("SELECT dumpc_plus(x, 1) FROM t ORDER BY 1")).isEqualTo("8\n9");
                 fresh.pg.stop();
             }
-        }
-    }
-
-    private static void run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed:\n" + out);
         }
     }
 }

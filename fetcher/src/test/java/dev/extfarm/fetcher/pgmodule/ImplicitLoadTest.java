@@ -7,8 +7,8 @@ import dev.extfarm.fetcher.endpoint.Routes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,12 +21,13 @@ class ImplicitLoadTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void readingATableOfAnExtensionTypeOnAnEmptyNodeFetchesItsLibrary() throws Exception {
-        Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
-        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(PgModules.typeBundle(tmp, "jittype"));
-            PgModules.install(node.pg);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.extfarm.fetcher.PgTarget#all")
+    void readingATableOfAnExtensionTypeOnAnEmptyNodeFetchesItsLibrary(PgTarget target) throws Exception {
+        target.assumeAvailable();
+        try (RegistryFixture registry = new RegistryFixture(target.major(), target.platform()); Node node = new Node(target)) {
+            registry.publish(PgModules.typeBundle(target, tmp, "jittype"));
+            PgModules.install(target, node.pg);
 
             Fetcher first = node.fetcher(registry);
             try (LocalEndpoint endpoint = new LocalEndpoint(new Routes(first))) {

@@ -1,7 +1,10 @@
 package dev.extfarm.recipe.source;
 
+import dev.extfarm.bundle.Digests;
 import dev.extfarm.recipe.Recipe;
+import dev.extfarm.recipe.RecipeBundle;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -45,9 +48,26 @@ public final class SourceFetcher implements AutoCloseable {
      * @throws IOException when the cache directory cannot be written
      */
     public Path fetch(Recipe.Source source) throws SourceException, IOException {
+        if (source instanceof Recipe.BundledSource b) {
+            throw new IllegalArgumentException("source.bundled " + b.file() + " is inside the recipe bundle: use fetch(source, bundle)");
+        }
+        return fetch(source, null);
+    }
+
+    /**
+     * The verified archive of a recipe: for {@code source.bundled} the bundle's {@code source/}
+     * file, checked against the pin and put into the cache like a download; otherwise {@link #fetch(Recipe.Source)}.
+     *
+     * @throws SourceException {@code checksum-mismatch} when the bundled file's bytes differ from the pin;
+     *     {@code source-unavailable} when the bundle has no such file
+     */
+    public Path fetch(Recipe.Source source, RecipeBundle bundle) throws SourceException, IOException {
         var cached = cache.lookup(source.sha256());
         if (cached.isPresent()) {
             return cached.get();
+        }
+        if (source instanceof Recipe.BundledSource b) {
+            return storeBundled(b, bundle);
         }
         ResolvedSource resolved = resolve(source);
         Path temp = cache.newTempFile("source-");
@@ -71,6 +91,25 @@ public final class SourceFetcher implements AutoCloseable {
         }
     }
 
+    private Path storeBundled(Recipe.BundledSource b, RecipeBundle bundle) throws SourceException, IOException {
+        if (bundle == null || !bundle.sourceFileNames().contains(b.file())) {
+            throw new SourceException(SourceException.Reason.SOURCE_UNAVAILABLE, "source.bundled " + b.file()
+                    + ": the recipe bundle has no " + RecipeBundle.SOURCE_DIR + "/" + b.file());
+        }
+        byte[] bytes = bundle.sourceFile(b.file());
+        String actual = Digests.sha256(bytes);
+        if (!actual.equals(b.sha256())) {
+            throw SourceException.checksumMismatch("source.bundled " + b.file(), b.sha256(), actual);
+        }
+        Path temp = cache.newTempFile("source-");
+        try {
+            Files.write(temp, bytes);
+            return cache.store(temp, b.sha256());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
     /**
      * Where the archive would be fetched from. For a Debian source this reads (and may download)
      * the suites' indexes; the archive itself is not downloaded.
@@ -78,6 +117,11 @@ public final class SourceFetcher implements AutoCloseable {
     public ResolvedSource resolve(Recipe.Source source) throws SourceException, IOException {
         if (source instanceof Recipe.UrlSource url) {
             return new ResolvedSource(url.url(), url.sha256(), url.url().toString());
+        }
+        if (source instanceof Recipe.BundledSource b) {
+            // nothing to download: the bytes travel with the recipe (see fetch(source, bundle))
+            return new ResolvedSource(URI.create("recipe:" + RecipeBundle.SOURCE_DIR + "/" + b.file()), b.sha256(),
+                    "the recipe bundle's " + RecipeBundle.SOURCE_DIR + "/" + b.file());
         }
         Recipe.DebianSource deb = (Recipe.DebianSource) source;
         try {

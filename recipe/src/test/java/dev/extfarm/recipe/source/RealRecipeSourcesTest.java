@@ -32,7 +32,7 @@ class RealRecipeSourcesTest {
             for (Path dir : dirs) {
                 Recipe recipe = RecipeParser.parse(dir);
                 ResolvedSource resolved = fetcher.resolve(recipe.source());
-                Path archive = fetcher.fetch(recipe.source());
+                Path archive = fetcher.fetch(recipe.source(), dev.extfarm.recipe.RecipeBundle.readDirectory(dir));
                 Path work = Files.createTempDirectory("extfarm-src-" + recipe.name());
                 UnpackedSource src = new SourceUnpacker().unpack(archive, work, recipe.source().subdir());
                 assertThat(src.buildDir().resolve("Makefile")).as(recipe.name()).exists();

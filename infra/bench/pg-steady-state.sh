@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Steady-state cost of pg_extfarm (issue 9), PostgreSQL 15, interleaved runs:
+#  1. start: `fetch prepare` with an empty spec + PostgreSQL with pg_extfarm preloaded, versus a
+#     plain PostgreSQL start (clock: from the first command to the first accepted connection)
+#  2. `pgbench -S` (select-only, scale 10) with and without pg_extfarm in shared_preload_libraries
+#     (same data directory, restarted between runs, alternating)
+#   infra/bench/pg-steady-state.sh [START_RUNS (default 20)] [PGBENCH_PAIRS (default 6)] [PGBENCH_SECONDS (default 10)]
+# Prints markdown tables (median and spread) and the load average. CI=true: 3 / 1 / 2 (smoke run).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+runs="${1:-20}"; pairs="${2:-6}"; seconds="${3:-10}"
+[ "${CI:-}" = "true" ] && { runs=3; pairs=1; seconds=2; }
+pgbin=/usr/lib/postgresql/15/bin
+work="$(mktemp -d "${TMPDIR:-/tmp}/extfarm-pgsteady.XXXXXX")"
+chmod 755 "$work"
+cleanup() {
+  for d in "$work"/node-*; do [ -d "$d/data" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$d/data" -m immediate stop >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+. "$here/infra/bench/pg-bench-lib.sh"
+build_fetcher_and_module
+make_template_cluster
+cat > "$work/empty-spec.json" <<'JSON'
+{"meta_format": 1, "tenant": "bench", "pg_major": 15, "platform": "debian-12-amd64-glibc",
+ "generated_at": "2026-11-23T10:00:00Z", "expires_at": "2099-01-01T00:00:00Z", "extensions": []}
+JSON
+module=(-c shared_preload_libraries=pg_extfarm -c extfarm.fetcher_url=http://127.0.0.1:9)
+
+plain=(); prepared=(); jvm=()
+for i in $(seq 1 "$runs"); do
+  t0="$(now)"; java $FETCH_JAVA_OPTS -version >/dev/null 2>&1; jvm+=("$(echo "$(now) - $t0" | bc)")
+  node="$(new_node)"; t0="$(now)"
+  start_postgres "$node"
+  plain+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"
+
+  node="$(new_node)"; t0="$(now)"
+  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" prepare --spec-file "$work/empty-spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
+    --state-dir "$node/state" --cache-dir "$node/cache" --progress plain > "$node/fetcher.log" 2>&1
+  start_postgres "$node" "${module[@]}"
+  prepared+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"
+done
+pm="$(median "${plain[@]}")"; fm="$(median "${prepared[@]}")"
+echo "| start ($runs runs, interleaved) | median (p10-p90) |"
+echo "| --- | --- |"
+echo "| plain PostgreSQL 15 start | $(stats "${plain[@]}") |"
+echo "| fetch prepare (empty spec) + start with pg_extfarm | $(stats "${prepared[@]}") |"
+printf "| difference of the medians | %+.0f ms |\n" "$(echo "($fm - $pm) * 1000" | bc -l)"
+echo "| for reference: \`java -version\` alone (JVM start, same options) | $(stats "${jvm[@]}") |"
+echo
+
+# pgbench -S on one node, alternating with and without the module
+node="$(new_node)"
+start_postgres "$node"
+"$pgbin/pgbench" -q -i -s 10 -h "$node/sock" -p 5432 -U postgres postgres >/dev/null 2>&1
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$node/data" -m fast -w stop >/dev/null
+with=(); without=()
+bench() {
+  "$pgbin/pgbench" -n -S -T "$seconds" -c 2 -j 2 -h "$node/sock" -p 5432 -U postgres postgres 2>/dev/null \
+    | awk '/^tps = / {print $3; exit}'
+}
+for i in $(seq 1 "$pairs"); do
+  for variant in without with; do
+    if [ "$variant" = with ]; then start_postgres "$node" "${module[@]}"; else start_postgres "$node"; fi
+    [ "$variant" = with ] && [ "$(psql_node "$node" -c 'SHOW extfarm.fetch_timeout')" != "5min" ] && { echo "pg_extfarm not loaded" >&2; exit 1; }
+    if [ "$variant" = with ]; then with+=("$(bench)"); else without+=("$(bench)"); fi
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$node/data" -m fast -w stop >/dev/null
+  done
+done
+wm="$(median "${with[@]}")"; om="$(median "${without[@]}")"
+echo "| pgbench -S, scale 10, 2 clients, ${seconds} s × $pairs alternating | median tps | all runs |"
+echo "| --- | --- | --- |"
+echo "| without pg_extfarm | $om | ${without[*]} |"
+echo "| with pg_extfarm | $wm | ${with[*]} |"
+printf "| difference of the medians | %+.2f %% | |\n" "$(echo "($wm - $om) * 100 / $om" | bc -l)"
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
