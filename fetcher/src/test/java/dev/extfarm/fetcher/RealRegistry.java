@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -137,6 +138,30 @@ final class RealRegistry implements TestRegistry {
         if (r.statusCode() / 100 != 2) {
             throw new IllegalStateException("revoke " + name + " -> " + r.statusCode() + " " + r.body());
         }
+    }
+
+    /** The keys the registry publishes, read once (as an operator would save them for --trusted-keys). */
+    @Override
+    public Trust trust() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/keys")).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/v1/keys -> " + r.statusCode() + " " + r.body());
+        }
+        Path f = data.resolve("trusted-keys.json");
+        Files.writeString(f, r.body());
+        return Trust.files(List.of(f));
+    }
+
+    URI base() {
+        return base;
+    }
+
+    Path dataDir() {
+        return data.resolve("data");
+    }
+
+    String adminToken() {
+        return admin;
     }
 
     @Override
