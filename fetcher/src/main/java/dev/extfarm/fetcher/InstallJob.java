@@ -88,15 +88,28 @@ final class InstallJob {
         }
     }
 
+    /**
+     * Refuses the entry unless its signature is trusted. A refused bundle that was only listed
+     * (phase 1 placed its control files) is withdrawn, so that nothing of it stays on disk; an
+     * installed earlier version stays.
+     */
     private void checkSignature(ComputeSpec.Entry e) throws FetchException {
         try {
-            signatures.check(f.specs().current(), e);
-        } catch (FetchException ex) {
-            if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
-                throw ex;
+            try {
+                signatures.check(f.specs().current(), e);
+            } catch (FetchException ex) {
+                if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
+                    throw ex;
+                }
+                ComputeSpec fresh = f.specs().reload();
+                signatures.check(fresh, fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex));
             }
-            ComputeSpec fresh = f.specs().reload();
-            signatures.check(fresh, fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex));
+        } catch (FetchException refused) {
+            var rec = f.state().get(e.name());
+            if (refused.code().startsWith("signature-") && rec.isPresent() && !rec.get().installed()) {
+                f.installer().remove(e.name());
+            }
+            throw refused;
         }
     }
 

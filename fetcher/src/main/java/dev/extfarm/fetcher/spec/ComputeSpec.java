@@ -56,6 +56,14 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
         }
 
+        /** An entry without a {@code signature_link} (the signature is then looked for beside {@code link}). */
+        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                     List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                     boolean preload, List<String> systemLibraries) {
+            this(extensionName, version, sha256, size, link, controlLink, null, extensions, libraries, requires, sharedPreload,
+                    preload, systemLibraries);
+        }
+
         public String name() {
             return extensionName;
         }

@@ -159,7 +159,7 @@ public final class SignatureCheck {
 
     private static FetchException refusal(ComputeSpec.Entry e, BundleSignature.RefusedException r) {
         String kid = r.kid() == null || r.kid().isEmpty() ? "" : " (key id '" + r.kid() + "')";
-        return new FetchException(FetchException.Kind.UPSTREAM, "signature-" + r.reason(), "refusing " + e.label() + ": signature "
-                + r.reason() + kid + ": " + r.getMessage() + "; nothing was downloaded or installed", r);
+        return new FetchException(FetchException.Kind.UPSTREAM, "signature-" + r.reason(), "refusing " + e.label() + " (signature-"
+                + r.reason() + kid + "): " + r.getMessage() + "; nothing was downloaded or installed", r);
     }
 }
