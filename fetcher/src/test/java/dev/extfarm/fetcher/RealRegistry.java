@@ -90,7 +90,7 @@ final class RealRegistry implements TestRegistry {
         computeToken = token.get("token").asText();
     }
 
-    private String call(String method, String path, String json, int expected) throws Exception {
+    String call(String method, String path, String json, int expected) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + admin)
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
@@ -150,6 +150,16 @@ final class RealRegistry implements TestRegistry {
         Path f = data.resolve("trusted-keys.json");
         Files.writeString(f, r.body());
         return Trust.files(List.of(f));
+    }
+
+    /** The compute spec of tenant acme, as its fetcher reads it. */
+    JsonNode spec() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(specUrl()).header("Authorization", "Bearer " + computeToken).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("spec -> " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
     }
 
     URI base() {
