@@ -84,12 +84,12 @@ class SignedBuildEndToEndTest {
             String json = new String(goodSig, StandardCharsets.UTF_8);
             int at = json.indexOf("\"signature\" : \"") + 20;
             Files.writeString(sigFile, json.substring(0, at) + (json.charAt(at) == 'A' ? 'B' : 'A') + json.substring(at + 1));
-            assertRefused(f, node, "signature-invalid", kid);
+            assertRefused(f, node, Set.of("signature-invalid"), kid);
 
             // 2. a signature by a key the fetcher does not trust
             SigningKey unknown = SigningKey.generate("unknown-key");
             Files.write(sigFile, BundleSignature.sign(new BundleSignature.Statement(sha, "semver", "0.40.0", 15, Bundles.PLATFORM), unknown));
-            assertRefused(f, node, "signature-untrusted-key", "unknown-key");
+            assertRefused(f, node, Set.of("signature-untrusted-key"), "unknown-key");
 
             // 3. the signature is the farm's, but the bytes changed after signing (same size, one byte flipped)
             Files.write(sigFile, goodSig);
@@ -98,7 +98,8 @@ class SignedBuildEndToEndTest {
                 raf.seek(pos);
                 raf.write(goodTar[(int) pos] ^ 0x5a);
             }
-            assertRefused(f, node, "digest-mismatch", sha);
+            // the hardened reader sees the changed entry (bundle-rejected) before the end of the stream (digest-mismatch)
+            assertRefused(f, node, Set.of("bundle-rejected", "digest-mismatch"), sha);
 
             // the real thing: installed, and PostgreSQL loads it
             Files.write(tarFile, goodTar);
@@ -118,10 +119,10 @@ class SignedBuildEndToEndTest {
         }
     }
 
-    private void assertRefused(Fetcher f, Node node, String code, String mention) throws Exception {
+    private void assertRefused(Fetcher f, Node node, Set<String> codes, String mention) throws Exception {
         assertThatThrownBy(() -> f.requestExtension("semver", WAIT)).isInstanceOf(FetchException.class)
                 .satisfies(e -> {
-                    assertThat(((FetchException) e).code()).isEqualTo(code);
+                    assertThat(((FetchException) e).code()).isIn(codes);
                     assertThat(e.getMessage()).contains("semver").contains(mention).contains("nothing was");
                 });
         assertThat(Files.exists(node.marker("semver"))).isFalse();
@@ -133,7 +134,8 @@ class SignedBuildEndToEndTest {
         }
         if (Files.exists(node.cache)) {
             try (var s = Files.walk(node.cache)) {
-                assertThat(s.filter(Files::isRegularFile).toList()).as("the bundle cache").isEmpty();
+                assertThat(s.filter(Files::isRegularFile).filter(p -> !p.getParent().getFileName().toString().equals("locks")).toList())
+                        .as("the bundle cache (its empty lock files aside)").isEmpty();
             }
         }
     }
