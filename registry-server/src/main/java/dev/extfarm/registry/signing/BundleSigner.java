@@ -65,8 +65,18 @@ public class BundleSigner {
             throw new IllegalStateException("cannot sign with key " + key.kid() + ": " + e.getMessage(), e);
         }
         BlobKey blob = BlobKey.signature(s.address());
-        // a signature is the one blob that may be replaced (after a key rotation): remove, then publish
-        store.delete(blob);
+        // Ed25519 is deterministic: concurrent uploads of one bundle make the same bytes, and then
+        // nothing is rewritten. Otherwise (a key rotation) the signature is the one blob that may
+        // be replaced: remove, then publish.
+        if (store.stat(blob).isPresent()) {
+            byte[] existing;
+            try (var in = store.open(blob, 0)) {
+                existing = in.readAllBytes();
+            }
+            if (!java.util.Arrays.equals(existing, jws)) {
+                store.delete(blob);
+            }
+        }
         try {
             store.put(blob, new ByteArrayInputStream(jws), Digests.sha256(jws));
         } catch (BlobDigestMismatchException e) {
