@@ -48,6 +48,8 @@ class SigningTest {
     EntityManager em;
     @Inject
     QueueJanitor janitor;
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "extfarm.data-dir")
+    java.nio.file.Path dataDir;
 
     static KeySet keys() throws Exception {
         String body = RestAssured.given().get("/api/v1/keys").then().statusCode(200)
@@ -94,6 +96,32 @@ class SigningTest {
         assertThat(backfill.run()).isGreaterThanOrEqualTo(1);
         byte[] jws = RestAssured.given().get(b.path() + ".sig").then().statusCode(200).extract().asByteArray();
         BundleSignature.verify(jws, keys(), statement(b));
+    }
+
+    @Test
+    void theGeneratedKeyIsPrivateToTheRegistryAndNeverPublished() throws Exception {
+        java.nio.file.Path file = dataDir.resolve("signing/farm.jwk");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(SigningKey.read(file).canSign()).isTrue();
+        assertThat(keys().find(SigningKey.read(file).kid())).isPresent();
+    }
+
+    @Test
+    void aBundleSignedByAKeyTheRegistryNoLongerHasIsSignedAgainByTheBackfill() throws Exception {
+        Bundles.Bundle b = Bundles.bundle(Bundles.uniqueName("rotated"), "1.0", 15);
+        Api.upload(Api.token("worker", null), b, 201);
+        SigningKey retired = SigningKey.generate("retired-key");
+        BlobKey sig = BlobKey.signature(new BundleAddress(b.name(), b.sha256()));
+        store.delete(sig);
+        byte[] old = dev.extfarm.bundle.sign.BundleSignature.sign(statement(b), retired);
+        store.put(sig, new java.io.ByteArrayInputStream(old), dev.extfarm.bundle.Digests.sha256(old));
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE bundle_signature SET kid = 'retired-key' "
+                + "WHERE bundle_sha256 = :h").setParameter("h", b.sha256()).executeUpdate());
+        assertThat(keys().find("retired-key")).as("a key the registry does not have is never listed").isEmpty();
+        assertThat(backfill.run()).isGreaterThanOrEqualTo(1);
+        byte[] jws = RestAssured.given().get(b.path() + ".sig").then().statusCode(200).extract().asByteArray();
+        assertThat(BundleSignature.verify(jws, keys(), statement(b))).isNotEqualTo("retired-key");
     }
 
     void forgetSignature(Bundles.Bundle b) throws Exception {
