@@ -6,8 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code --name value}, {@code --name=value}, repeatable; the rest are positional. */
+/** {@code --name value}, {@code --name=value}, repeatable; {@link #FLAGS} take no value; the rest are positional. */
 final class CliOptions {
+    static final java.util.Set<String> FLAGS = java.util.Set.of("allow-unsigned", "trust-registry-keys");
+
     final Map<String, List<String>> values = new LinkedHashMap<>();
     final List<String> positional = new ArrayList<>();
 
@@ -25,6 +27,8 @@ final class CliOptions {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            } else if (FLAGS.contains(name)) {
+                value = "true";
             } else {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException("--" + name + " needs a value");

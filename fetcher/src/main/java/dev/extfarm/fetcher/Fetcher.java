@@ -17,6 +17,7 @@ import dev.extfarm.fetcher.queue.Scheduler;
 import dev.extfarm.fetcher.spec.ComputeSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import dev.extfarm.fetcher.trust.SignatureCheck;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +85,8 @@ public final class Fetcher implements AutoCloseable {
         this.controls = new ControlFetch(http, settings.download());
         this.systemLibraries = new SystemLibraries(settings.ldconfig(), settings.systemLibDirs());
         this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);
-        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, log)::run, throttle, settings.concurrency());
+        SignatureCheck signatures = new SignatureCheck(http, settings.trust(), settings.download().timeout(), log);
+        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, signatures, log)::run, throttle, settings.concurrency());
     }
 
     public NodeState state() {

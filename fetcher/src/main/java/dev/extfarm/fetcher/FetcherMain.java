@@ -5,6 +5,7 @@ import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.SpecSource;
+import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,6 +45,8 @@ public final class FetcherMain {
                       --token-file F (default: $EXTFARM_COMPUTE_TOKEN)
             target:   --pg-config PATH | --share-dir D --lib-dir D [--bin-dir D] | --prefix D (PostgreSQL 18)
             preload:  --postgresql-conf F | --shared-preload-libraries a,b --session-preload-libraries .. --local-preload-libraries ..
+            trust:    --trusted-keys F (JWK Set; repeatable) | --trust-registry-keys (read GET /api/v1/keys of the registry)
+                      | --allow-unsigned (local development only: signatures are not checked)
             state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
             endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
             tuning:   --concurrency N (2) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
@@ -202,6 +205,27 @@ public final class FetcherMain {
         }
     }
 
+    /** {@code --trusted-keys F} (repeatable), {@code --trust-registry-keys}, or {@code --allow-unsigned}; one is required. */
+    static Trust trust(CliOptions o, URI registryKeys) throws IOException {
+        if (o.has("allow-unsigned")) {
+            if (o.has("trusted-keys") || o.has("trust-registry-keys")) {
+                throw new IllegalArgumentException("--allow-unsigned cannot be combined with --trusted-keys or --trust-registry-keys");
+            }
+            return Trust.unsigned();
+        }
+        Trust t = Trust.files(o.all("trusted-keys").stream().map(Path::of).toList());
+        if (o.has("trust-registry-keys")) {
+            if (registryKeys == null) {
+                throw new IllegalArgumentException("--trust-registry-keys needs --registry URL or --spec-url URL (with --spec-file, "
+                        + "give --trusted-keys FILE)");
+            }
+            t = t.withRegistryKeys(registryKeys);
+        } else if (!o.has("trusted-keys")) {
+            throw new IllegalArgumentException("no trusted signing keys: " + Trust.HOW);
+        }
+        return t;
+    }
+
     private static void touch(String file) throws IOException {
         if (file != null) {
             Files.writeString(Path.of(file), "ready\n");
@@ -270,6 +294,7 @@ public final class FetcherMain {
         b.layout(layout);
         Duration timeout = o.duration("timeout", Duration.ofSeconds(30));
         b.download(new DownloadSettings(timeout, Integer.parseInt(o.one("retries", "8")), Duration.ofMillis(250), Duration.ofSeconds(10)));
+        URI registryKeys = null;
         if (o.has("spec-file")) {
             b.spec(SpecSource.file(Path.of(o.one("spec-file", null))));
         } else if (o.has("spec-url") || o.has("registry")) {
@@ -289,6 +314,7 @@ public final class FetcherMain {
                     : System.getenv("EXTFARM_COMPUTE_TOKEN");
             HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
             b.spec(SpecSource.registry(http, URI.create(url), token, timeout));
+            registryKeys = URI.create(url).resolve("/api/v1/keys");
         } else {
             throw new IllegalArgumentException("say where the compute spec is: --spec-file F, --spec-url URL or --registry URL");
         }
@@ -312,6 +338,7 @@ public final class FetcherMain {
         if (o.has("psql") || o.has("pg-conn")) {
             b.psql(new PgCatalog(o.one("psql", "psql"), o.one("pg-conn", "")));
         }
+        b.trust(trust(o, registryKeys));
         return b.build();
     }
 }

@@ -3,6 +3,7 @@ package dev.extfarm.fetcher;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.SpecSource;
+import dev.extfarm.fetcher.trust.Trust;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,10 +18,11 @@ import java.util.List;
  * @param refresh        how often to re-read the spec; zero = only on demand (POST /refresh, SIGHUP)
  * @param stagingQuota   bytes allowed in staging + partial downloads; 0 = the disk's own limit
  * @param psql           optional: psql and a connection string to read pg_extension in every database
+ * @param trust          which bundle signatures are accepted (required: there is no default)
  */
 public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, Path cacheDir, Preload preload,
                               int concurrency, long bandwidth, Duration refresh, long stagingQuota,
-                              DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql) {
+                              DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust) {
 
     /** The preload settings of the PostgreSQL served (library names without {@code $libdir/} or {@code .so}). */
     public record Preload(List<String> shared, List<String> session, List<String> local) {
@@ -72,6 +74,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         private String ldconfig = "ldconfig";
         private List<Path> systemLibDirs = List.of();
         private PgCatalog psql;
+        private Trust trust;
 
         public Builder spec(SpecSource v) { spec = v; return this; }
         public Builder layout(PgLayout v) { layout = v; return this; }
@@ -86,16 +89,20 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         public Builder ldconfig(String v) { ldconfig = v; return this; }
         public Builder systemLibDirs(List<Path> v) { systemLibDirs = List.copyOf(v); return this; }
         public Builder psql(PgCatalog v) { psql = v; return this; }
+        public Builder trust(Trust v) { trust = v; return this; }
 
         public FetcherSettings build() {
             if (spec == null || layout == null || stateDir == null) {
                 throw new IllegalArgumentException("a spec source, a PostgreSQL layout and a state directory are required");
             }
+            if (trust == null) {
+                throw new IllegalArgumentException("no trusted signing keys: " + Trust.HOW);
+            }
             if (concurrency < 1) {
                 throw new IllegalArgumentException("concurrency must be at least 1");
             }
             return new FetcherSettings(spec, layout, stateDir, cacheDir == null ? stateDir.resolve("cache") : cacheDir, preload,
-                    concurrency, bandwidth, refresh, stagingQuota, download, ldconfig, systemLibDirs, psql);
+                    concurrency, bandwidth, refresh, stagingQuota, download, ldconfig, systemLibDirs, psql, trust);
         }
     }
 }

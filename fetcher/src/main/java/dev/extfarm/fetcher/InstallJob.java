@@ -8,6 +8,7 @@ import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
 import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.trust.SignatureCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -22,12 +23,14 @@ final class InstallJob {
     private final Fetcher f;
     private final BundleFetch fetch;
     private final SystemLibraries systemLibraries;
+    private final SignatureCheck signatures;
     private final Log log;
 
-    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, Log log) {
+    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, SignatureCheck signatures, Log log) {
         this.f = f;
         this.fetch = fetch;
         this.systemLibraries = systemLibraries;
+        this.signatures = signatures;
         this.log = log;
     }
 
@@ -44,6 +47,7 @@ final class InstallJob {
                 && e.libraries().stream().anyMatch(f.settings().preload().shared()::contains);
         try {
             systemLibraries.check(e.label(), e.systemLibraries());
+            checkSignature(e); // before anything of the bundle is downloaded or unpacked
             Path dest = f.installer().stagingFor(e);
             boolean keepDest = false;
             try {
@@ -81,6 +85,31 @@ final class InstallJob {
                     + " in " + f.state().stagingDir() + " failed: " + io, io);
             f.errors.put(e.name(), ex.getMessage());
             throw ex;
+        }
+    }
+
+    /**
+     * Refuses the entry unless its signature is trusted. A refused bundle that was only listed
+     * (phase 1 placed its control files) is withdrawn, so that nothing of it stays on disk; an
+     * installed earlier version stays.
+     */
+    private void checkSignature(ComputeSpec.Entry e) throws FetchException {
+        try {
+            try {
+                signatures.check(f.specs().current(), e);
+            } catch (FetchException ex) {
+                if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
+                    throw ex;
+                }
+                ComputeSpec fresh = f.specs().reload();
+                signatures.check(fresh, fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex));
+            }
+        } catch (FetchException refused) {
+            var rec = f.state().get(e.name());
+            if (refused.code().startsWith("signature-") && rec.isPresent() && !rec.get().installed()) {
+                f.installer().remove(e.name());
+            }
+            throw refused;
         }
     }
 

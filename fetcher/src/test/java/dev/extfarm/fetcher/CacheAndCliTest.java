@@ -69,8 +69,9 @@ class CacheAndCliTest {
             Path ready = tmp.resolve("ready");
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
+            String keys = registry.keysFile(tmp).toString();
             int code = FetcherMain.run(new String[]{"prepare", "--spec-file", spec.toString(), "--pg-config", node.pg.pgConfig().toString(),
-                    "--postgresql-conf", conf.toString(), "--state-dir", node.state.toString(), "--ready-file", ready.toString(),
+                    "--trusted-keys", keys, "--postgresql-conf", conf.toString(), "--state-dir", node.state.toString(), "--ready-file", ready.toString(),
                     "--progress", "plain"}, new PrintWriter(out, true), new PrintWriter(err, true));
             assertThat(code).as(err.toString()).isZero();
             assertThat(out.toString()).contains("ready to start PostgreSQL");
@@ -82,7 +83,7 @@ class CacheAndCliTest {
 
             StringWriter out2 = new StringWriter();
             assertThat(FetcherMain.run(new String[]{"recover", "--spec-file", spec.toString(), "--pg-config", node.pg.pgConfig().toString(),
-                    "--state-dir", node.state.toString()}, new PrintWriter(out2, true), new PrintWriter(new StringWriter(), true))).isZero();
+                    "--trusted-keys", keys, "--state-dir", node.state.toString()}, new PrintWriter(out2, true), new PrintWriter(new StringWriter(), true))).isZero();
             assertThat(out2.toString()).contains("pg_stat_statements 1.10 installed ok").contains("other 1.0 available ok");
 
             node.pg.start("shared_preload_libraries=pg_stat_statements");
@@ -96,7 +97,7 @@ class CacheAndCliTest {
             // a shared_preload library nobody provides: PostgreSQL would not start, so prepare fails
             StringWriter err4 = new StringWriter();
             assertThat(FetcherMain.run(new String[]{"prepare", "--spec-file", spec.toString(), "--pg-config", node.pg.pgConfig().toString(),
-                    "--shared-preload-libraries", "no_such_lib", "--state-dir", node.state.toString()}, new PrintWriter(new StringWriter()),
+                    "--trusted-keys", keys, "--shared-preload-libraries", "no_such_lib", "--state-dir", node.state.toString()}, new PrintWriter(new StringWriter()),
                     new PrintWriter(err4, true))).isEqualTo(1);
             assertThat(err4.toString()).contains("shared_preload_libraries names 'no_such_lib'");
         }

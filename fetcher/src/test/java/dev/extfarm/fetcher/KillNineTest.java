@@ -48,6 +48,7 @@ class KillNineTest {
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                     FetcherMain.class.getName(), "serve", "--spec-url", registry.specUrl().toString(),
+                    "--trusted-keys", registry.keysFile(tmp).toString(),
                     "--token-file", tokenFile.toString(), "--share-dir", layout.shareDir().toString(),
                     "--lib-dir", layout.libDir().toString(), "--state-dir", node.state.toString(),
                     "--cache-dir", node.cache.toString(), "--concurrency", "2", "--bandwidth", "600K",

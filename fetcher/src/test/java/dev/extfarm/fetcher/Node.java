@@ -70,9 +70,9 @@ final class Node implements AutoCloseable {
         return PgLayout.shared(pg.share, pg.lib, pg.bin);
     }
 
-    FetcherSettings.Builder settings(TestRegistry registry) throws FetchException {
+    FetcherSettings.Builder settings(TestRegistry registry) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        return FetcherSettings.builder()
+        return FetcherSettings.builder().trust(registry.trust())
                 .spec(SpecSource.registry(http, registry.specUrl(), registry.computeToken(), Duration.ofSeconds(10)))
                 .layout(layout()).stateDir(state).cacheDir(cache).refresh(Duration.ZERO)
                 .download(new DownloadSettings(Duration.ofSeconds(5), 4, Duration.ofMillis(100), Duration.ofSeconds(1)));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -89,7 +90,7 @@ final class RealRegistry implements TestRegistry {
         computeToken = token.get("token").asText();
     }
 
-    private String call(String method, String path, String json, int expected) throws Exception {
+    String call(String method, String path, String json, int expected) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + admin)
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
@@ -137,6 +138,40 @@ final class RealRegistry implements TestRegistry {
         if (r.statusCode() / 100 != 2) {
             throw new IllegalStateException("revoke " + name + " -> " + r.statusCode() + " " + r.body());
         }
+    }
+
+    /** The keys the registry publishes, read once (as an operator would save them for --trusted-keys). */
+    @Override
+    public Trust trust() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/keys")).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/v1/keys -> " + r.statusCode() + " " + r.body());
+        }
+        Path f = data.resolve("trusted-keys.json");
+        Files.writeString(f, r.body());
+        return Trust.files(List.of(f));
+    }
+
+    /** The compute spec of tenant acme, as its fetcher reads it. */
+    JsonNode spec() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(specUrl()).header("Authorization", "Bearer " + computeToken).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("spec -> " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    URI base() {
+        return base;
+    }
+
+    Path dataDir() {
+        return data.resolve("data");
+    }
+
+    String adminToken() {
+        return admin;
     }
 
     @Override

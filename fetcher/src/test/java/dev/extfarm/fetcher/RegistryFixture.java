@@ -6,7 +6,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.bundle.sign.BundleSignature;
+import dev.extfarm.bundle.sign.KeySet;
+import dev.extfarm.bundle.sign.SigningKey;
 import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -59,6 +63,10 @@ public final class RegistryFixture implements TestRegistry {
     /** Declared sizes in the spec, when a test wants them to lie. */
     final Map<String, Long> specSize = new ConcurrentHashMap<>();
     private final byte[] key = "fixture-link-key".getBytes(StandardCharsets.UTF_8);
+    /** The fixture's own farm key: every published bundle is signed with it, as the registry does. */
+    final SigningKey signingKey = SigningKey.generate("fixture-farm-key");
+    /** sha256 → signature bytes served instead of the real one; an empty array: no signature (404). */
+    final Map<String, byte[]> signatureInstead = new ConcurrentHashMap<>();
     private HttpServer server;
     private int port;
 
@@ -104,6 +112,28 @@ public final class RegistryFixture implements TestRegistry {
         granted.remove(name);
     }
 
+    /** The JWS the registry would serve for this bundle, signed with {@code by}. */
+    byte[] signature(VerifiedBundle b, SigningKey by) {
+        var m = b.manifest();
+        try {
+            return BundleSignature.sign(new BundleSignature.Statement(b.sha256(), m.name(), m.version(), pg, platform), by);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public Trust trust() {
+        return new Trust(new KeySet(List.of(signingKey)), null, false);
+    }
+
+    /** The fixture's public keys as a JWK Set file (for --trusted-keys). */
+    Path keysFile(Path dir) throws IOException {
+        Path f = dir.resolve("trusted-keys.json");
+        Files.writeString(f, new KeySet(List.of(signingKey)).toJson().toString());
+        return f;
+    }
+
     @Override
     public URI specUrl() {
         return URI.create(base() + "/api/v1/compute/spec?pg=" + pg + "&platform=" + platform);
@@ -133,7 +163,7 @@ public final class RegistryFixture implements TestRegistry {
             String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().get(0);
             entries.add(new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
                     (long) p.bytes().length), sign(dir + "/bundle.tar", exp), sign(dir + "/" + control + ".control", exp),
-                    m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(), m.systemLibraries()));
+                    sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(), m.systemLibraries()));
         }
         return new ComputeSpec(1, TENANT, pg, platform, now.toString(), now.plus(linkTtl).toString(), entries);
     }
@@ -182,6 +212,15 @@ public final class RegistryFixture implements TestRegistry {
             }
             if (Instant.now().getEpochSecond() > Long.parseLong(exp)) {
                 problem(ex, 403, "link-expired", "this link has expired; fetch a fresh compute spec");
+                return;
+            }
+            if (seg[3].equals("bundle.tar.sig")) {
+                byte[] jws = signatureInstead.containsKey(sha) ? signatureInstead.get(sha) : signature(p.bundle(), signingKey);
+                if (jws.length == 0) {
+                    problem(ex, 404, "signature-not-found", "no signature for " + sha);
+                    return;
+                }
+                send(ex, 200, "application/jose+json", jws, -1);
                 return;
             }
             if (seg[3].endsWith(".control")) {

@@ -20,4 +20,7 @@ public interface TestRegistry extends AutoCloseable {
     URI specUrl();
 
     String computeToken();
+
+    /** What a fetcher of this registry trusts: the registry's signing keys. */
+    dev.extfarm.fetcher.trust.Trust trust() throws Exception;
 }

@@ -130,9 +130,28 @@ class RealRecipesBuildTest {
         assertThat(v.manifest().sbom()).isEqualTo("sbom.spdx.json");
         assertThat(sbom).contains("\"spdxVersion\" : \"SPDX-2.3\"").contains(recipe.source().sha256());
         assertThat(v.manifest().licenses()).as("license files found in the source").isNotEmpty();
+        for (String license : v.manifest().licenses()) {
+            assertThat(license).startsWith("licenses/");
+            assertThat(work.resolve("tree").resolve(license)).as("license file " + license + " is in the bundle").isRegularFile();
+            assertThat(Files.size(work.resolve("tree").resolve(license))).as(license).isPositive();
+        }
+        // the SBOM, read as SPDX: the extension with the recipe's license and source sha-256, the
+        // builder image, and one package per bundled library, with the Debian package it came from
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sbom);
+        var packages = doc.path("packages");
+        var extension = packages.get(0);
+        assertThat(extension.path("name").asText()).isEqualTo(recipe.name());
+        assertThat(extension.path("licenseDeclared").asText()).isEqualTo(recipe.license());
+        assertThat(extension.path("checksums").get(0).path("checksumValue").asText()).isEqualTo(recipe.source().sha256());
+        assertThat(doc.path("creationInfo").path("comment").asText()).contains("builder image").contains(images.packagesDigest());
         for (String bundled : v.manifest().bundledLibraries()) {
             assertThat(lib.resolve(bundled)).as("bundled library " + bundled).exists();
-            assertThat(sbom).as("the SBOM lists " + bundled).contains("bundled as lib/" + bundled).contains("pkg:deb/debian/");
+            var pkg = java.util.stream.StreamSupport.stream(packages.spliterator(), false)
+                    .filter(n -> n.path("comment").asText().startsWith("bundled as lib/" + bundled + " ")).findFirst();
+            assertThat(pkg).as("the SBOM has a package for " + bundled + ": " + sbom).isPresent();
+            assertThat(pkg.get().path("externalRefs").get(0).path("referenceLocator").asText()).as(bundled)
+                    .startsWith("pkg:deb/debian/" + pkg.get().path("name").asText() + "@");
         }
+        assertThat(packages.size()).as("the extension and one package per bundled library").isEqualTo(1 + v.manifest().bundledLibraries().size());
     }
 }

@@ -70,6 +70,37 @@ class BundleCommandTest {
     }
 
     @Test
+    void verifyProvenanceChecksTheEnvelopeSignatureAndTheSubject() throws Exception {
+        Path t = tree();
+        Result pack = run("bundle", "pack", t.toString(), "--name", "hello", "--version", "1.0", "--pg-major", "15",
+                "--platform", "debian-12-amd64-glibc", "-o", tmp.resolve("h.tar").toString());
+        String hex = pack.out.strip().split("\\+")[1].substring(0, 64);
+        var farm = dev.extfarm.bundle.sign.SigningKey.generate("farm-test");
+        Path keys = Files.writeString(tmp.resolve("keys.json"), new dev.extfarm.bundle.sign.KeySet(java.util.List.of(farm)).toJson().toString());
+        String statement = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\""
+                + hex + "\"}}],\"predicateType\":\"https://slsa.dev/provenance/v1\",\"predicate\":{}}";
+        Path prov = Files.write(tmp.resolve("prov.json"), dev.extfarm.bundle.sign.Dsse.sign(dev.extfarm.bundle.sign.Dsse.IN_TOTO_PAYLOAD_TYPE,
+                statement.getBytes(java.nio.charset.StandardCharsets.UTF_8), farm));
+        Result ok = run("bundle", "verify-provenance", prov.toString(), "--keys", keys.toString(), "--bundle", tmp.resolve("h.tar").toString());
+        assertThat(ok.code).as(ok.err).isZero();
+        assertThat(ok.out).contains("https://slsa.dev/provenance/v1");
+        assertThat(ok.err).contains("provenance valid, key farm-test");
+
+        Path otherKeys = Files.writeString(tmp.resolve("other.json"), new dev.extfarm.bundle.sign.KeySet(java.util.List.of(
+                dev.extfarm.bundle.sign.SigningKey.generate("stranger"))).toJson().toString());
+        Result untrusted = run("bundle", "verify-provenance", prov.toString(), "--keys", otherKeys.toString());
+        assertThat(untrusted.code).isEqualTo(1);
+        assertThat(untrusted.err).contains("rejected: signature-untrusted-key").contains("farm-test");
+
+        Files.write(t.resolve("lib/hello.so"), new byte[]{0x7f, 'E', 'L', 'F', 1});
+        run("bundle", "pack", t.toString(), "--name", "hello", "--version", "1.0", "--pg-major", "15",
+                "--platform", "debian-12-amd64-glibc", "-o", tmp.resolve("h2.tar").toString());
+        Result other = run("bundle", "verify-provenance", prov.toString(), "--keys", keys.toString(), "--bundle", tmp.resolve("h2.tar").toString());
+        assertThat(other.code).isEqualTo(1);
+        assertThat(other.err).contains("rejected: subject-mismatch");
+    }
+
+    @Test
     void aHostileBundleIsRejectedWithOneLineNamingTheRule() throws Exception {
         Path evil = tmp.resolve("evil.tar");
         try (var tar = new TarArchiveOutputStream(Files.newOutputStream(evil))) {

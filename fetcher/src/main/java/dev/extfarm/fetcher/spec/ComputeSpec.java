@@ -45,7 +45,7 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                        List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                        String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
                         boolean preload, List<String> systemLibraries) {
 
         public Entry {
@@ -54,6 +54,14 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             libraries = libraries == null ? List.of() : List.copyOf(libraries);
             requires = requires == null ? List.of() : List.copyOf(requires);
             systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
+        }
+
+        /** An entry without a {@code signature_link} (the signature is then looked for beside {@code link}). */
+        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                     List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                     boolean preload, List<String> systemLibraries) {
+            this(extensionName, version, sha256, size, link, controlLink, null, extensions, libraries, requires, sharedPreload,
+                    preload, systemLibraries);
         }
 
         public String name() {
@@ -66,8 +74,13 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
 
         /** A copy with other links (tests and refreshes). */
         public Entry withLinks(String newLink, String newControlLink) {
-            return new Entry(extensionName, version, sha256, size, newLink, newControlLink, extensions, libraries, requires,
-                    sharedPreload, preload, systemLibraries);
+            return withLinks(newLink, newControlLink, signatureLink);
+        }
+
+        /** A copy with other links, the signature's too. */
+        public Entry withLinks(String newLink, String newControlLink, String newSignatureLink) {
+            return new Entry(extensionName, version, sha256, size, newLink, newControlLink, newSignatureLink, extensions, libraries,
+                    requires, sharedPreload, preload, systemLibraries);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
  * <pre>
  * extensions/&lt;name&gt;/sha-256+&lt;hex&gt;/bundle.tar        the bundle
  * extensions/&lt;name&gt;/sha-256+&lt;hex&gt;/&lt;ext&gt;.control     each control file it carries
+ * extensions/&lt;name&gt;/sha-256+&lt;hex&gt;/bundle.tar.sig    the farm's signature (JWS; replaced on key rotation)
  * _uploads/...                                   writes in progress (never served)
  * </pre>
  */
@@ -43,6 +44,10 @@ public record BlobKey(String path) {
 
     public static BlobKey control(BundleAddress address, String extension) {
         return new BlobKey(address.sibling(extension + ".control"));
+    }
+
+    public static BlobKey signature(BundleAddress address) {
+        return new BlobKey(address.sibling(BundleAddress.FILE_NAME + ".sig"));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.extfarm.registry.build;
 
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
+import dev.extfarm.bundle.sign.Dsse;
+import dev.extfarm.registry.provenance.ProvenanceService;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
@@ -32,6 +34,8 @@ public class BuildResource {
     BuildCancellation cancellation;
     @Inject
     CurrentViewer viewer;
+    @Inject
+    ProvenanceService provenance;
 
     @GET
     @Operation(summary = "Builds, newest first; filter by extension, pg, status (comma-separated), cause, since")
@@ -86,6 +90,14 @@ public class BuildResource {
                 .header("Content-Length", to - from)
                 .header("X-Extfarm-Build-Status", b.status)
                 .header("Cache-Control", b.status().isFinal() ? "private, max-age=60" : "no-cache");
+    }
+
+    @GET
+    @Path("/{id}/provenance")
+    @Produces({Dsse.MEDIA_TYPE, MediaType.APPLICATION_JSON})
+    @Operation(summary = "SLSA provenance v1 (in-toto Statement) of a build that published a bundle, in a DSSE envelope signed with the farm key")
+    public Response provenance(@PathParam("id") long id) {
+        return Response.ok(provenance.envelope(viewer.get(), id), Dsse.MEDIA_TYPE).build();
     }
 
     @POST

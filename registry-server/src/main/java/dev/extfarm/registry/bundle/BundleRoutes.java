@@ -59,7 +59,14 @@ public class BundleRoutes {
 
     /** What a request asks for, once its path is parsed. */
     record Target(BundleAddress address, String control, BlobKey key, String etag, String contentType) {
+        /** {@code bundle.tar.sig}: replaced when the farm's key rotates, so never cached as immutable. */
+        boolean isSignature() {
+            return key.path().endsWith(SIGNATURE_FILE);
+        }
     }
+
+    static final String SIGNATURE_FILE = BundleAddress.FILE_NAME + ".sig";
+    static final String SIGNATURE_CACHE = "public, max-age=300";
 
     /** A public blob already found on local disk: immutable, so its path and size can be remembered. */
     record LocalHit(Target target, String file, long size) {
@@ -136,6 +143,10 @@ public class BundleRoutes {
             throw ExtfarmException.notFound("not-found", "bundle paths look like /extensions/<name>/sha-256+<hex>/bundle.tar");
         }
         BundleAddress address = ServePaths.address(seg[1], seg[2]);
+        if (seg[3].equals(SIGNATURE_FILE)) {
+            return new Target(address, null, BlobKey.signature(address), "\"" + address.digest() + "/" + SIGNATURE_FILE + "\"",
+                    "application/jose+json");
+        }
         String control = ServePaths.controlName(seg[3]);
         if (control == null) {
             return new Target(address, null, BlobKey.bundle(address), "\"" + address.digest() + "\"", "application/x-tar");
@@ -177,11 +188,16 @@ public class BundleRoutes {
     }
 
     private static ExtfarmException notFound(Target t) {
+        if (t.isSignature()) {
+            return ExtfarmException.notFound("signature-not-found", "no signature at /" + t.key() + " (yet): the registry signs "
+                    + "every bundle it accepts, older ones within a minute; find addresses in GET /api/v1/extensions/" + t.address().name());
+        }
         return ExtfarmException.notFound("bundle-not-found", "no " + (t.control() == null ? "bundle" : t.control() + ".control")
                 + " at /" + t.key() + "; find addresses in GET /api/v1/extensions/" + t.address().name());
     }
 
     private void serve(RoutingContext ctx, Target t, boolean isPrivate, boolean viaLink) {
+        String cacheControl = isPrivate ? PRIVATE_CACHE : t.isSignature() ? SIGNATURE_CACHE : PUBLIC_CACHE;
         Optional<Path> local = store.localFile(t.key());
         if (local.isEmpty()) {
             if (viaLink && blobConfig.s3().redirectSignedLinks()) {
@@ -192,7 +208,7 @@ public class BundleRoutes {
                     return;
                 }
             }
-            s3Streamer.serve(ctx, t, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+            s3Streamer.serve(ctx, t, cacheControl);
             return;
         }
         long size;
@@ -204,10 +220,10 @@ public class BundleRoutes {
             throw new IllegalStateException("cannot read " + t.key() + ": " + e.getMessage(), e);
         }
         String file = local.get().toString();
-        if (!isPrivate && hits.size() < HIT_CACHE_MAX) {
+        if (!isPrivate && !t.isSignature() && hits.size() < HIT_CACHE_MAX) {
             hits.put(ctx.request().path(), new LocalHit(t, file, size));
         }
-        sendLocal(ctx, t, file, size, isPrivate ? PRIVATE_CACHE : PUBLIC_CACHE);
+        sendLocal(ctx, t, file, size, cacheControl);
     }
 
     /** Forgets a remembered local blob (for whoever deletes blobs, e.g. garbage collection). */

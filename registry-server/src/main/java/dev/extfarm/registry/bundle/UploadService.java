@@ -15,6 +15,8 @@ import dev.extfarm.registry.blob.BlobWriter;
 import dev.extfarm.registry.catalog.BundleRecorder;
 import dev.extfarm.registry.catalog.ReviewState;
 import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.signing.BundleSigner;
+import io.quarkus.logging.Log;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -45,6 +47,8 @@ public class UploadService {
     BundleConfig config;
     @Inject
     MeterRegistry metrics;
+    @Inject
+    BundleSigner signer;
 
     public Uploaded upload(String name, String digest, InputStream body, Long contentLength, Principal uploader) {
         BundleAddress address = ServePaths.address(name, digest);
@@ -75,7 +79,17 @@ public class UploadService {
         boolean created = published.created() || recorded.created();
         count(created ? "created" : "existing");
         var m = verified.manifest();
+        sign(new BundleSigner.Subject(address.sha256(), address.name(), m.version(), m.pgMajor(), m.platform().id()));
         return new Uploaded(address, verified.size(), created, recorded.reviewState(), m.version(), m.pgMajor(), m.platform().id());
+    }
+
+    /** Every accepted bundle is signed; if that fails now, the signature backfill retries (the upload stands). */
+    private void sign(BundleSigner.Subject subject) {
+        try {
+            signer.ensureSigned(subject);
+        } catch (IOException | RuntimeException e) {
+            Log.warnf("could not sign %s now (the backfill retries): %s", subject.name() + "/" + subject.sha256(), e.getMessage());
+        }
     }
 
     private VerifiedBundle read(InputStream in, BundleAddress address) throws IOException {

@@ -24,6 +24,8 @@ public class CatalogResource {
     CatalogService catalog;
     @Inject
     CurrentViewer viewer;
+    @Inject
+    BundleSbom sbom;
 
     @GET
     @Operation(summary = "Search extensions by name or description, filter by PostgreSQL major and license")
@@ -40,5 +42,13 @@ public class CatalogResource {
     public ExtensionDetail detail(@PathParam("name") String name) {
         return catalog.detail(viewer.get(), name).orElseThrow(() -> ExtfarmException.notFound("extension-not-found",
                 "no extension '" + name + "' in the catalog; search with GET /api/v1/extensions?q=" + name));
+    }
+
+    @GET
+    @Path("/{name}/bundles/{sha256}/sbom")
+    @Produces("application/spdx+json")
+    @Operation(summary = "The SPDX 2.3 SBOM a bundle carries (sbom.spdx.json)")
+    public byte[] sbom(@PathParam("name") String name, @PathParam("sha256") String sha256) {
+        return sbom.read(viewer.get(), name, sha256);
     }
 }

@@ -8,10 +8,10 @@ import java.util.List;
 public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String platform, String generatedAt,
                           String expiresAt, List<Entry> extensions) {
 
-    @JsonPropertyOrder({"extension_name", "version", "sha256", "size", "link", "control_link", "extensions",
+    @JsonPropertyOrder({"extension_name", "version", "sha256", "size", "link", "control_link", "signature_link", "extensions",
             "libraries", "requires", "shared_preload", "preload", "system_libraries"})
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                        List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                        String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
                         boolean preload, List<String> systemLibraries) {
     }
 }

@@ -78,6 +78,7 @@ public class ComputeSpecService {
             entries.add(new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
                     link(baseUrl, "/" + a.path(), priv, compute.tenantName(), expires),
                     link(baseUrl, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                    link(baseUrl, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
                     List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
                     List.of(b.systemLibraries)));
         }

@@ -41,6 +41,8 @@ public class BundleImages {
     BlobStore store;
     @Inject
     Manifests manifests;
+    @Inject
+    SignatureArtifacts signatures;
 
     /** A catalog bundle, as far as its image needs it. */
     record BundleRow(String sha256, String name, long size, String manifestJson) {
@@ -72,6 +74,7 @@ public class BundleImages {
         BundleImage image = row.get().image();
         if (Arrays.equals(image.manifest(), p.content())) {
             record(row.get().sha256(), image);
+            attachSignature(row.get().sha256());
         }
     }
 
@@ -97,6 +100,7 @@ public class BundleImages {
             }
         });
         record(sha256, image);
+        attachSignature(sha256);
         return digest.toString();
     }
 
@@ -176,6 +180,15 @@ public class BundleImages {
     public List<Object[]> reviewedSince(java.time.OffsetDateTime since) {
         return em.createNativeQuery("SELECT DISTINCT extension_name, version, pg_major FROM bundle WHERE reviewed_at >= :s")
                 .setParameter("s", since).getResultList();
+    }
+
+    /** The farm's signature as a referrer of the image; if it cannot be attached now, the backfill does it. */
+    private void attachSignature(String sha256) {
+        try {
+            signatures.attach(sha256);
+        } catch (IOException | RuntimeException e) {
+            Log.warnf("could not attach the signature of bundle %s to its image (will retry): %s", sha256, e.getMessage());
+        }
     }
 
     static void log(String sha256, Exception e) {

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Background work of the OCI API, safe to run on every replica at once (each step is idempotent):
  * <ul>
- *   <li>the backfill: images for bundles that have none (published before /v2 existed, or whose
+ *   <li>the backfill: images for bundles that have none, and the farm's signature artifact for
+ *       images that lack it ({@link SignatureArtifacts}) (published before /v2 existed, or whose
  *       worker push failed), a few seconds after start, every {@code extfarm.oci.backfill.every} and
  *       right after a build succeeded;
  *       moving tags of bundles reviewed since the last run;</li>
@@ -32,6 +33,8 @@ public class OciMaintenance {
 
     @Inject
     BundleImages images;
+    @Inject
+    SignatureArtifacts signatures;
     @Inject
     Uploads uploads;
     @Inject
@@ -77,6 +80,17 @@ public class OciMaintenance {
         }
         if (created > 0) {
             Log.infof("created the OCI images of %d bundle(s)", created);
+        }
+        int attached = 0;
+        for (String sha256 : signatures.missing(config.backfill().batch())) {
+            try {
+                attached += signatures.attach(sha256).isPresent() ? 1 : 0;
+            } catch (Exception e) {
+                Log.warnf("could not attach the signature of bundle %s to its image (will retry): %s", sha256, e.getMessage());
+            }
+        }
+        if (attached > 0) {
+            Log.infof("attached the farm's signature to %d bundle image(s)", attached);
         }
         OffsetDateTime now = OffsetDateTime.now();
         for (Object[] g : images.reviewedSince(reviewsSeen.minusSeconds(5))) {

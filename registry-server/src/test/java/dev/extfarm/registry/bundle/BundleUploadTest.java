@@ -151,7 +151,7 @@ class BundleUploadTest {
         assertThat(statuses).allMatch(s -> s == 200 || s == 201).contains(201);
         assertThat(store.list("extensions/" + b.name() + "/"))
                 .extracting(i -> i.key().path())
-                .containsExactly(b.path().substring(1), b.controlPath().substring(1));
+                .containsExactly(b.path().substring(1), b.path().substring(1) + ".sig", b.controlPath().substring(1));
         assertThat(store.cleanTemporaries(Duration.ZERO)).isZero();
         byte[] got = given().get(b.path()).then().statusCode(200).extract().asByteArray();
         assertThat(Digests.sha256(got)).isEqualTo(b.sha256());

@@ -75,12 +75,13 @@ class TenantIsolationTest {
         assertThat(Instant.parse(spec.getString("expires_at"))).isEqualTo(generated.plusSeconds(15 * 60));
         var e = entry(computeA, secret.name());
         assertThat(e).containsOnlyKeys("extension_name", "version", "sha256", "size", "link", "control_link",
-                "extensions", "libraries", "requires", "shared_preload", "preload", "system_libraries");
+                "signature_link", "extensions", "libraries", "requires", "shared_preload", "preload", "system_libraries");
         assertThat(e).containsEntry("version", "1.0").containsEntry("sha256", secret.sha256())
                 .containsEntry("size", secret.bytes().length).containsEntry("extensions", List.of(secret.name()))
                 .containsEntry("system_libraries", List.of("libc.so.6")).containsEntry("shared_preload", false);
         assertThat((String) e.get("link")).contains(secret.path()).contains("?tenant=" + tenantA + "&exp=").contains("&sig=");
         assertThat((String) e.get("control_link")).contains(secret.controlPath()).contains("&sig=");
+        assertThat((String) e.get("signature_link")).contains(secret.path() + ".sig?").contains("&sig=");
         var o = entry(computeA, open.name());
         assertThat((String) o.get("link")).endsWith(open.path());
     }

@@ -204,6 +204,8 @@ function showCell(section, ext, c, builds) {
       dt('Size'), h('dd', {}, `${bytes(b.size)} (${b.size.toLocaleString()} bytes)`),
       dt('Flags'), h('dd', {}, flag('shared_preload_libraries', b.shared_preload), ' · ', flag('preload', b.preload)),
       dt('License'), h('dd', {}, b.license || '—'),
+      dt('SBOM'), h('dd', {}, h('a', { href: `/api/v1/extensions/${encodeURIComponent(ext.name)}/bundles/${b.sha256}/sbom` }, 'sbom.spdx.json'), ' (SPDX 2.3)'),
+      dt('Signature'), h('dd', {}, h('a', { href: `${absolute(b.address)}.sig` }, 'bundle.tar.sig'), ' · ', h('a', { href: '/api/v1/keys' }, 'farm keys')),
       dt('Extensions'), h('dd', {}, list(b.extensions)),
       dt('Requires'), h('dd', {}, list(b.requires, 'nothing')),
       dt('Libraries'), h('dd', {}, list(b.libraries, 'none')),
@@ -231,7 +233,8 @@ function provenance(name, b, build) {
     dt('Recipe revision'), h('dd', {}, revisionLink(name, i.recipe_revision || build.recipe_revision)),
     dt('Source sha-256'), h('dd', {}, i.source_sha256 ? h('code', {}, i.source_sha256) : '—'),
     dt('Builder image'), h('dd', {}, i.builder_image ? h('code', {}, i.builder_image) : '—'),
-    dt('Bundle format'), h('dd', {}, i.meta_format ?? '—'));
+    dt('Bundle format'), h('dd', {}, i.meta_format ?? '—'),
+    dt('SLSA provenance'), h('dd', {}, h('a', { href: `/api/v1/builds/${build.id}/provenance` }, 'signed in-toto statement')));
 }
 
 const dt = (text) => h('dt', {}, text);
