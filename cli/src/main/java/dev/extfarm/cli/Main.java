@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
                 dev.extfarm.cli.recipe.RecipeCommand.class,
                 FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
-                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class, ConfigCommand.class,
+                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
+                dev.extfarm.cli.catalog.ExtensionsCommand.class, ConfigCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  extfarm up && extfarm builds --failed",
                 "", "Exit codes: 0 ok; 1 rejected input or failed operation; 2 usage error. See docs/cli.md."})
@@ -48,7 +49,11 @@ public final class Main {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main());
+        // picocli's own `help` command carries no footer of ours.
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Example:", "  extfarm help recipe init");
+        return cli;
     }
 
     private static int execute(String[] args, PrintWriter out, PrintWriter err) {

@@ -110,6 +110,10 @@ class AdminCommandsTest {
         Result bad = run("token", "create", "--role", "compute", "--label", "no-tenant");
         assertThat(bad.code).isEqualTo(1);
         assertThat(bad.err).startsWith("error: ").contains("tenant");
+        assertThat(run("tenant", "show", "acme").out()).startsWith("acme").contains("grants: -");
+        assertThat(run("tenant", "show", "acme", "--output", "json").out()).contains("\"name\" : \"acme\"").contains("\"grants\"");
+        assertThat(run("tenant", "list").out()).contains("acme");
+        assertThat(run("tenant", "list", "--output", "json").out().strip()).startsWith("[").contains("acme");
         Result unknown = run("tenant", "show", "nobody");
         assertThat(unknown.code).isEqualTo(1);
         assertThat(unknown.err).contains("nobody");
