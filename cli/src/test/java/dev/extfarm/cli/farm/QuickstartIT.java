@@ -79,7 +79,7 @@ class QuickstartIT {
         assertThat(first.code()).as(first.output()).isZero();
         assertThat(firstUrl(first.output())).isEqualTo(base.toString());
         assertThat(first.output()).contains("[1/6]", "[3/6]", "[5/6]", "[6/6]", "Done in", "web UI and API:  " + base + "/");
-        String table = first.output().substring(first.output().lastIndexOf("\nextension "));
+        String table = first.output().substring(first.output().lastIndexOf("\nextension ") + 1);
         assertThat(table.lines().findFirst().orElseThrow()).contains("PG " + PG);
         for (String r : recipes) {
             assertThat(table).as("summary row of " + r).containsPattern("(?m)^" + r + " +ok");
