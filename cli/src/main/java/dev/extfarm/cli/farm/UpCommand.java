@@ -57,6 +57,9 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-follow", description = "push and return without waiting for the builds")
     boolean noFollow;
 
+    @Option(names = "--worker-port", paramLabel = "PORT", description = "the worker's health and metrics port on 127.0.0.1 (default: --port + 1)")
+    Integer workerPort;
+
     @Option(names = "--data", paramLabel = "DIR", description = "state directory: database, bundles, logs, tokens (default: $EXTFARM_DATA_DIR, else ./data)")
     Path dataOption;
 
@@ -116,13 +119,24 @@ public final class UpCommand implements Callable<Integer> {
             out.println("worker:   restarting it for " + wanted);
             services.stop("worker", Duration.ofSeconds(60));
         }
+        int workerPort = this.workerPort != null ? this.workerPort : port + 1;
         if (services.running("worker").isEmpty()) {
-            services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
+            if (Services.portInUse(workerPort)) {
+                throw new IOException("port " + workerPort + " on 127.0.0.1 (the worker's) is in use by another process; "
+                        + "choose another with --worker-port");
+            }
+            ProcessHandle worker = services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
                     Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
                             "EXTFARM_WORKER_TARGETS", String.join(",", targets),
                             "EXTFARM_WORKER_WORK_DIR", data.resolve("worker").toString(),
                             "EXTFARM_WORKER_SOURCE_CACHE", sources.toString(),
-                            "EXTFARM_WORKER_PORT", String.valueOf(port + 1)), home);
+                            "EXTFARM_WORKER_PORT", String.valueOf(workerPort)), home);
+            // A worker that cannot start (its port taken meanwhile, no Docker access) must stop `up` here,
+            // not leave it following builds nobody will run.
+            if (!Services.waitHealthy(URI.create("http://127.0.0.1:" + workerPort), worker, Duration.ofSeconds(120))) {
+                services.stop("worker", Duration.ofSeconds(10));
+                throw new IOException("the worker did not start; see " + services.log("worker"));
+            }
             Files.writeString(targetsFile, wanted + "\n");
         }
         out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
