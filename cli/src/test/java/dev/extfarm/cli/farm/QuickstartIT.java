@@ -61,7 +61,7 @@ class QuickstartIT {
     @AfterAll
     static void stopWhatIsLeft() throws Exception {
         if (data != null) {
-            extfarm(Duration.ofMinutes(2), "down", "--data", data.toString());
+            extfarm(Duration.ofMinutes(2), "down", "--data", data.toString(), "--purge"); // whatever the test left running, and the temp data
         }
     }
 
