@@ -2,12 +2,16 @@ package dev.extfarm.cli;
 
 import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.cli.bundle.BundleCommand;
+import dev.extfarm.cli.config.CliEnvironment;
+import dev.extfarm.cli.config.ConfigCommand;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code extfarm} command. Exit codes: 0 ok, 1 rejected input or failed operation, 2 usage.
+ * The {@code extfarm} command. Exit codes (docs/cli.md): 0 ok, 1 rejected input or failed
+ * operation, 2 usage (unknown command or option, missing or impossible argument).
  */
 @Command(name = "extfarm", mixinStandardHelpOptions = true, version = "extfarm 0.1.0",
         description = "Build farm and binary registry for PostgreSQL extension bundles.",
@@ -15,7 +19,11 @@ import picocli.CommandLine.Command;
                 dev.extfarm.cli.recipe.RecipeCommand.class,
                 FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
                 dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
-                dev.extfarm.cli.admin.ConsistencyCommand.class, CommandLine.HelpCommand.class})
+                dev.extfarm.cli.admin.ConsistencyCommand.class,
+                dev.extfarm.cli.catalog.ExtensionsCommand.class, ConfigCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Example:", "  extfarm up && extfarm builds --failed",
+                "", "Exit codes: 0 ok; 1 rejected input or failed operation; 2 usage error. See docs/cli.md."})
 public final class Main {
 
     public static final int OK = 0;
@@ -28,7 +36,29 @@ public final class Main {
 
     /** Runs a command line with the given streams; used by tests too. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** Runs a command line with the given streams and environment variables (EXTFARM_*, XDG_CONFIG_HOME). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        Map<String, String> previous = CliEnvironment.set(env);
+        try {
+            return execute(args, out, err);
+        } finally {
+            CliEnvironment.set(previous);
+        }
+    }
+
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        // picocli's own `help` command carries no footer of ours.
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Example:", "  extfarm help recipe init");
+        return cli;
+    }
+
+    private static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = commandLine();
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -86,7 +86,10 @@ final class YamlTreeReader {
             case START_ARRAY:
                 return readSequence(at, depth);
             case VALUE_STRING:
-                return new YamlNode.Scalar(parser.getText(), YamlNode.ScalarKind.STRING, at);
+                // Jackson reads an empty value (`sha256:`, also before a comment) as "": it is the same
+                // as leaving the field out (docs/recipes.md), so a required one reads "is required".
+                return parser.getText().isEmpty() ? new YamlNode.Scalar("", YamlNode.ScalarKind.NULL, at)
+                        : new YamlNode.Scalar(parser.getText(), YamlNode.ScalarKind.STRING, at);
             case VALUE_NUMBER_INT:
                 return new YamlNode.Scalar(parser.getText(), YamlNode.ScalarKind.INTEGER, at);
             case VALUE_NUMBER_FLOAT:

@@ -35,6 +35,12 @@ class RecipeLinterTest {
     }
 
     @Test
+    void anEmptyValueIsTheFieldLeftOut() {
+        assertThat(errors("empty-values")).containsExactly(FIXTURES
+                + "empty-values/recipe.yaml:8:3: source.sha256: is required and must not be empty");
+    }
+
+    @Test
     void unknownPgMajorIsReportedAtItsListItem() {
         assertThat(errors("unknown-pg-major")).containsExactly(FIXTURES
                 + "unknown-pg-major/recipe.yaml:9:5: pg[1]: unknown PostgreSQL major 12 (known: 13, 14, 15, 16, 17, 18)");

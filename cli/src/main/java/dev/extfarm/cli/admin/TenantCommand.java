@@ -1,7 +1,11 @@
 package dev.extfarm.cli.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,7 +16,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "tenant", mixinStandardHelpOptions = true, description = "Manage tenants, their private extensions and pins (admin).",
-        subcommands = {TenantCommand.Create.class, TenantCommand.Grant.class, TenantCommand.Pin.class, TenantCommand.Show.class})
+        footer = {"", "Example:", "  extfarm tenant create acme && extfarm tenant grant acme acme_secret_ext && extfarm tenant show acme"},
+        subcommands = {TenantCommand.Create.class, TenantCommand.Grant.class, TenantCommand.Pin.class, TenantCommand.Show.class,
+                TenantCommand.ListTenants.class})
 public final class TenantCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tenant.",
@@ -74,19 +80,59 @@ public final class TenantCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a tenant's grants and pins.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a tenant's grants and pins.",
+            footer = {"", "Examples:", "  extfarm tenant show acme", "  extfarm tenant show acme --output json"})
     static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         RegistryOptions registry;
+        @Mixin
+        OutputOption output;
         @Parameters(paramLabel = "TENANT")
         String tenant;
 
         @Override
         public Integer call() throws Exception {
-            spec.commandLine().getOut().println(new ApiClient(registry).get("/api/v1/admin/tenants/" + tenant).toPrettyString());
+            JsonNode t = new ApiClient(registry).get("/api/v1/admin/tenants/" + tenant);
+            if (output.json()) {
+                spec.commandLine().getOut().println(t.toPrettyString());
+            } else {
+                print(spec.commandLine().getOut(), t);
+            }
             return 0;
         }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List tenants with their grants and pins.",
+            footer = {"", "Example:", "  extfarm tenant list --output json"})
+    static final class ListTenants implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        RegistryOptions registry;
+        @Mixin
+        OutputOption output;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode all = new ApiClient(registry).get("/api/v1/admin/tenants");
+            if (output.json()) {
+                spec.commandLine().getOut().println(all.toPrettyString());
+            } else {
+                all.forEach(t -> print(spec.commandLine().getOut(), t));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code acme  grants: a, b  pins: vector=0.8.0} */
+    static void print(PrintWriter out, JsonNode t) {
+        List<String> grants = new ArrayList<>();
+        t.path("grants").forEach(g -> grants.add(g.asText()));
+        List<String> pins = new ArrayList<>();
+        t.path("pins").fields().forEachRemaining(e -> pins.add(e.getKey() + "=" + e.getValue().asText()));
+        out.printf("%-20s grants: %-30s pins: %s%n", t.path("name").asText(), grants.isEmpty() ? "-" : String.join(", ", grants),
+                pins.isEmpty() ? "-" : String.join(", ", pins));
     }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "token", mixinStandardHelpOptions = true, description = "Create and list API tokens (admin).",
+        footer = {"", "Example:", "  extfarm token create --role maintainer --label alice && extfarm token list"},
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class})
 public final class TokenCommand {
 
@@ -54,7 +55,8 @@ public final class TokenCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets).",
+            footer = {"", "Examples:", "  extfarm token list", "  extfarm token list --output json | jq '.[] | select(.role == \"WORKER\")'"})
     static final class ListTokens implements Callable<Integer> {
         @Spec
         CommandSpec spec;

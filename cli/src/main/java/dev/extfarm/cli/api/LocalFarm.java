@@ -1,5 +1,6 @@
 package dev.extfarm.cli.api;
 
+import dev.extfarm.cli.config.CliEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,17 +13,19 @@ public final class LocalFarm {
     }
 
     public static Path home() {
-        String h = System.getenv("EXTFARM_HOME");
-        return Path.of(h != null && !h.isBlank() ? h : ".").toAbsolutePath().normalize();
+        return Path.of(CliEnvironment.get("EXTFARM_HOME").orElse(".")).toAbsolutePath().normalize();
     }
 
     public static Path dataDir() {
-        String d = System.getenv("EXTFARM_DATA_DIR");
-        return d != null && !d.isBlank() ? Path.of(d).toAbsolutePath() : home().resolve("data");
+        return CliEnvironment.get("EXTFARM_DATA_DIR").map(d -> Path.of(d).toAbsolutePath()).orElse(home().resolve("data"));
     }
 
     public static Optional<String> adminToken() {
-        Path f = dataDir().resolve("admin-token");
+        return adminToken(dataDir());
+    }
+
+    public static Optional<String> adminToken(Path dataDir) {
+        Path f = dataDir.resolve("admin-token");
         try {
             return Files.isReadable(f) ? Optional.of(Files.readString(f).strip()) : Optional.empty();
         } catch (IOException e) {

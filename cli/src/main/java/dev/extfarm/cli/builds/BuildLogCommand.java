@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "build", mixinStandardHelpOptions = true, description = "One build.", subcommands = BuildLogCommand.Log.class)
+@Command(name = "build", mixinStandardHelpOptions = true, description = "One build.", subcommands = BuildLogCommand.Log.class,
+        footer = {"", "Example:", "  extfarm build log 42"})
 public final class BuildLogCommand {
 
     @Command(name = "log", mixinStandardHelpOptions = true,

@@ -22,10 +22,13 @@ public final class DownCommand implements Callable<Integer> {
     @Option(names = "--purge", description = "also delete the data directory (database, bundles, logs)")
     boolean purge;
 
+    @Option(names = "--data", paramLabel = "DIR", description = "the state directory `up` used (default: $EXTFARM_DATA_DIR, else ./data)")
+    Path dataOption;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path data = LocalFarm.dataDir();
+        Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
         Services services = new Services(data);
         for (String name : new String[]{"worker", "registry"}) {
             out.println(services.stop(name, Duration.ofSeconds(30)) ? "stopped " + name : name + " was not running");

@@ -3,6 +3,7 @@ package dev.extfarm.cli.farm;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.LocalFarm;
+import dev.extfarm.cli.config.CliEnvironment;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeTransport;
 import java.io.IOException;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
                 "start the registry (embedded PostgreSQL, files under ./data) and a worker, push every recipe",
                 "in recipes/, follow the builds and print a summary. Run it again: nothing is rebuilt.",
                 "Exit 0 when the farm ran, whatever the extensions did; 1 when the farm itself could not run."},
-        footer = {"", "Examples:", "  ./extfarm up", "  ./extfarm up --targets bookworm-pg15 --recipes recipes/vector"})
+        footer = {"", "Examples:", "  ./extfarm up", "  ./extfarm up --targets bookworm-pg15 --recipes recipes/vector recipes/semver",
+                "  ./extfarm up --port 7790 --data /tmp/farm2   (a second farm beside the first)"})
 public final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -55,13 +57,25 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-follow", description = "push and return without waiting for the builds")
     boolean noFollow;
 
+    @Option(names = "--worker-port", paramLabel = "PORT", description = "the worker's health and metrics port on 127.0.0.1 (default: --port + 1)")
+    Integer workerPort;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "state directory: database, bundles, logs, tokens (default: $EXTFARM_DATA_DIR, else ./data)")
+    Path dataOption;
+
+    @Option(names = "--source-cache", paramLabel = "DIR",
+            description = "where the worker keeps verified upstream sources (default: $EXTFARM_SOURCE_CACHE, else DATA/sources)")
+    Path sourceCache;
+
     private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         Path home = LocalFarm.home();
-        Path data = LocalFarm.dataDir();
+        Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
+        Path sources = sourceCache != null ? sourceCache.toAbsolutePath()
+                : CliEnvironment.get("EXTFARM_SOURCE_CACHE").map(Path::of).orElse(data.resolve("sources"));
         URI registry = URI.create("http://127.0.0.1:" + port);
         Services services = new Services(data);
         long t0 = System.nanoTime();
@@ -105,13 +119,24 @@ public final class UpCommand implements Callable<Integer> {
             out.println("worker:   restarting it for " + wanted);
             services.stop("worker", Duration.ofSeconds(60));
         }
+        int workerPort = this.workerPort != null ? this.workerPort : port + 1;
         if (services.running("worker").isEmpty()) {
-            services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
+            if (Services.portInUse(workerPort)) {
+                throw new IOException("port " + workerPort + " on 127.0.0.1 (the worker's) is in use by another process; "
+                        + "choose another with --worker-port");
+            }
+            ProcessHandle worker = services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
                     Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
                             "EXTFARM_WORKER_TARGETS", String.join(",", targets),
                             "EXTFARM_WORKER_WORK_DIR", data.resolve("worker").toString(),
-                            "EXTFARM_WORKER_SOURCE_CACHE", data.resolve("sources").toString(),
-                            "EXTFARM_WORKER_PORT", String.valueOf(port + 1)), home);
+                            "EXTFARM_WORKER_SOURCE_CACHE", sources.toString(),
+                            "EXTFARM_WORKER_PORT", String.valueOf(workerPort)), home);
+            // A worker that cannot start (its port taken meanwhile, no Docker access) must stop `up` here,
+            // not leave it following builds nobody will run.
+            if (!Services.waitHealthy(URI.create("http://127.0.0.1:" + workerPort), worker, Duration.ofSeconds(120))) {
+                services.stop("worker", Duration.ofSeconds(10));
+                throw new IOException("the worker did not start; see " + services.log("worker"));
+            }
             Files.writeString(targetsFile, wanted + "\n");
         }
         out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
@@ -163,7 +188,7 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  admin token:     " + data.resolve("admin-token"));
         out.println("  fetch a bundle:  curl -O " + registry + "/extensions/<name>/sha-256+<hex>/bundle.tar"
                 + "   (addresses: ./extfarm builds, or " + registry + "/api/v1/extensions/<name>)");
-        out.println("  stop:            ./extfarm down");
+        out.println("  stop:            ./extfarm down" + (data.equals(LocalFarm.home().resolve("data")) ? "" : " --data " + data));
         return 0;
     }
 
@@ -208,7 +233,7 @@ public final class UpCommand implements Callable<Integer> {
         }
 
         String admin() throws IOException {
-            return LocalFarm.adminToken().orElseThrow(() -> new IOException("no admin token in " + data.resolve("admin-token")));
+            return LocalFarm.adminToken(data).orElseThrow(() -> new IOException("no admin token in " + data.resolve("admin-token")));
         }
 
         String worker(ApiClient admin) throws IOException, InterruptedException {

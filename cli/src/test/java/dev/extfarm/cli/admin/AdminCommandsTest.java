@@ -2,13 +2,18 @@ package dev.extfarm.cli.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.extfarm.cli.CliRun;
 import dev.extfarm.cli.Main;
 import dev.extfarm.cli.RegistryProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The real commands against a real registry started by the test. */
 class AdminCommandsTest {
@@ -53,6 +58,50 @@ class AdminCommandsTest {
         assertThat(json.out.strip()).startsWith("[");
     }
 
+    /** flag > environment > config file > default, each step checked against the real registry. */
+    @Test
+    void registryAndTokenComeFromFlagThenEnvironmentThenConfigFile(@TempDir Path xdg) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("XDG_CONFIG_HOME", xdg.toString());
+        env.put("EXTFARM_REGISTRY", null);
+        env.put("EXTFARM_TOKEN", null);
+        env.put("EXTFARM_PROFILE", null);
+        env.put("EXTFARM_DATA_DIR", xdg.resolve("no-quickstart").toString());
+        // The registry from the file and no token anywhere: the registry refuses.
+        assertThat(CliRun.withEnv(env, "config", "set", "registry", registry.base.toString()).code()).isZero();
+        CliRun.Result noToken = CliRun.withEnv(env, "token", "list");
+        assertThat(noToken.code()).isEqualTo(1);
+        assertThat(noToken.err()).contains("error: ");
+
+        // The config file alone: registry and token from it.
+        CliRun.withEnv(env, "config", "set", "token", registry.adminToken);
+        CliRun.Result fromFile = CliRun.withEnv(env, "token", "list", "--output", "json");
+        assertThat(fromFile.code()).as(fromFile.toString()).isZero();
+        assertThat(fromFile.out().strip()).startsWith("[");
+
+        // The environment wins over the file.
+        env.put("EXTFARM_REGISTRY", "http://127.0.0.1:9");
+        CliRun.Result envWins = CliRun.withEnv(env, "token", "list");
+        assertThat(envWins.code()).isEqualTo(1);
+        assertThat(envWins.err()).contains("cannot reach the registry at http://127.0.0.1:9");
+        env.put("EXTFARM_TOKEN", "efa_not_a_token");
+        env.put("EXTFARM_REGISTRY", registry.base.toString());
+        assertThat(CliRun.withEnv(env, "token", "list").code()).isEqualTo(1);
+
+        // The flag wins over both.
+        CliRun.Result flagWins = CliRun.withEnv(env, "token", "list", "--token", registry.adminToken);
+        assertThat(flagWins.code()).as(flagWins.toString()).isZero();
+
+        // A profile: its own registry, chosen by --profile or EXTFARM_PROFILE.
+        env.put("EXTFARM_TOKEN", null);
+        env.put("EXTFARM_REGISTRY", null);
+        CliRun.withEnv(env, "config", "set", "registry", "http://127.0.0.1:9", "--profile", "dead");
+        CliRun.withEnv(env, "config", "set", "token", registry.adminToken, "--profile", "dead");
+        assertThat(CliRun.withEnv(env, "token", "list", "--profile", "dead").err()).contains("http://127.0.0.1:9");
+        env.put("EXTFARM_PROFILE", "dead");
+        assertThat(CliRun.withEnv(env, "token", "list").err()).contains("http://127.0.0.1:9");
+    }
+
     @Test
     void consistencyReportsAFreshRegistryAsConsistent() {
         Result text = run("consistency");
@@ -73,6 +122,10 @@ class AdminCommandsTest {
         Result bad = run("token", "create", "--role", "compute", "--label", "no-tenant");
         assertThat(bad.code).isEqualTo(1);
         assertThat(bad.err).startsWith("error: ").contains("tenant");
+        assertThat(run("tenant", "show", "acme").out()).startsWith("acme").contains("grants: -");
+        assertThat(run("tenant", "show", "acme", "--output", "json").out()).contains("\"name\" : \"acme\"").contains("\"grants\"");
+        assertThat(run("tenant", "list").out()).contains("acme");
+        assertThat(run("tenant", "list", "--output", "json").out().strip()).startsWith("[").contains("acme");
         Result unknown = run("tenant", "show", "nobody");
         assertThat(unknown.code).isEqualTo(1);
         assertThat(unknown.err).contains("nobody");

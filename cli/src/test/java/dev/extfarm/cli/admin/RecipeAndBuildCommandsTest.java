@@ -76,6 +76,33 @@ class RecipeAndBuildCommandsTest {
     }
 
     @Test
+    void aRecipeFromPgxnMetaJsonIsAcceptedByTheRegistryOnceItsHashIsFilledIn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Result init = local("recipe", "init", "pg_http_fixture", "--from-pgxn", "src/test/resources/pgxn/v2-http.json", "--dir", dir.toString());
+        assertThat(init.code).as(init.err).isZero();
+        java.nio.file.Path f = dir.resolve("pg_http_fixture/recipe.yaml");
+        Result refused = run(maintainer, "recipe", "push", f.getParent().toString());
+        assertThat(refused.code).isEqualTo(1);
+        assertThat(refused.err).contains("source.sha256: is required and must not be empty");
+        java.nio.file.Files.writeString(f, java.nio.file.Files.readString(f).replaceFirst("sha256: +#[^\n]*", "sha256: " + "ab".repeat(32)));
+        Result pushed = run(maintainer, "recipe", "push", f.getParent().toString());
+        assertThat(pushed.code).as(pushed.err).isZero();
+        assertThat(pushed.out).contains("pg_http_fixture: revision").contains("pg15").contains("pg17").doesNotContain("pg18");
+    }
+
+    @Test
+    void theCatalogListsAsTextOrJsonAndAnUnknownExtensionIsAClearError() {
+        Result text = run(registry.adminToken, "extensions");
+        assertThat(text.code).as(text.err).isZero();
+        assertThat(text.out).startsWith("NAME");
+        Result json = run(registry.adminToken, "extensions", "--output", "json");
+        assertThat(json.out.strip()).startsWith("[");
+        Result unknown = run(registry.adminToken, "extensions", "no_such_ext");
+        assertThat(unknown.code).isEqualTo(1);
+        assertThat(unknown.err).startsWith("error: ").contains("no_such_ext");
+    }
+
+    @Test
     void theLogOfAnUnknownBuildIsAClearError() {
         Result r = run(registry.adminToken, "build", "log", "999999");
         assertThat(r.code).isEqualTo(1);
