@@ -54,7 +54,8 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public Optional<BlobInfo> stat(BlobKey key) throws IOException {
         try {
-            return Optional.of(new BlobInfo(key, Files.size(file(key))));
+            Path f = file(key);
+            return Optional.of(new BlobInfo(key, Files.size(f), Files.getLastModifiedTime(f).toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -144,7 +145,7 @@ public final class FilesystemBlobStore implements BlobStore {
             for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 String rel = root.relativize(p).toString().replace('\\', '/');
                 if (!rel.startsWith(BlobKey.UPLOADS + "/") && rel.startsWith(prefix)) {
-                    out.add(new BlobInfo(BlobKey.of(rel), Files.size(p)));
+                    out.add(new BlobInfo(BlobKey.of(rel), Files.size(p), Files.getLastModifiedTime(p).toInstant()));
                 }
             }
         }

@@ -55,7 +55,7 @@ public final class S3BlobStore implements BlobStore {
     public Optional<BlobInfo> stat(BlobKey key) throws IOException {
         try {
             var head = s3.headObject(r -> r.bucket(bucket).key(key.path()));
-            return Optional.of(new BlobInfo(key, head.contentLength()));
+            return Optional.of(new BlobInfo(key, head.contentLength(), head.lastModified()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -185,7 +185,7 @@ public final class S3BlobStore implements BlobStore {
         try {
             for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
                 if (!o.key().startsWith(BlobKey.UPLOADS + "/")) {
-                    out.add(new BlobInfo(BlobKey.of(o.key()), o.size()));
+                    out.add(new BlobInfo(BlobKey.of(o.key()), o.size(), o.lastModified()));
                 }
             }
         } catch (SdkException e) {

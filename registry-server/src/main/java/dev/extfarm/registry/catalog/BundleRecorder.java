@@ -1,13 +1,21 @@
 package dev.extfarm.registry.catalog;
 
+import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.ControlFile;
 import dev.extfarm.bundle.VerifiedBundle;
+import dev.extfarm.registry.blob.BlobKey;
+import dev.extfarm.registry.blob.BlobStore;
+import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Records an accepted bundle in the catalog; idempotent (same bytes again change nothing). */
 @ApplicationScoped
@@ -21,6 +29,8 @@ public class BundleRecorder {
     EntityManager em;
     @Inject
     ReviewConfig review;
+    @Inject
+    BlobStore store;
 
     @Transactional
     public Recorded record(VerifiedBundle vb, Long uploaderTokenId) {
@@ -35,6 +45,7 @@ public class BundleRecorder {
         if (existing != null) {
             return new Recorded(false, existing.review());
         }
+        requireBlobs(vb);
         // from now on bytes of a public extension may sit in caches: it cannot become private
         em.createNativeQuery("UPDATE extension SET first_public_at = now() WHERE name = :n AND visibility = 'public' "
                 + "AND first_public_at IS NULL").setParameter("n", m.name()).executeUpdate();
@@ -61,6 +72,28 @@ public class BundleRecorder {
         b.uploadedBy = uploaderTokenId;
         b.persist();
         return new Recorded(true, state);
+    }
+
+    /**
+     * The blob collector deletes unreferenced bundle bytes under this same lock: when the bytes
+     * this upload found already published were collected just before, say so instead of recording
+     * a bundle without bytes.
+     */
+    private void requireBlobs(VerifiedBundle vb) {
+        var address = new BundleAddress(vb.manifest().name(), vb.sha256());
+        List<BlobKey> keys = new ArrayList<>();
+        keys.add(BlobKey.bundle(address));
+        vb.controlFiles().keySet().forEach(control -> keys.add(BlobKey.control(address, control)));
+        for (BlobKey key : keys) {
+            try {
+                if (store.stat(key).isEmpty()) {
+                    throw ExtfarmException.conflict("bundle-collected", key + " was garbage-collected while this upload "
+                            + "was in progress; nothing was recorded, send the bundle again");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot check " + key + " in the blob store", e);
+            }
+        }
     }
 
     /** The comment of the bundle's main control file (named like the bundle, else the first). */

@@ -43,7 +43,13 @@ abstract class BlobStoreContract {
         var published = store().put(k, new ByteArrayInputStream(b), Digests.sha256(b));
         assertThat(published.created()).isTrue();
         assertThat(published.info().size()).isEqualTo(1000);
-        assertThat(store().stat(k)).contains(new BlobInfo(k, 1000));
+        BlobInfo stat = store().stat(k).orElseThrow();
+        assertThat(stat.key()).isEqualTo(k);
+        assertThat(stat.size()).isEqualTo(1000);
+        // garbage collection's grace period counts from here
+        assertThat(stat.modified()).isBetween(java.time.Instant.now().minusSeconds(120), java.time.Instant.now().plusSeconds(120));
+        assertThat(store().list(prefixOf(k))).extracting(BlobInfo::modified)
+                .allMatch(m -> Duration.between(m, stat.modified()).abs().toSeconds() <= 1); // HTTP dates have whole seconds
         try (InputStream in = store().open(k, 0)) {
             assertThat(in.readAllBytes()).isEqualTo(b);
         }
@@ -141,7 +147,7 @@ abstract class BlobStoreContract {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(store().list(prefixOf(k))).containsExactly(new BlobInfo(k, b.length));
+        assertThat(store().list(prefixOf(k))).extracting(i -> new BlobInfo(i.key(), i.size())).containsExactly(new BlobInfo(k, b.length));
         try (InputStream in = store().open(k, 0)) {
             assertThat(Digests.sha256(in)).isEqualTo(sha);
         }
