@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class PostgresRestartFaultsIT {
 
     /** One request's outcome: when it finished and whether it succeeded. */
-    record Sample(long atNanos, boolean ok) {
+    record Sample(String path, long atNanos, boolean ok) {
     }
 
     @Test
@@ -76,7 +76,7 @@ class PostgresRestartFaultsIT {
                 Thread.sleep(8000); // load goes on; the pool must find its way back by itself
                 windows.add(window(samples, stop));
                 healthWindows.add(window(health, stop));
-                beyondDown.add(Duration.ofNanos(firstSuccessAfter(samples, up) - up).toMillis());
+                beyondDown.add(Duration.ofNanos(recoveredAt(samples, stop) - up).toMillis());
             }
             long tailFrom = System.nanoTime();
             Thread.sleep(3000);
@@ -97,9 +97,12 @@ class PostgresRestartFaultsIT {
             assertThat(t.admin.post("/api/v1/admin/tokens", Map.of("role", "worker", "label", "after-restart")).path("token").asText())
                     .isNotEmpty();
             long failed = samples.stream().filter(s -> !s.ok()).count();
+            Map<String, Long> failedByPath = new java.util.TreeMap<>();
+            samples.stream().filter(s -> !s.ok()).forEach(s -> failedByPath.merge(s.path(), 1L, Long::sum));
 
             FaultFigures.report("pg-restart", "restarts", restarts + " (PostgreSQL down " + downSeconds + " s each, " + clients + " clients)");
-            FaultFigures.report("pg-restart", "requests", samples.size() + " (failed " + failed + ", all in the outage windows)");
+            FaultFigures.report("pg-restart", "requests", samples.size() + " (failed " + failed + ")");
+            FaultFigures.report("pg-restart", "failed_by_path", failedByPath);
             FaultFigures.report("pg-restart", "client_outage_ms", windows);
             FaultFigures.report("pg-restart", "health_down_ms", healthWindows);
             FaultFigures.report("pg-restart", "first_success_after_pg_up_ms", beyondDown);
@@ -118,7 +121,7 @@ class PostgresRestartFaultsIT {
             } catch (Exception e) {
                 ok = false;
             }
-            out.add(new Sample(System.nanoTime(), ok));
+            out.add(new Sample(uri.getPath(), System.nanoTime(), ok));
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -127,27 +130,29 @@ class PostgresRestartFaultsIT {
         }
     }
 
-    /** Milliseconds from the first failure after {@code from} to the first success after that (0: no failure seen). */
+    /**
+     * Milliseconds from the first failure after {@code from} to the first success after the last
+     * failure (0: no failure seen): requests that do not need the database (a remembered bundle)
+     * may succeed in between, so the window ends only when failures have stopped.
+     */
     static long window(List<Sample> samples, long from) {
         synchronized (samples) {
-            Long firstFail = null;
-            for (Sample s : samples) {
-                if (s.atNanos() < from) {
-                    continue;
-                }
-                if (firstFail == null && !s.ok()) {
-                    firstFail = s.atNanos();
-                } else if (firstFail != null && s.ok()) {
-                    return Duration.ofNanos(s.atNanos() - firstFail).toMillis();
-                }
+            List<Sample> after = samples.stream().filter(s -> s.atNanos() >= from).toList();
+            long firstFail = after.stream().filter(s -> !s.ok()).mapToLong(Sample::atNanos).min().orElse(-1);
+            long lastFail = after.stream().filter(s -> !s.ok()).mapToLong(Sample::atNanos).max().orElse(-1);
+            if (firstFail < 0) {
+                return 0;
             }
-            return firstFail == null ? 0 : -1;
+            long recovered = after.stream().filter(s -> s.ok() && s.atNanos() > lastFail).mapToLong(Sample::atNanos).min().orElse(-1);
+            return recovered < 0 ? -1 : Duration.ofNanos(recovered - firstFail).toMillis();
         }
     }
 
-    static long firstSuccessAfter(List<Sample> samples, long from) {
+    /** When requests succeeded again for good: the first success after the last failure since {@code from}. */
+    static long recoveredAt(List<Sample> samples, long from) {
         synchronized (samples) {
-            return samples.stream().filter(s -> s.atNanos() >= from && s.ok()).mapToLong(Sample::atNanos).min().orElse(Long.MAX_VALUE);
+            long lastFail = samples.stream().filter(s -> s.atNanos() >= from && !s.ok()).mapToLong(Sample::atNanos).max().orElse(from);
+            return samples.stream().filter(s -> s.ok() && s.atNanos() > lastFail).mapToLong(Sample::atNanos).min().orElse(Long.MAX_VALUE);
         }
     }
 }

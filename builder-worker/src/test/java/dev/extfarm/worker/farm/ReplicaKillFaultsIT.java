@@ -33,9 +33,10 @@ import org.junit.jupiter.api.Test;
  * (a plain JDK HttpClient, as a publisher or a compute node would use it) retry through the other
  * replica: the upload from the start, the download from where it broke (Range). Meanwhile a
  * watcher asks the live replicas for the bundle all the time: it is absent or whole, never partial.
- * Afterwards the database and the blob store agree ({@link StoreConsistency}, our own check read
- * from the outside). Then workers build through the balancer while replicas are killed in turn:
- * their uploads and completions go through the other replica, every job succeeds exactly once.
+ * Then workers build through the balancer while replicas are killed in turn: their uploads and
+ * completions go through the other replica, every job succeeds exactly once. Afterwards the
+ * database and the blob store agree: {@link StoreConsistency} (our own check, read from the
+ * outside) and the registry's {@code GET /api/v1/admin/consistency} say so.
  *
  * <p>CI: a 24 MiB bundle, 2 replica kills among 6 jobs. Full: 200 MiB, 6 kills among 30 jobs.
  */
@@ -133,6 +134,12 @@ class ReplicaKillFaultsIT {
             }
             StoreConsistency end = StoreConsistency.check(t.db(), t.s3.client());
             assertThat(end.agrees()).as(end.toString()).isTrue();
+            // the registry's own check (GET /api/v1/admin/consistency), asked through each replica
+            JsonNode registryCheck = null;
+            for (Topology.Replica r : t.replicas) {
+                registryCheck = r.api().get("/api/v1/admin/consistency");
+                assertThat(registryCheck.path("ok").asBoolean()).as(registryCheck.toString()).isTrue();
+            }
             assertThat(end.rows()).isEqualTo(1 + jobs);
             for (Topology.Replica r : t.replicas) {
                 assertThat(Digests.sha256(r.api().bytes(path))).isEqualTo(sha);
@@ -146,6 +153,7 @@ class ReplicaKillFaultsIT {
                     + ", whole " + watcher.whole.get() + ", partial " + watcher.partial.get() + ")");
             FaultFigures.report("replica-kill", "store_after_kill", afterKill);
             FaultFigures.report("replica-kill", "store_at_end", end);
+            FaultFigures.report("replica-kill", "registry_consistency", registryCheck);
             FaultFigures.report("replica-kill", "worker_jobs", jobs + " succeeded exactly once across " + replicaKills
                     + " replica kills (claims lost to the kills: " + farmFaults + ")");
             FaultFigures.report("replica-kill", "replica_restart_ms", outages);
@@ -165,6 +173,7 @@ class ReplicaKillFaultsIT {
     /** Reads the bundle from the first replica that answers, resuming with Range where a broken one stopped. */
     int download(List<URI> replicas, String path, MessageDigest md, AtomicLong received, long size) throws Exception {
         int resumes = -1;
+        long paceStart = System.nanoTime();
         for (int i = 0; received.get() < size; i = (i + 1) % replicas.size()) {
             resumes++;
             var req = HttpRequest.newBuilder(replicas.get(i).resolve(path)).timeout(Duration.ofMinutes(5));
@@ -179,7 +188,7 @@ class ReplicaKillFaultsIT {
                     for (int n; (n = in.read(buf)) > 0; ) {
                         md.update(buf, 0, n);
                         received.addAndGet(n);
-                        Thread.sleep(size / buf.length > 0 ? 4000 / (size / buf.length) : 0); // about 4 s per bundle
+                        pace(received.get(), size, paceStart, 4000); // about 4 s per bundle
                     }
                 }
             } catch (IOException broken) {
@@ -187,6 +196,15 @@ class ReplicaKillFaultsIT {
             }
         }
         return resumes;
+    }
+
+    /** Sleeps until {@code done} of {@code total} bytes are due, at {@code totalMillis} for all of them. */
+    static void pace(long done, long total, long startNanos, long totalMillis) throws InterruptedException {
+        long dueNanos = startNanos + (long) ((double) totalMillis * 1_000_000L * done / total);
+        long ahead = dueNanos - System.nanoTime();
+        if (ahead > 1_000_000) {
+            Thread.sleep(ahead / 1_000_000);
+        }
     }
 
     static InputStream counting(Path file, AtomicLong sent, long bytesPerSecond) {

@@ -63,6 +63,8 @@ final class Topology implements AutoCloseable {
     Api admin;
     Api maintainer;
     String workerToken;
+    /** Stops every process if the test JVM is ended from outside (CI's timeout, Ctrl-C). */
+    private final Thread cleanup = new Thread(this::closeQuietly, "topology-cleanup");
 
     private Topology(Path data, LocalPostgres pg, S3Process s3, int replicaCount) throws Exception {
         this.data = data;
@@ -75,6 +77,7 @@ final class Topology implements AutoCloseable {
             ports.add(r.port);
         }
         this.balancer = new LoopbackBalancer(ports);
+        Runtime.getRuntime().addShutdownHook(cleanup);
     }
 
     /**
@@ -85,7 +88,13 @@ final class Topology implements AutoCloseable {
         dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-" + label);
         LocalPostgres pg = LocalPostgres.start(data);
-        S3Process s3 = S3Process.start(data);
+        S3Process s3;
+        try {
+            s3 = S3Process.start(data);
+        } catch (Exception e) {
+            pg.close();
+            throw e;
+        }
         Topology t = new Topology(data, pg, s3, replicaCount);
         t.registryEnv.putAll(Map.of(
                 "EXTFARM_DB_URL", pg.jdbcUrl(), "EXTFARM_DB_USER", "postgres", "EXTFARM_DB_PASSWORD", "",
@@ -192,8 +201,25 @@ final class Topology implements AutoCloseable {
         }
     }
 
+    private void closeQuietly() {
+        try {
+            stopAll();
+        } catch (Exception e) {
+            System.err.println("topology cleanup: " + e);
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs already
+        }
+        stopAll();
+    }
+
+    private void stopAll() throws Exception {
         for (JavaProcess w : workers.values()) {
             w.close();
         }
