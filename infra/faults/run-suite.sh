@@ -11,7 +11,8 @@ figures=builder-worker/target/faults-figures.txt
 mkdir -p builder-worker/target
 : > "$figures"
 status=0
-./mvnw -B -pl builder-worker -am verify -Dextfarm.faults=true -Dextfarm.faults.mode="$mode" -Dit.test="$suite" \
+# registry-server is no dependency of builder-worker: name it, so its packaged jar is current
+./mvnw -B -pl registry-server,builder-worker -am verify -Dextfarm.faults=true -Dextfarm.faults.mode="$mode" -Dit.test="$suite" \
   -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.failIfNoSpecifiedTests=false \
   -Dfailsafe.failIfNoSpecifiedTests=false "$@" || status=$?
 echo "== figures ($suite, $mode) =="

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * token is refused, and the time from each kill to the job being queued again (target: lease TTL
  * + sweep interval) and claimed again is reported.
  *
- * <p>CI: 20 jobs, 3 kills. Full (-Dextfarm.faults.mode=full): 200 jobs, a kill every ~5 s until
+ * <p>CI: 20 jobs, 3 kills. Full (-Dextfarm.faults.mode=full): 200 jobs, a kill every 5–15 s until
  * the queue is empty. Sizes: -Dextfarm.faults.jobs, .kills, .kill-every-seconds.
  */
 @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "extfarm.faults", matches = "true",
@@ -43,7 +43,7 @@ class WorkerChaosFaultsIT {
     void everyJobHasExactlyOneAcceptedCompletionWhileWorkersAreKilled() throws Exception {
         int jobs = FaultFigures.size("jobs", 20, 200);
         int maxKills = FaultFigures.size("kills", 3, 1000);
-        int killEvery = FaultFigures.size("kill-every-seconds", 4, 5);
+        int killEvery = FaultFigures.size("kill-every-seconds", 4, 10);
         Random random = new Random(FaultFigures.size("seed", 12, 12));
         try (Topology t = Topology.start("chaos", 1, Map.of(
                 "EXTFARM_QUEUE_LEASE_TTL", LEASE_TTL + "s", "EXTFARM_QUEUE_SWEEP_INTERVAL", SWEEP + "s",
