@@ -53,10 +53,10 @@ final class Topology implements AutoCloseable {
     }
 
     final Path data;
-    final LocalPostgres pg;
-    final S3Process s3;
+    LocalPostgres pg;
+    S3Process s3;
     final List<Replica> replicas = new ArrayList<>();
-    final LoopbackBalancer balancer;
+    LoopbackBalancer balancer;
     final String adminToken = "efa_" + FarmIT.random();
     final Map<String, String> registryEnv = new HashMap<>();
     final Map<String, JavaProcess> workers = new LinkedHashMap<>();
@@ -66,10 +66,12 @@ final class Topology implements AutoCloseable {
     /** Stops every process if the test JVM is ended from outside (CI's timeout, Ctrl-C). */
     private final Thread cleanup = new Thread(this::closeQuietly, "topology-cleanup");
 
-    private Topology(Path data, LocalPostgres pg, S3Process s3, int replicaCount) throws Exception {
+    private Topology(Path data, int replicaCount) throws Exception {
         this.data = data;
-        this.pg = pg;
-        this.s3 = s3;
+        // first, so that processes started from here on are stopped however the test JVM ends
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        this.pg = LocalPostgres.start(data);
+        this.s3 = S3Process.start(data);
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < replicaCount; i++) {
             Replica r = new Replica("registry-" + (char) ('a' + i), JavaProcess.freePort());
@@ -77,7 +79,6 @@ final class Topology implements AutoCloseable {
             ports.add(r.port);
         }
         this.balancer = new LoopbackBalancer(ports);
-        Runtime.getRuntime().addShutdownHook(cleanup);
     }
 
     /**
@@ -87,18 +88,10 @@ final class Topology implements AutoCloseable {
     static Topology start(String label, int replicaCount, Map<String, String> extraEnv) throws Exception {
         dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-" + label);
-        LocalPostgres pg = LocalPostgres.start(data);
-        S3Process s3;
-        try {
-            s3 = S3Process.start(data);
-        } catch (Exception e) {
-            pg.close();
-            throw e;
-        }
-        Topology t = new Topology(data, pg, s3, replicaCount);
+        Topology t = new Topology(data, replicaCount);
         t.registryEnv.putAll(Map.of(
-                "EXTFARM_DB_URL", pg.jdbcUrl(), "EXTFARM_DB_USER", "postgres", "EXTFARM_DB_PASSWORD", "",
-                "EXTFARM_BLOB_KIND", "s3", "EXTFARM_BLOB_S3_ENDPOINT", s3.endpoint.toString(),
+                "EXTFARM_DB_URL", t.pg.jdbcUrl(), "EXTFARM_DB_USER", "postgres", "EXTFARM_DB_PASSWORD", "",
+                "EXTFARM_BLOB_KIND", "s3", "EXTFARM_BLOB_S3_ENDPOINT", t.s3.endpoint.toString(),
                 "EXTFARM_BLOB_S3_BUCKET", S3Process.BUCKET, "EXTFARM_BLOB_S3_ACCESS_KEY_ID", S3Process.ACCESS,
                 "EXTFARM_BLOB_S3_SECRET_ACCESS_KEY", S3Process.SECRET, "EXTFARM_BLOB_S3_CREATE_BUCKET", "true",
                 "EXTFARM_BLOB_S3_PART_SIZE", String.valueOf(5 << 20)));
@@ -228,9 +221,15 @@ final class Topology implements AutoCloseable {
                 r.process.close();
             }
         }
-        balancer.close();
-        s3.close();
-        pg.close();
+        if (balancer != null) {
+            balancer.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
         removeLeftoverContainers();
     }
 }
