@@ -59,7 +59,8 @@ final class Topology implements AutoCloseable {
     LoopbackBalancer balancer;
     final String adminToken = "efa_" + FarmIT.random();
     final Map<String, String> registryEnv = new HashMap<>();
-    final Map<String, JavaProcess> workers = new LinkedHashMap<>();
+    /** Concurrent: the shutdown hook may stop them while a test starts a replacement. */
+    final Map<String, JavaProcess> workers = new java.util.concurrent.ConcurrentHashMap<>();
     Api admin;
     Api maintainer;
     String workerToken;
@@ -213,7 +214,7 @@ final class Topology implements AutoCloseable {
     }
 
     private void stopAll() throws Exception {
-        for (JavaProcess w : workers.values()) {
+        for (JavaProcess w : List.copyOf(workers.values())) {
             w.close();
         }
         for (Replica r : replicas) {
