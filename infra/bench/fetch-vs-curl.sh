@@ -19,6 +19,16 @@ fetcher_jar="$here/fetcher/target/extfarm-fetcher.jar"
 if [ ! -f "$fetcher_jar" ]; then
   (cd "$here" && ./mvnw -q -B -DskipTests -pl fetcher -am package) >&2
 fi
+# LAUNCHER=cds (default): fetcher/bin/extfarm-fetcher, which starts the JVM from an AppCDS archive;
+# LAUNCHER=plain: java -jar, as before the launcher existed
+launcher="${LAUNCHER:-cds}"
+fetcher() {
+  if [ "$launcher" = plain ]; then
+    java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" "$@"
+  else
+    EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "$here/fetcher/bin/extfarm-fetcher" "$@"
+  fi
+}
 
 # 1. A large bundle: one big library-sized file and 300 small scripts.
 tree="$work/tree"
@@ -72,7 +82,7 @@ now() { date +%s.%N; }
 fetcher_run() {
   local d="$work/f$1"; mkdir -p "$d/share/extension" "$d/lib"
   local t0; t0="$(now)"
-  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+  fetcher install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
   local t1; t1="$(now)"
   test -f "$d/share/extension/.extfarm/big.installed"
@@ -82,10 +92,21 @@ fetcher_run() {
 # the same in a JVM that already installed one bundle: the job time from the fetcher's own log line
 warm_run() {
   local d="$work/w$1"; mkdir -p "$d/share/extension" "$d/lib"
-  java ${FETCH_JAVA_OPTS:-} -jar "$fetcher_jar" install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+  fetcher install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log" || { cat "$d/log" >&2; return 1; }
   local ms; ms="$(grep -oE 'installed big 1.0 \(urgent, [0-9.]+ [KMG]iB in [0-9]+ ms' "$d/log" | grep -oE '[0-9]+ ms' | cut -d' ' -f1)"
   echo "scale=3; $ms / 1000" | bc
+  rm -rf "$d"
+}
+# BASELINE_JAR=an older extfarm-fetcher.jar: the cold install with it too (plain java -jar), interleaved
+baseline_run() {
+  local d="$work/b$1"; mkdir -p "$d/share/extension" "$d/lib"
+  local t0; t0="$(now)"
+  java ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
+  local t1; t1="$(now)"
+  test -f "$d/share/extension/.extfarm/big.installed"
+  echo "$t1 - $t0" | bc
   rm -rf "$d"
 }
 curl_run() {
@@ -99,11 +120,18 @@ curl_run() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-fetcher_runs=(); warm_runs=(); curl_runs=()
+if [ "$launcher" = cds ] && [ ! -f "${fetcher_jar%.jar}.jsa" ]; then   # the launcher's first run records the archive
+  d="$work/cds"; mkdir -p "$d/share/extension" "$d/lib"
+  fetcher install warm --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
+  rm -rf "$d"
+fi
+fetcher_runs=(); warm_runs=(); curl_runs=(); baseline_runs=()
 for i in $(seq 1 "$runs"); do
   sync; fetcher_runs+=("$(fetcher_run "$i")")
   sync; warm_runs+=("$(warm_run "$i")")
   sync; curl_runs+=("$(curl_run "$i")")
+  if [ -n "${BASELINE_JAR:-}" ]; then sync; baseline_runs+=("$(baseline_run "$i")"); fi
 done
 w_med="$(printf '%s\n' "${warm_runs[@]}" | median)"
 w_best="$(printf '%s\n' "${warm_runs[@]}" | sort -n | head -1)"
@@ -117,4 +145,9 @@ echo "| --- | --- | --- | --- | --- | --- |"
 printf "| %s MiB, 302 files | %s | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s) | %.2f s / %.2f s (%.0f MiB/s) | %.2f×, %.2f× |\n" "$mib" "$runs" \
   "$f_med" "$f_best" "$w_med" "$w_best" "$(echo "$mib / $w_med" | bc -l)" "$c_med" "$c_best" "$(echo "$mib / $c_med" | bc -l)" \
   "$(echo "$c_med / $f_med" | bc -l)" "$(echo "$c_med / $w_med" | bc -l)"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+if [ -n "${BASELINE_JAR:-}" ]; then
+  b_med="$(printf '%s\n' "${baseline_runs[@]}" | median)"
+  printf "baseline %s, cold JVM (java -jar): median %.2f s, best %.2f s, curl/baseline %.2f×\n" "$BASELINE_JAR" "$b_med" \
+    "$(printf '%s\n' "${baseline_runs[@]}" | sort -n | head -1)" "$(echo "$c_med / $b_med" | bc -l)"
+fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher"

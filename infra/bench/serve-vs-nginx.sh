@@ -4,6 +4,8 @@
 # each figure is the median of 3 runs after a warm-up. Prints requests/s, MB/s, the ratio, and the
 # sha-256 of the bodies each server returned.
 #   infra/bench/serve-vs-nginx.sh            (RUNS=3 DURATION=10s CONNECTIONS=32)
+#   BASELINE_JAR=/path/to/older/quarkus-app/quarkus-run.jar infra/bench/serve-vs-nginx.sh
+#       also runs an older registry build, interleaved with the other two ("before" of a change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -27,15 +29,21 @@ cleanup() { s=$?; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done;
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-reg_port=$(free_port); ngx_port=$(free_port)
+reg_port=$(free_port); ngx_port=$(free_port); base_port=$(free_port)
 admin=efa_bench-admin-token-$RANDOM$RANDOM
+registries=(registry)
+[ -n "${BASELINE_JAR:-}" ] && registries+=(baseline)
 
-# 1. the registry, pinned
-EXTFARM_DATA_DIR="$work/data" EXTFARM_PORT=$reg_port EXTFARM_ADMIN_TOKEN=$admin \
-  taskset -c "$SERVER_CPU" java ${BENCH_JAVA_OPTS:-} -jar "$jar" > "$work/registry.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$reg_port/q/health" >/dev/null && break; sleep 0.5; done
-curl -fs "http://127.0.0.1:$reg_port/q/health" >/dev/null || { cat "$work/registry.log"; exit 1; }
+# 1. the registry (and the baseline build), pinned
+start_registry() { # name jar port
+  EXTFARM_DATA_DIR="$work/data-$1" EXTFARM_PORT=$3 EXTFARM_ADMIN_TOKEN=$admin \
+    taskset -c "$SERVER_CPU" java ${BENCH_JAVA_OPTS:-} -jar "$2" > "$work/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$3/q/health" >/dev/null && break; sleep 0.5; done
+  curl -fs "http://127.0.0.1:$3/q/health" >/dev/null || { cat "$work/$1.log"; exit 1; }
+}
+start_registry registry "$jar" "$reg_port"
+[ -n "${BASELINE_JAR:-}" ] && start_registry baseline "$BASELINE_JAR" "$base_port"
 
 # 2. two bundles, packed by the bundle library, uploaded to the registry and copied under nginx's root
 cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
@@ -44,8 +52,10 @@ for spec in small:100000 big:52428800; do
   label=${spec%%:*}; bytes=${spec##*:}
   sha=$(java -cp "$cp" infra/bench/MakeBundle.java "bench_$label" "$bytes" "$work/$label.tar")
   path[$label]="/extensions/bench_$label/sha-256+$sha/bundle.tar"
-  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/$label.tar" \
-    "http://127.0.0.1:$reg_port${path[$label]}"
+  for port in $reg_port ${BASELINE_JAR:+$base_port}; do
+    curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/$label.tar" \
+      "http://127.0.0.1:$port${path[$label]}"
+  done
   mkdir -p -m 755 "$work/www$(dirname "${path[$label]}")"
   install -m 644 "$work/$label.tar" "$work/www${path[$label]}"
 done
@@ -98,26 +108,32 @@ run() { # url connections → "req/s MB/s"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
 echo "## wrk -t1, $DURATION per run, median of $RUNS (server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU)"
-printf "| bundle | connections | registry req/s | registry MB/s | nginx req/s | nginx MB/s | ratio (req/s) |\n"
-printf "| --- | --- | --- | --- | --- | --- | --- |\n"
+printf "| bundle | connections | registry req/s | registry MB/s | nginx req/s | nginx MB/s | ratio (req/s) |%s\n" \
+  "${BASELINE_JAR:+ baseline req/s | baseline ratio |}"
+printf "| --- | --- | --- | --- | --- | --- | --- |%s\n" "${BASELINE_JAR:+ --- | --- |}"
 for label in small big; do
   c=$CONNECTIONS; [ "$label" = big ] && c=$BIG_CONNECTIONS
   declare -A rq=() mb=() url=()
   url[registry]="http://127.0.0.1:$reg_port${path[$label]}"
   url[nginx]="http://127.0.0.1:$ngx_port${path[$label]}"
-  for server in registry nginx; do
+  url[baseline]="http://127.0.0.1:$base_port${path[$label]}"
+  for server in "${registries[@]}" nginx; do
     DURATION=${WARMUP:-15s} run "${url[$server]}" "$c" > /dev/null   # warm-up (JIT, page cache)
     : > "$work/$server.$label"
   done
   for _ in $(seq 1 "$RUNS"); do   # interleaved, so that both see the same background load
-    for server in registry nginx; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
+    for server in "${registries[@]}" nginx; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
   done
-  for server in registry nginx; do
+  for server in "${registries[@]}" nginx; do
     rq[$server]=$(cut -d' ' -f1 "$work/$server.$label" | median)
     mb[$server]=$(cut -d' ' -f2 "$work/$server.$label" | median)
   done
   ratio=$(awk -v a="${rq[registry]}" -v b="${rq[nginx]}" 'BEGIN {printf "%.2f", a/b}')
   size=$(stat -c %s "$work/$label.tar")
-  printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** |\n" "$label" "$size" "$c" \
-    "${rq[registry]}" "${mb[registry]}" "${rq[nginx]}" "${mb[nginx]}" "$ratio"
+  extra=""
+  if [ -n "${BASELINE_JAR:-}" ]; then
+    extra=$(awk -v a="${rq[baseline]}" -v b="${rq[nginx]}" 'BEGIN {printf " %s | %.2f× |", a, a/b}')
+  fi
+  printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** |%s\n" "$label" "$size" "$c" \
+    "${rq[registry]}" "${mb[registry]}" "${rq[nginx]}" "${mb[nginx]}" "$ratio" "$extra"
 done

@@ -24,6 +24,8 @@ import java.util.function.LongConsumer;
  * once from the registry. The bytes flow network → partial file (for resuming) → the hardened
  * {@link BundleReader}, which hashes and checks every entry while it unpacks; only when it
  * accepts the whole stream with the spec's sha-256 is the partial file published in the cache.
+ * Meanwhile {@link WriteBehind} flushes the staged files to disk, so the installer's fsync at the
+ * end has little left to write.
  *
  * <p>The hash covers all bytes even across resumes: a dropped connection is resumed inside
  * {@link ResumingStream} (the reader sees one contiguous stream), and a download interrupted by a
@@ -62,7 +64,7 @@ public final class BundleFetch {
         try (BundleCache.Lock ignored = cache.lock(e.sha256())) {
             Optional<Path> cached = cache.verified(e.sha256());
             if (cached.isPresent()) {
-                try (InputStream in = Files.newInputStream(cached.get())) {
+                try (InputStream in = Files.newInputStream(cached.get()); WriteBehind ignored2 = WriteBehind.start(dest)) {
                     VerifiedBundle vb = reader.unpack(in, dest, e.sha256());
                     progress.accept(e.size());
                     return new Staged(vb, dest, true, 0, 0, 0);
@@ -100,7 +102,8 @@ public final class BundleFetch {
              OutputStream keep = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              InputStream replay = limited(Files.newInputStream(partial), have);
              ReadAhead ahead = new ReadAhead(new Tee(net, keep, meter), e.name());
-             InputStream in = new SequenceInputStream(replay, ahead)) {
+             InputStream in = new SequenceInputStream(replay, ahead);
+             WriteBehind ignored = WriteBehind.start(dest)) {
             VerifiedBundle vb = reader.unpack(in, dest, e.sha256());
             ahead.finish();
             keep.flush();

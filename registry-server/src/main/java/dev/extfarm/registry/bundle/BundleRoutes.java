@@ -15,6 +15,7 @@ import dev.extfarm.registry.compute.LinkSigner;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.ProblemMapper;
 import io.quarkus.logging.Log;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -42,6 +43,17 @@ public class BundleRoutes {
     static final String PUBLIC_CACHE = "public, max-age=31536000, immutable";
     static final String PRIVATE_CACHE = "private";
 
+    // Header names and constant values encoded once (Netty AsciiString), not on every response.
+    private static final CharSequence ETAG = HttpHeaders.createOptimized("ETag");
+    private static final CharSequence CACHE_CONTROL = HttpHeaders.createOptimized("Cache-Control");
+    private static final CharSequence ACCEPT_RANGES = HttpHeaders.createOptimized("Accept-Ranges");
+    private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+    private static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
+    private static final CharSequence TAR = HttpHeaders.createOptimized("application/x-tar");
+    private static final CharSequence TEXT = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+    private static final CharSequence PUBLIC = HttpHeaders.createOptimized(PUBLIC_CACHE);
+    private static final CharSequence PRIVATE = HttpHeaders.createOptimized(PRIVATE_CACHE);
+
     @Inject
     BlobStore store;
     @Inject
@@ -62,6 +74,10 @@ public class BundleRoutes {
         /** {@code bundle.tar.sig}: replaced when the farm's key rotates, so never cached as immutable. */
         boolean isSignature() {
             return key.path().endsWith(SIGNATURE_FILE);
+        }
+
+        String metricPath() {
+            return control == null ? MetricPath.BUNDLE : MetricPath.CONTROL;
         }
     }
 
@@ -91,7 +107,8 @@ public class BundleRoutes {
             return;
         }
         LocalHit hit = hits.get(req.path());
-        if (hit != null && !visibility.isPrivate(hit.target().address().name()) && req.query() == null) {
+        if (hit != null && req.query() == null && !visibility.isPrivate(hit.target().address().name())) {
+            MetricPath.name(hit.target().metricPath());
             sendLocal(ctx, hit.target(), hit.file(), hit.size(), PUBLIC_CACHE);
             return;
         }
@@ -102,6 +119,7 @@ public class BundleRoutes {
                 return;
             }
             Target t = target(decoded);
+            MetricPath.name(t.metricPath());
             if (!visibility.isPrivate(t.address().name())) {
                 serve(ctx, t, false, false);
                 return;
@@ -253,7 +271,8 @@ public class BundleRoutes {
     static ByteRange prepare(RoutingContext ctx, Target t, long size, String cacheControl) {
         var req = ctx.request();
         var resp = ctx.response();
-        resp.putHeader("ETag", t.etag()).putHeader("Cache-Control", cacheControl).putHeader("Accept-Ranges", "bytes");
+        resp.putHeader(ETAG, t.etag()).putHeader(CACHE_CONTROL, cacheControl == PUBLIC_CACHE ? PUBLIC
+                : cacheControl == PRIVATE_CACHE ? PRIVATE : cacheControl).putHeader(ACCEPT_RANGES, BYTES);
         if (matches(req.getHeader("If-None-Match"), t.etag())) {
             resp.setStatusCode(304).end();
             return null;
@@ -267,7 +286,7 @@ public class BundleRoutes {
                     + "' starts past the end of the " + size + " bytes; ask for bytes=0-" + Math.max(0, size - 1) + " or less"));
             return null;
         }
-        resp.putHeader("Content-Type", t.contentType());
+        resp.putHeader(CONTENT_TYPE, t.control() == null ? TAR : TEXT);
         if (range != null) {
             resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
         }

@@ -2,6 +2,7 @@ package dev.extfarm.registry.oci;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.registry.auth.Viewer;
+import dev.extfarm.registry.bundle.MetricPath;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -47,6 +48,7 @@ public class OciRoutes {
             new OciCall(ctx, null, Viewer.anonymous(), null, auth).fail(e);
             return;
         }
+        MetricPath.name(metricPath(path.kind()));
         if (path.kind() == OciPath.Kind.TOKEN) {
             token(ctx, path);
             return;
@@ -65,6 +67,21 @@ public class OciRoutes {
                 call.fail(e);
             }
         });
+    }
+
+    /** The {@code uri} tag of the HTTP metrics (see {@link MetricPath}). */
+    static String metricPath(OciPath.Kind kind) {
+        return switch (kind) {
+            case BASE -> "/v2/";
+            case CATALOG -> "/v2/_catalog";
+            case TOKEN -> "/v2/token";
+            case TAGS -> "/v2/{name}/tags/list";
+            case MANIFEST -> "/v2/{name}/manifests/{reference}";
+            case UPLOADS -> "/v2/{name}/blobs/uploads/";
+            case UPLOAD -> "/v2/{name}/blobs/uploads/{id}";
+            case BLOB -> "/v2/{name}/blobs/{digest}";
+            case REFERRERS -> "/v2/{name}/referrers/{digest}";
+        };
     }
 
     private void dispatch(OciCall call) {

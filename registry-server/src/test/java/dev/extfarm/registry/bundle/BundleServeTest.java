@@ -99,4 +99,14 @@ class BundleServeTest {
         given().get("/extensions/" + b.name() + "/sha-256+abc/bundle.tar").then().statusCode(400)
                 .body("type", equalTo("/problems/invalid-digest"));
     }
+
+    @Test
+    void metricsNameTheRouteTemplateNotTheAddress() {
+        given().get(b.path()).then().statusCode(200);
+        given().get(b.controlPath()).then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("uri=\"/extensions/{name}/{digest}/bundle.tar\"")
+                .contains("uri=\"/extensions/{name}/{digest}/{extension}.control\"")
+                .doesNotContain(b.sha256());
+    }
 }
