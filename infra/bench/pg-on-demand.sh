@@ -37,7 +37,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 overheads=()
 for i in $(seq 1 "$runs"); do
   node="$(new_node)"; fport="$(free_port)"
-  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" serve --spec-file "$work/fixture/spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
+  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" serve --allow-unsigned --spec-file "$work/fixture/spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0 --bandwidth "$bg" --concurrency 2 \
     --shared-preload-libraries "${names[0]},${names[1]}" --listen "127.0.0.1:$fport" --ready-file "$node/ready" > "$node/fetcher.log" 2>&1 &
   serve=$!

@@ -47,7 +47,7 @@ make_template_cluster
 # one run: prints seconds from the fetcher's start to PostgreSQL accepting connections
 run_mode() { # MODE SPEC
   local mode="$1" spec="$2" node; node="$(new_node)"
-  local fetch=(java $FETCH_JAVA_OPTS -jar "$fetcher_jar") common=(--spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
+  local fetch=(java $FETCH_JAVA_OPTS -jar "$fetcher_jar") common=(--allow-unsigned --spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0)
   local t0 t1 serve_pid="" settings=(-c "shared_preload_libraries=$preload")
   t0="$(now)"

@@ -35,7 +35,7 @@ for i in $(seq 1 "$runs"); do
   plain+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"
 
   node="$(new_node)"; t0="$(now)"
-  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" prepare --spec-file "$work/empty-spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
+  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" prepare --allow-unsigned --spec-file "$work/empty-spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain > "$node/fetcher.log" 2>&1
   start_postgres "$node" "${module[@]}"
   prepared+=("$(echo "$(now) - $t0" | bc)"); stop_node "$node"

@@ -188,6 +188,8 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  admin token:     " + data.resolve("admin-token"));
         out.println("  fetch a bundle:  curl -O " + registry + "/extensions/<name>/sha-256+<hex>/bundle.tar"
                 + "   (addresses: ./extfarm builds, or " + registry + "/api/v1/extensions/<name>)");
+        out.println("  verify it:       curl -O <that URL>.sig && curl -so keys.json " + registry + "/api/v1/keys"
+                + " && ./extfarm bundle verify bundle.tar --signature bundle.tar.sig --keys keys.json");
         out.println("  stop:            ./extfarm down" + (data.equals(LocalFarm.home().resolve("data")) ? "" : " --data " + data));
         return 0;
     }
