@@ -50,6 +50,7 @@ public class BundleRoutes {
     private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
     private static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
     private static final CharSequence TAR = HttpHeaders.createOptimized("application/x-tar");
+    private static final CharSequence JOSE = HttpHeaders.createOptimized("application/jose+json");
     private static final CharSequence TEXT = HttpHeaders.createOptimized("text/plain; charset=utf-8");
     private static final CharSequence PUBLIC = HttpHeaders.createOptimized(PUBLIC_CACHE);
     private static final CharSequence PRIVATE = HttpHeaders.createOptimized(PRIVATE_CACHE);
@@ -286,7 +287,7 @@ public class BundleRoutes {
                     + "' starts past the end of the " + size + " bytes; ask for bytes=0-" + Math.max(0, size - 1) + " or less"));
             return null;
         }
-        resp.putHeader(CONTENT_TYPE, t.control() == null ? TAR : TEXT);
+        resp.putHeader(CONTENT_TYPE, t.isSignature() ? JOSE : t.control() == null ? TAR : TEXT);
         if (range != null) {
             resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
         }

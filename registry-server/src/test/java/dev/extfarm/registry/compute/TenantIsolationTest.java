@@ -154,7 +154,7 @@ class TenantIsolationTest {
         as(ADMIN).get("/api/v1/extensions/" + secret.name()).then().statusCode(200).body("visibility", equalTo("private"));
         as(ADMIN).get(secret.path()).then().statusCode(200).header("Cache-Control", "private");
         as(computeA).get("/api/v1/extensions/" + secret.name()).then().statusCode(200);
-        as(computeA).get("/api/v1/extensions").then().body("items.name", hasItem(secret.name()));
+        as(computeA).queryParam("q", secret.name()).get("/api/v1/extensions").then().body("items.name", hasItem(secret.name()));
         String maintainer = Api.token("maintainer", null);
         as(maintainer).get("/api/v1/extensions/" + secret.name()).then().statusCode(404);
         as(ADMIN).put("/api/v1/admin/extensions/" + secret.name() + "/owners/" + Api.tokenId(maintainer)).then().statusCode(200);
