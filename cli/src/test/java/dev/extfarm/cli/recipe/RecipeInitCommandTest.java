@@ -54,7 +54,7 @@ class RecipeInitCommandTest {
         assertThat(lintErrors("myext")).containsExactlyInAnyOrder(
                 "version: is required and must not be empty",
                 "license: is required and must not be empty",
-                "source.url: is required: give url or debian_source",
+                "source.url: is required: give url, debian_source or bundled",
                 "source.sha256: is required and must not be empty");
     }
 
