@@ -141,6 +141,13 @@ class WebUiTest {
         assertThat(copyValue("Fetcher spec entry")).contains("\"extension_name\": \"" + s.vec() + "\"").contains("\"control_link\"");
         assertThat(browser.text("#bundle-detail")).contains("shared_preload_libraries: no").contains("PostgreSQL")
                 .contains("libc.so.6").contains("Built by").contains("build #" + s.v1().get(17));
+        // trust: the bundle panel links the signature (served beside the bundle) and the farm keys
+        String sigHref = browser.find("#bundle-detail a[href$='bundle.tar.sig']").getAttribute("href");
+        io.restassured.RestAssured.given().get(java.net.URI.create(sigHref).getRawPath()).then().statusCode(200)
+                .contentType("application/jose+json");
+        assertThat(browser.find("#bundle-detail a[href$='/api/v1/keys']").getText()).isEqualTo("farm keys");
+        assertThat(browser.find("#bundle-detail a[href$='/sbom']").getAttribute("href"))
+                .contains("/api/v1/extensions/" + s.vec() + "/bundles/");
         browser.screenshot("extension");
         cell("1.0|15|debian-12-amd64-glibc").click();
         browser.textOf("#bundle-detail h2", "PostgreSQL 15");
