@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Registry (embedded, filesystem store) vs nginx (Debian) serving the same bundle bytes on 127.0.0.1.
-# wrk drives both for a ~100 KB and a ~50 MB bundle; servers pinned to one core, wrk to another;
-# each figure is the median of 3 runs after a warm-up. Prints requests/s, MB/s, the ratio, and the
+# The registry is measured on both of its ports: the bundle edge (EXTFARM_EDGE_PORT, the lean Netty
+# port meant for public bundle bytes) and the main (Quarkus) port. wrk drives all three for a
+# ~100 KB and a ~50 MB bundle; servers pinned to one core, wrk to another; each figure is the
+# median of 3 interleaved runs after a warm-up. Prints requests/s, MB/s, the ratios, and the
 # sha-256 of the bodies each server returned.
 #   infra/bench/serve-vs-nginx.sh            (RUNS=3 DURATION=10s CONNECTIONS=32)
 #   BASELINE_JAR=/path/to/older/quarkus-app/quarkus-run.jar infra/bench/serve-vs-nginx.sh
@@ -29,20 +31,20 @@ cleanup() { s=$?; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done;
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-reg_port=$(free_port); ngx_port=$(free_port); base_port=$(free_port)
+reg_port=$(free_port); ngx_port=$(free_port); base_port=$(free_port); edge_port=$(free_port)
 admin=efa_bench-admin-token-$RANDOM$RANDOM
 registries=(registry)
 [ -n "${BASELINE_JAR:-}" ] && registries+=(baseline)
 
 # 1. the registry (and the baseline build), pinned
-start_registry() { # name jar port
-  EXTFARM_DATA_DIR="$work/data-$1" EXTFARM_PORT=$3 EXTFARM_ADMIN_TOKEN=$admin \
+start_registry() { # name jar port [edge port]
+  EXTFARM_DATA_DIR="$work/data-$1" EXTFARM_PORT=$3 EXTFARM_EDGE_PORT=${4:-} EXTFARM_ADMIN_TOKEN=$admin \
     taskset -c "$SERVER_CPU" java ${BENCH_JAVA_OPTS:-} -jar "$2" > "$work/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$3/q/health" >/dev/null && break; sleep 0.5; done
   curl -fs "http://127.0.0.1:$3/q/health" >/dev/null || { cat "$work/$1.log"; exit 1; }
 }
-start_registry registry "$jar" "$reg_port"
+start_registry registry "$jar" "$reg_port" "$edge_port"
 [ -n "${BASELINE_JAR:-}" ] && start_registry baseline "$BASELINE_JAR" "$base_port"
 
 # 2. two bundles, packed by the bundle library, uploaded to the registry and copied under nginx's root
@@ -87,14 +89,15 @@ taskset -c "$SERVER_CPU" "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" >
 pids+=($!)
 for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$ngx_port${path[small]}" && break; sleep 0.1; done
 
-# 4. same bytes from both
+# 4. same bytes from all
 echo "## bodies (sha-256 of what each server sent)"
 for label in small big; do
   r=$(curl -fs "http://127.0.0.1:$reg_port${path[$label]}" | sha256sum | cut -c1-64)
+  e=$(curl -fs "http://127.0.0.1:$edge_port${path[$label]}" | sha256sum | cut -c1-64)
   n=$(curl -fs "http://127.0.0.1:$ngx_port${path[$label]}" | sha256sum | cut -c1-64)
   f=$(stat -c %s "$work/$label.tar")
-  echo "$label ($f bytes): registry $r  nginx $n  $([ "$r" = "$n" ] && echo same || echo DIFFERENT)"
-  [ "$r" = "$n" ] || exit 1
+  echo "$label ($f bytes): registry $r  edge $e  nginx $n  $([ "$r" = "$n" ] && [ "$e" = "$n" ] && echo same || echo DIFFERENT)"
+  [ "$r" = "$n" ] && [ "$e" = "$n" ] || exit 1
 done
 
 # 5. wrk: warm-up, then RUNS runs; median of requests/s and MB/s
@@ -106,34 +109,38 @@ run() { # url connections → "req/s MB/s"
     END {printf "%.1f %.1f\n", r, t}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+servers=(edge "${registries[@]}" nginx)
 echo
-echo "## wrk -t1, $DURATION per run, median of $RUNS (server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU)"
-printf "| bundle | connections | registry req/s | registry MB/s | nginx req/s | nginx MB/s | ratio (req/s) |%s\n" \
-  "${BASELINE_JAR:+ baseline req/s | baseline ratio |}"
-printf "| --- | --- | --- | --- | --- | --- | --- |%s\n" "${BASELINE_JAR:+ --- | --- |}"
+echo "## wrk -t1, $DURATION per run, median of $RUNS (servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU)"
+echo "edge = the registry's bundle edge port (EXTFARM_EDGE_PORT); main = its Quarkus port"
+printf "| bundle | connections | nginx req/s | nginx MB/s | edge req/s | edge MB/s | **edge / nginx** | main req/s | main / nginx |%s\n" \
+  "${BASELINE_JAR:+ baseline req/s | baseline / nginx |}"
+printf "| --- | --- | --- | --- | --- | --- | --- | --- | --- |%s\n" "${BASELINE_JAR:+ --- | --- |}"
 for label in small big; do
   c=$CONNECTIONS; [ "$label" = big ] && c=$BIG_CONNECTIONS
   declare -A rq=() mb=() url=()
+  url[edge]="http://127.0.0.1:$edge_port${path[$label]}"
   url[registry]="http://127.0.0.1:$reg_port${path[$label]}"
   url[nginx]="http://127.0.0.1:$ngx_port${path[$label]}"
   url[baseline]="http://127.0.0.1:$base_port${path[$label]}"
-  for server in "${registries[@]}" nginx; do
+  for server in "${servers[@]}"; do
     DURATION=${WARMUP:-15s} run "${url[$server]}" "$c" > /dev/null   # warm-up (JIT, page cache)
     : > "$work/$server.$label"
   done
-  for _ in $(seq 1 "$RUNS"); do   # interleaved, so that both see the same background load
-    for server in "${registries[@]}" nginx; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
+  for _ in $(seq 1 "$RUNS"); do   # interleaved, so that all see the same background load
+    for server in "${servers[@]}"; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
   done
-  for server in "${registries[@]}" nginx; do
+  for server in "${servers[@]}"; do
     rq[$server]=$(cut -d' ' -f1 "$work/$server.$label" | median)
     mb[$server]=$(cut -d' ' -f2 "$work/$server.$label" | median)
   done
-  ratio=$(awk -v a="${rq[registry]}" -v b="${rq[nginx]}" 'BEGIN {printf "%.2f", a/b}')
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
   size=$(stat -c %s "$work/$label.tar")
   extra=""
-  if [ -n "${BASELINE_JAR:-}" ]; then
-    extra=$(awk -v a="${rq[baseline]}" -v b="${rq[nginx]}" 'BEGIN {printf " %s | %.2f× |", a, a/b}')
-  fi
-  printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** |%s\n" "$label" "$size" "$c" \
-    "${rq[registry]}" "${mb[registry]}" "${rq[nginx]}" "${mb[nginx]}" "$ratio" "$extra"
+  [ -n "${BASELINE_JAR:-}" ] && extra=" ${rq[baseline]} | $(ratio "${rq[baseline]}" "${rq[nginx]}")× |"
+  printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** | %s | %s× |%s\n" "$label" "$size" "$c" \
+    "${rq[nginx]}" "${mb[nginx]}" "${rq[edge]}" "${mb[edge]}" "$(ratio "${rq[edge]}" "${rq[nginx]}")" \
+    "${rq[registry]}" "$(ratio "${rq[registry]}" "${rq[nginx]}")" "$extra"
 done
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

@@ -206,7 +206,7 @@ public class BundleRoutes {
         throw notFound(t);
     }
 
-    private static ExtfarmException notFound(Target t) {
+    static ExtfarmException notFound(Target t) {
         if (t.isSignature()) {
             return ExtfarmException.notFound("signature-not-found", "no signature at /" + t.key() + " (yet): the registry signs "
                     + "every bundle it accepts, older ones within a minute; find addresses in GET /api/v1/extensions/" + t.address().name());
@@ -294,7 +294,7 @@ public class BundleRoutes {
         return range;
     }
 
-    private static boolean matches(String ifNoneMatch, String etag) {
+    static boolean matches(String ifNoneMatch, String etag) {
         if (ifNoneMatch == null) {
             return false;
         }

@@ -41,6 +41,15 @@ public class ProblemMapper {
         return new Problem("/problems/" + e.code(), e.title(), status(e.kind()), e.getMessage(), instance, e.extra());
     }
 
+    /** The problem as a JSON document (for servers outside Vert.x' and JAX-RS' writers: the bundle edge). */
+    public static byte[] json(Problem p) {
+        try {
+            return JSON.writeValueAsBytes(p);
+        } catch (JsonProcessingException e) {
+            return ("{\"status\":" + p.status() + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** Writes the problem on a Vert.x response (used outside JAX-RS) and ends it. */
     public static void write(HttpServerResponse response, String path, ExtfarmException e) {
         Problem p = problem(e, path);

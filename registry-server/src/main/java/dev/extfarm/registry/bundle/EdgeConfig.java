@@ -1,0 +1,40 @@
+package dev.extfarm.registry.bundle;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The bundle edge ({@link BundleEdge}): a second, lean HTTP/1.1 port of the same process that
+ * serves public bundle bytes only. Off unless {@code extfarm.edge.port} (EXTFARM_EDGE_PORT) is set.
+ */
+@ConfigMapping(prefix = "extfarm.edge")
+public interface EdgeConfig {
+
+    /** The port. Unset: no edge. 0: any free port (tests). */
+    OptionalInt port();
+
+    /** The interface it listens on; default: the main port's ({@code quarkus.http.host}). */
+    Optional<String> host();
+
+    /** Event-loop threads; default: one per available processor. */
+    OptionalInt threads();
+
+    /**
+     * Where requests the edge does not answer itself are redirected (307): private bundles (which
+     * need a link or a token), blobs in S3. Default: {@code extfarm.links.public-url}, else the
+     * request's host name with the main port.
+     */
+    Optional<URI> registryUrl();
+
+    /** Send file responses with TCP_CORK (epoll): head and body in full segments, as nginx's tcp_nopush. */
+    @WithDefault("true")
+    boolean cork();
+
+    /** A connection with no request for this long is closed. */
+    @WithDefault("60s")
+    Duration idleTimeout();
+}

@@ -1,0 +1,243 @@
+package dev.extfarm.registry.bundle;
+
+import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.problem.Problem;
+import dev.extfarm.registry.problem.ProblemMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.quarkus.logging.Log;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One connection of the bundle edge. Requests are answered in order, synchronously on the event
+ * loop (a map look-up, an {@code open(2)}, a head and a file region), so pipelined requests get
+ * their responses in order. Reading stops while the socket cannot take more (a client that
+ * pipelines without reading does not pile up responses in memory).
+ */
+final class EdgeHandler extends ChannelInboundHandlerAdapter {
+
+    private final BundleEdge edge;
+
+    EdgeHandler(BundleEdge edge) {
+        this.edge = edge;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest req) {
+                answer(ctx, req);
+            }
+            // request bodies (HttpContent) are ignored: GET and HEAD have none worth reading
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, HttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+            problem(ctx, req, false, ExtfarmException.invalid("bad-request", "the request could not be parsed as HTTP/1.1: "
+                    + req.decoderResult().cause().getMessage()));
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpMethod method = req.method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            // a body may follow (an upload): do not read it, close after the answer
+            problem(ctx, req, false, new ExtfarmException(ExtfarmException.Kind.INVALID, "method-not-allowed",
+                    "Method not allowed", "the bundle edge serves GET and HEAD of public bundles only; upload "
+                    + "(PUT) to the registry's main port: " + edge.registryBase(req.headers().get(HttpHeaderNames.HOST))),
+                    405);
+            return;
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        if (!rawPath.startsWith("/")) { // absolute-form (a proxy's request line)
+            rawPath = java.net.URI.create(rawPath).getRawPath();
+        }
+        BundleEdge.Remembered r;
+        try {
+            r = edge.find(rawPath);
+        } catch (ExtfarmException e) {
+            problem(ctx, req, keepAlive, e);
+            return;
+        } catch (RuntimeException e) {
+            internal(ctx, req, e);
+            return;
+        }
+        if (r == null) {
+            redirect(ctx, req, keepAlive, uri);
+            return;
+        }
+        serve(ctx, req, keepAlive, rawPath, r);
+    }
+
+    private void serve(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, String rawPath, BundleEdge.Remembered r) {
+        BundleRoutes.Target t = r.target();
+        boolean http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
+        boolean head = req.method() == HttpMethod.HEAD;
+        var headers = req.headers();
+        {
+            String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+            if (ifNoneMatch != null && BundleRoutes.matches(ifNoneMatch, t.etag())) {
+                EdgeResponse notModified = new EdgeResponse(304, "Not Modified").header("ETag", t.etag())
+                        .header("Cache-Control", t.isSignature() ? BundleRoutes.SIGNATURE_CACHE : BundleRoutes.PUBLIC_CACHE);
+                finish(ctx, EdgeResponse.encode(ctx.alloc(), notModified.headerBytes(), edge.currentDateLine(), keepAlive, http10),
+                        null, keepAlive);
+                edge.served.increment();
+                return;
+            }
+            String rangeHeader = headers.get(HttpHeaderNames.RANGE);
+            String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
+            if (rangeHeader != null && (ifRange == null || ifRange.strip().equals(t.etag()))) {
+                ByteRange range = ByteRange.parse(rangeHeader, r.size());
+                if (range == ByteRange.UNSATISFIABLE) {
+                    problem(ctx, req, keepAlive, new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE,
+                            "range-not-satisfiable", "Range not satisfiable", "the range '" + rangeHeader
+                            + "' starts past the end of the " + r.size() + " bytes; ask for bytes=0-"
+                            + Math.max(0, r.size() - 1) + " or less"), 416, "Content-Range", "bytes */" + r.size());
+                    return;
+                }
+                if (range != null) {
+                    EdgeResponse partial = new EdgeResponse(206, "Partial Content").header("Content-Type", t.contentType())
+                            .header("Content-Length", range.length()).header("Content-Range",
+                                    "bytes " + range.start() + "-" + range.end() + "/" + r.size())
+                            .header("ETag", t.etag()).header("Accept-Ranges", "bytes")
+                            .header("Cache-Control", t.isSignature() ? BundleRoutes.SIGNATURE_CACHE : BundleRoutes.PUBLIC_CACHE);
+                    sendFile(ctx, rawPath, r, partial.headerBytes(), range.start(), range.length(), head, keepAlive, http10);
+                    return;
+                }
+            }
+        }
+        sendFile(ctx, rawPath, r, r.okHead(), 0, r.size(), head, keepAlive, http10);
+    }
+
+    private void sendFile(ChannelHandlerContext ctx, String rawPath, BundleEdge.Remembered r, byte[] headBytes,
+            long offset, long length, boolean head, boolean keepAlive, boolean http10) {
+        DefaultFileRegion body = null;
+        if (!head && length > 0) {
+            try {
+                // opened now, not lazily by the region: a blob deleted since it was remembered is a 404, not a cut body
+                body = new DefaultFileRegion(FileChannel.open(r.file(), StandardOpenOption.READ), offset, length);
+            } catch (NoSuchFileException e) {
+                edge.forget(rawPath);
+                problem(ctx, null, keepAlive, BundleRoutes.notFound(r.target()));
+                return;
+            } catch (IOException e) {
+                internal(ctx, null, e);
+                return;
+            }
+        }
+        finish(ctx, EdgeResponse.encode(ctx.alloc(), headBytes, edge.currentDateLine(), keepAlive, http10), body, keepAlive);
+        edge.served.increment();
+    }
+
+    private void redirect(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, String uri) {
+        String location = edge.registryBase(req.headers().get(HttpHeaderNames.HOST)) + (uri.startsWith("/") ? uri
+                : uri.substring(uri.indexOf('/', uri.indexOf("//") + 2)));
+        EdgeResponse resp = new EdgeResponse(307, "Temporary Redirect").header("Location", location)
+                .header("Cache-Control", "no-store").header("Content-Length", 0);
+        finish(ctx, EdgeResponse.encode(ctx.alloc(), resp.headerBytes(), edge.currentDateLine(), keepAlive,
+                req.protocolVersion() == HttpVersion.HTTP_1_0), null, keepAlive);
+        edge.redirected.increment();
+    }
+
+    private void problem(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, ExtfarmException e) {
+        problem(ctx, req, keepAlive, e, ProblemMapper.status(e.kind()));
+    }
+
+    private void problem(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, ExtfarmException e, int status,
+            String... extraHeaders) {
+        String path = req == null ? null : req.uri();
+        Problem p = ProblemMapper.problem(e, path);
+        byte[] json = ProblemMapper.json(p);
+        EdgeResponse resp = new EdgeResponse(status, p.title()).header("Content-Type", Problem.MEDIA_TYPE)
+                .header("Content-Length", json.length);
+        for (int i = 0; i + 1 < extraHeaders.length; i += 2) {
+            resp.header(extraHeaders[i], extraHeaders[i + 1]);
+        }
+        boolean http10 = req != null && req.protocolVersion() == HttpVersion.HTTP_1_0;
+        ByteBuf buf = EdgeResponse.encode(ctx.alloc(), resp.headerBytes(), edge.currentDateLine(), keepAlive, http10);
+        if (req == null || req.method() != HttpMethod.HEAD) {
+            buf.writeBytes(json);
+        }
+        finish(ctx, buf, null, keepAlive);
+        edge.failed.increment();
+    }
+
+    private void internal(ChannelHandlerContext ctx, HttpRequest req, Exception e) {
+        String id = java.util.UUID.randomUUID().toString();
+        Log.errorf(e, "unexpected failure %s on the bundle edge", id);
+        problem(ctx, req, false, new ExtfarmException(ExtfarmException.Kind.UNAVAILABLE, "internal", "Internal error",
+                "the bundle edge failed unexpectedly; report incident " + id + " to the operators"), 500);
+    }
+
+    private void finish(ChannelHandlerContext ctx, ByteBuf head, DefaultFileRegion body, boolean keepAlive) {
+        if (body == null) {
+            var done = ctx.writeAndFlush(head);
+            if (!keepAlive) {
+                done.addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        boolean cork = edge.cork() && ctx.channel() instanceof EpollSocketChannel;
+        if (cork && corkedBodies++ == 0) {
+            // like nginx's tcp_nopush: the head and the file leave in full segments, not a small
+            // segment for the head and a short one at the end of every sendfile(2) call
+            ctx.channel().config().setOption(EpollChannelOption.TCP_CORK, true);
+        }
+        ctx.write(head, ctx.voidPromise());
+        var done = ctx.writeAndFlush(body);
+        if (cork) {
+            done.addListener(f -> {
+                if (--corkedBodies == 0 && ctx.channel().isOpen()) {
+                    ctx.channel().config().setOption(EpollChannelOption.TCP_CORK, false);
+                }
+            });
+        }
+        if (!keepAlive) {
+            done.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** File bodies written and not yet sent on this connection (event-loop confined). */
+    private int corkedBodies;
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // a client that went away mid-body (reset, broken pipe) is routine for a file server
+        Log.debugf("bundle edge connection %s closed: %s", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
