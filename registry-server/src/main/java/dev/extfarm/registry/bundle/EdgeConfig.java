@@ -30,6 +30,12 @@ public interface EdgeConfig {
      */
     Optional<URI> registryUrl();
 
+    /**
+     * The edge's address as compute nodes reach it, e.g. http://bundles.example.com:7788. Set: the
+     * links of public bundles in compute specs point here (private ones stay on the main port, signed).
+     */
+    Optional<URI> publicUrl();
+
     /** Send file responses with TCP_CORK (epoll): head and body in full segments, as nginx's tcp_nopush. */
     @WithDefault("true")
     boolean cork();

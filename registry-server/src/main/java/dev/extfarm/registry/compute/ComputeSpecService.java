@@ -37,6 +37,8 @@ public class ComputeSpecService {
     LinkSigner signer;
     @Inject
     LinkConfig config;
+    @Inject
+    dev.extfarm.registry.bundle.EdgeConfig edge;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public ComputeSpec spec(Principal compute, Integer pg, String platform, String baseUrl) {
@@ -70,15 +72,17 @@ public class ComputeSpecService {
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = now.plus(config.ttl());
+        // public bytes may come from the bundle edge (docs/registry.md); private ones need the main port's checks
+        String publicBase = edge.publicUrl().map(u -> u.toString().replaceAll("/+$", "")).orElse(baseUrl);
         List<ComputeSpec.Entry> entries = new ArrayList<>();
         for (BundleEntry b : chosen.values()) {
             BundleAddress a = b.address();
             boolean priv = visibility.isPrivate(b.extensionName);
             String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName : b.extensions[0];
             entries.add(new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
-                    link(baseUrl, "/" + a.path(), priv, compute.tenantName(), expires),
-                    link(baseUrl, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
-                    link(baseUrl, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
+                    link(priv ? baseUrl : publicBase, "/" + a.path(), priv, compute.tenantName(), expires),
+                    link(priv ? baseUrl : publicBase, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                    link(priv ? baseUrl : publicBase, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
                     List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
                     List.of(b.systemLibraries)));
         }
