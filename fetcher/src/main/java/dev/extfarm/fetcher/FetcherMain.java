@@ -66,6 +66,7 @@ public final class FetcherMain {
 
     /** Runs one command; logs go to {@code err}, results (status JSON, install results) to {@code out}. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        DownloadSettings.preferLargeHttpBuffers(); // before the first HttpClient of this JVM
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             out.print(USAGE);
             out.flush();
