@@ -59,7 +59,9 @@ public final class FetcherMain {
     }
 
     public static void main(String[] args) {
-        initTlsInBackground();
+        if (args.length > 0 && java.util.Set.of("install", "prepare", "serve", "recover", "status").contains(args[0])) {
+            initTlsInBackground(); // the commands that build an HttpClient
+        }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int code = run(args, out, err);
