@@ -102,11 +102,20 @@ warm_run() {
   echo "scale=3; $ms / 1000" | bc
   rm -rf "$d"
 }
-# BASELINE_JAR=an older extfarm-fetcher.jar: the cold install with it too (plain java -jar), interleaved
+# BASELINE_JAR=an older extfarm-fetcher.jar: the cold install with it too, interleaved, started the
+# same way as the new one (LAUNCHER=cds: through the launcher, with an AppCDS archive of its own
+# beside that jar, which must be in a writable directory; LAUNCHER=plain: java -jar)
+baseline_fetcher() {
+  if [ "$launcher" = plain ]; then
+    java ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" "$@"
+  else
+    EXTFARM_FETCHER_JAR="$BASELINE_JAR" EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "$here/fetcher/bin/extfarm-fetcher" "$@"
+  fi
+}
 baseline_run() {
   local d="$work/b$1"; mkdir -p "$d/share/extension" "$d/lib"
   local t0; t0="$(now)"
-  java ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" install big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+  baseline_fetcher install big --allow-unsigned --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log"
   local t1; t1="$(now)"
   test -f "$d/share/extension/.extfarm/big.installed"
@@ -127,6 +136,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 if [ "$launcher" = cds ] && [ ! -f "${fetcher_jar%.jar}.jsa" ]; then   # the launcher's first run records the archive
   d="$work/cds"; mkdir -p "$d/share/extension" "$d/lib"
   fetcher install warm --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+    --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
+  rm -rf "$d"
+fi
+if [ -n "${BASELINE_JAR:-}" ] && [ "$launcher" = cds ] && [ ! -f "${BASELINE_JAR%.jar}.jsa" ]; then
+  d="$work/bcds"; mkdir -p "$d/share/extension" "$d/lib"
+  baseline_fetcher install warm --allow-unsigned --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
   rm -rf "$d"
 fi
@@ -151,7 +166,7 @@ printf "| %s MiB, 302 files | %s | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s
   "$(echo "$c_med / $f_med" | bc -l)" "$(echo "$c_med / $w_med" | bc -l)"
 if [ -n "${BASELINE_JAR:-}" ]; then
   b_med="$(printf '%s\n' "${baseline_runs[@]}" | median)"
-  printf "baseline %s, cold JVM (java -jar): median %.2f s, best %.2f s, curl/baseline %.2f×\n" "$BASELINE_JAR" "$b_med" \
+  printf "baseline %s, cold JVM (launcher: $launcher): median %.2f s, best %.2f s, curl/baseline %.2f×\n" "$BASELINE_JAR" "$b_med" \
     "$(printf '%s\n' "${baseline_runs[@]}" | sort -n | head -1)" "$(echo "$c_med / $b_med" | bc -l)"
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher"

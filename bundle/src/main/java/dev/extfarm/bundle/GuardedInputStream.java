@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 
 /** Hashes and counts every byte read, and stops at a byte limit. */
-final class GuardedInputStream extends FilterInputStream {
+final class GuardedInputStream extends FilterInputStream implements StreamDigest {
 
     /** Thrown when the input is longer than the limit. */
     static final class TooLargeException extends IOException {
@@ -63,11 +63,13 @@ final class GuardedInputStream extends FilterInputStream {
         return false;
     }
 
-    long count() {
+    @Override
+    public long count() {
         return count;
     }
 
-    String sha256() {
+    @Override
+    public String sha256() {
         return Digests.hex(digest.digest());
     }
 }

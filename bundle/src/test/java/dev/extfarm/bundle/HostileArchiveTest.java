@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A corpus of hostile archives, crafted byte by byte. Each must be refused with its specific rule
- * by both verify and unpack, and unpack must leave nothing behind, anywhere.
+ * by both verify and unpack, with the plain reader and the one with a read-ahead thread, and
+ * unpack must leave nothing behind, anywhere.
  */
 class HostileArchiveTest {
 
@@ -125,6 +126,16 @@ class HostileArchiveTest {
         return cases.stream().map(Arguments::of);
     }
 
+    /** Every case, with the plain reader and with the read-ahead reader (the fetcher's). */
+    static Stream<Arguments> corpusForBothReaders() {
+        return corpus().flatMap(a -> Stream.of(Arguments.of(a.get()[0], false), Arguments.of(a.get()[0], true)));
+    }
+
+    private static BundleReader reader(boolean readAhead) {
+        BundleReader r = new BundleReader(SMALL);
+        return readAhead ? r.withReadAheadThread() : r;
+    }
+
     /** A structurally fine archive whose manifest lists {@code listed} but which holds {@code actual}. */
     static byte[] withManifest(Map<String, String> listed, Map<String, String> actual) {
         var files = new ArrayList<BundleManifest.FileEntry>();
@@ -136,19 +147,19 @@ class HostileArchiveTest {
         return tar.end().bytes();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("corpus")
-    void verifyRefusesWithTheSpecificRule(Case c) {
-        assertThatThrownBy(() -> new BundleReader(SMALL).verify(new ByteArrayInputStream(c.tar)))
+    @ParameterizedTest(name = "{0}, read-ahead {1}")
+    @MethodSource("corpusForBothReaders")
+    void verifyRefusesWithTheSpecificRule(Case c, boolean readAhead) {
+        assertThatThrownBy(() -> reader(readAhead).verify(new ByteArrayInputStream(c.tar)))
                 .isInstanceOfSatisfying(BundleRejectedException.class, e -> assertThat(e.rule()).as(e.getMessage()).isEqualTo(c.rule));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("corpus")
-    void unpackRefusesAndNothingIsWrittenAnywhere(Case c, @TempDir Path sandbox) throws IOException {
+    @ParameterizedTest(name = "{0}, read-ahead {1}")
+    @MethodSource("corpusForBothReaders")
+    void unpackRefusesAndNothingIsWrittenAnywhere(Case c, boolean readAhead, @TempDir Path sandbox) throws IOException {
         Path dest = sandbox.resolve("a/b/c/dest");
         Files.createDirectories(dest.getParent());
-        assertThatThrownBy(() -> new BundleReader(SMALL).unpack(new ByteArrayInputStream(c.tar), dest))
+        assertThatThrownBy(() -> reader(readAhead).unpack(new ByteArrayInputStream(c.tar), dest))
                 .isInstanceOfSatisfying(BundleRejectedException.class, e -> assertThat(e.rule()).as(e.getMessage()).isEqualTo(c.rule));
         try (Stream<Path> all = Files.walk(sandbox)) {
             assertThat(all.map(sandbox::relativize).map(Path::toString).sorted())

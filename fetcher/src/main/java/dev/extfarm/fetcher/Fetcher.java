@@ -4,6 +4,7 @@ import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.fetcher.download.BundleCache;
 import dev.extfarm.fetcher.download.BundleFetch;
 import dev.extfarm.fetcher.download.ControlFetch;
+import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.download.StagingQuota;
 import dev.extfarm.fetcher.download.Throttle;
 import dev.extfarm.fetcher.install.InstalledRecord;
@@ -73,6 +74,7 @@ public final class Fetcher implements AutoCloseable {
     public Fetcher(FetcherSettings settings, Log log) throws IOException {
         this.settings = settings;
         this.log = log;
+        DownloadSettings.preferLargeHttpBuffers();
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.download().timeout())
                 .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
         this.state = new NodeState(settings.stateDir());
@@ -81,7 +83,7 @@ public final class Fetcher implements AutoCloseable {
         BundleCache cache = new BundleCache(settings.cacheDir());
         this.throttle = new Throttle(settings.bandwidth());
         StagingQuota quota = new StagingQuota(settings.stagingQuota(), List.of(state.stagingDir(), cache.partialDir()));
-        this.fetch = new BundleFetch(http, settings.download(), throttle, cache, quota, BundleReader.withDefaults());
+        this.fetch = new BundleFetch(http, settings.download(), throttle, cache, quota, BundleReader.withDefaults().withReadAheadThread());
         this.controls = new ControlFetch(http, settings.download());
         this.systemLibraries = new SystemLibraries(settings.ldconfig(), settings.systemLibDirs());
         this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);

@@ -59,13 +59,54 @@ public final class FetcherMain {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && java.util.Set.of("install", "prepare", "serve", "recover", "status").contains(args[0])) {
+            initTlsInBackground(); // the commands that build an HttpClient
+        }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(args, out, err));
+        int code = run(args, out, err);
+        out.flush();
+        err.flush();
+        exitPromptly(code);
+    }
+
+    /**
+     * Every HttpClient initializes the JVM's default TLS context when it is built (the trust store
+     * is parsed, certificate by certificate: 0.2-0.5 s of a cold start), even for an http:// link.
+     * Started on a second core at once, it overlaps with parsing the options, the settings and
+     * the spec; the client then finds it ready (or waits for it: {@code SSLContext.getDefault} is
+     * synchronized, so it is never done twice). An error is left for the client to report.
+     */
+    private static void initTlsInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                javax.net.ssl.SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException | RuntimeException ignored) {
+                // the HttpClient will fail the same way, with its own message
+            }
+        }, "fetch-tls-init");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * System.exit, without its 300 ms wait: JDK 17's VM exit waits up to 300 ms for every thread
+     * that is inside native code, and the JDK HttpClient's selector thread always is (blocked in
+     * epoll_wait). Interrupted, its select returns and its loop ends, so the exit no longer waits.
+     * Only at the end of a command, when no request is in flight any more.
+     */
+    private static void exitPromptly(int code) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isDaemon() && t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager")) {
+                t.interrupt();
+            }
+        }
+        System.exit(code);
     }
 
     /** Runs one command; logs go to {@code err}, results (status JSON, install results) to {@code out}. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        DownloadSettings.preferLargeHttpBuffers(); // before the first HttpClient of this JVM
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             out.print(USAGE);
             out.flush();

@@ -22,7 +22,9 @@ import java.util.function.LongConsumer;
 /**
  * Gets one bundle of the spec into a staging directory, verified: from the cache, or streamed
  * once from the registry. The bytes flow network → partial file (for resuming) → the hardened
- * {@link BundleReader}, which hashes and checks every entry while it unpacks; only when it
+ * {@link BundleReader} (with its read-ahead thread: the network, the partial file and the
+ * whole-stream sha-256 on one core, unpacking and the per-file sha-256s on the other), which
+ * hashes and checks every entry while it unpacks; only when it
  * accepts the whole stream with the spec's sha-256 is the partial file published in the cache.
  * Meanwhile {@link WriteBehind} flushes the staged files to disk, so the installer's fsync at the
  * end has little left to write.
@@ -101,11 +103,12 @@ public final class BundleFetch {
         try (StagingQuota.Meter meter = quota.start(e.label());
              OutputStream keep = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              InputStream replay = limited(Files.newInputStream(partial), have);
-             ReadAhead ahead = new ReadAhead(new Tee(net, keep, meter), e.name());
-             InputStream in = new SequenceInputStream(replay, ahead);
+             InputStream in = new SequenceInputStream(replay, new Tee(net, keep, meter));
              WriteBehind ignored = WriteBehind.start(dest)) {
+            // the reader's own read-ahead thread reads 'in' (network, partial file) and hashes the
+            // whole stream while this thread unpacks; it returns after the stream's end, so every
+            // byte is in 'keep' by then
             VerifiedBundle vb = reader.unpack(in, dest, e.sha256());
-            ahead.finish();
             keep.flush();
             cache.publish(e.sha256(), partial);
             return new Staged(vb, dest, false, e.size() - have, have, net.resumes());

@@ -87,7 +87,7 @@ final class ResumingStream extends InputStream {
             }
             int n;
             try {
-                n = body.read(b, off, (int) Math.min(Math.min(len, 1 << 16), expectedSize - position));
+                n = body.read(b, off, (int) Math.min(Math.min(len, maxRead()), expectedSize - position));
             } catch (IOException e) {
                 dropped(e);
                 continue;
@@ -106,6 +106,11 @@ final class ResumingStream extends InputStream {
             }
             return n;
         }
+    }
+
+    /** Large reads when nothing is throttled; 64 KiB steps keep a bandwidth limit smooth. */
+    private int maxRead() {
+        return throttle.bytesPerSecond() > 0 && urgency.isBackground() ? 64 << 10 : DownloadSettings.HTTP_BUFFER;
     }
 
     private void dropped(IOException e) throws IOException {
