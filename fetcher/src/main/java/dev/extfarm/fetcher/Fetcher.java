@@ -6,6 +6,7 @@ import dev.extfarm.fetcher.download.BundleFetch;
 import dev.extfarm.fetcher.download.ControlFetch;
 import dev.extfarm.fetcher.download.StagingQuota;
 import dev.extfarm.fetcher.download.Throttle;
+import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
 import dev.extfarm.fetcher.install.NodeState;
@@ -56,6 +57,7 @@ public final class Fetcher implements AutoCloseable {
     private final Scheduler scheduler;
     private final SystemLibraries systemLibraries;
     private final SpecHolder specs;
+    private final LazyHttpClient http;
     final Map<String, String> errors = new ConcurrentHashMap<>();
     final Map<String, String> kept = new ConcurrentHashMap<>();
     final Set<String> pendingRestart = ConcurrentHashMap.newKeySet();
@@ -73,8 +75,8 @@ public final class Fetcher implements AutoCloseable {
     public Fetcher(FetcherSettings settings, Log log) throws IOException {
         this.settings = settings;
         this.log = log;
-        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.download().timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
+        // built on the first request, TLS on the first https connection (both cost a short-lived start)
+        this.http = LazyHttpClient.create(settings.download().timeout(), HttpClient.Version.HTTP_1_1);
         this.state = new NodeState(settings.stateDir());
         // local_preload_libraries load only from $libdir/plugins/: the layout installs their bundles there too
         this.installer = Installer.forLayout(settings.layout().withPluginLibraries(settings.preload().local()), state);
@@ -111,6 +113,10 @@ public final class Fetcher implements AutoCloseable {
 
     Scheduler scheduler() {
         return scheduler;
+    }
+
+    LazyHttpClient http() {
+        return http;
     }
 
     /** Finishes or rolls back installs a crash interrupted. Runs before anything else. */

@@ -3,6 +3,8 @@ package dev.extfarm.fetcher;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
+import dev.extfarm.fetcher.http.ExitWithoutDelay;
+import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.SpecSource;
 import dev.extfarm.fetcher.trust.Trust;
@@ -61,7 +63,9 @@ public final class FetcherMain {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(args, out, err));
+        int rc = run(args, out, err);
+        ExitWithoutDelay.stopHttpSelectors();
+        System.exit(rc);
     }
 
     /** Runs one command; logs go to {@code err}, results (status JSON, install results) to {@code out}. */
@@ -312,8 +316,7 @@ public final class FetcherMain {
             }
             String token = o.has("token-file") ? Files.readString(Path.of(o.one("token-file", null))).strip()
                     : System.getenv("EXTFARM_COMPUTE_TOKEN");
-            HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
-            b.spec(SpecSource.registry(http, URI.create(url), token, timeout));
+            b.spec(SpecSource.registry(LazyHttpClient.create(timeout, null), URI.create(url), token, timeout));
             registryKeys = URI.create(url).resolve("/api/v1/keys");
         } else {
             throw new IllegalArgumentException("say where the compute spec is: --spec-file F, --spec-url URL or --registry URL");

@@ -10,6 +10,7 @@ import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.fetcher.FetchException;
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,14 +103,99 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             throw invalid(source, "has meta_format " + format.asInt() + " but this fetcher reads " + META_FORMAT
                     + "; upgrade extfarm on this node");
         }
-        ComputeSpec spec;
-        try {
-            spec = JSON.treeToValue(tree, ComputeSpec.class);
-        } catch (IOException e) {
-            throw invalid(source, e.getMessage().lines().findFirst().orElse(""));
-        }
+        ComputeSpec spec = fromTree(tree, source);
         spec.validate(source);
         return spec;
+    }
+
+    /*
+     * The fields read by hand, not by Jackson's data binding: binding two records the first time
+     * costs a short-lived fetcher 0.1-0.2 s of reflection and class loading (`prepare` runs before
+     * every PostgreSQL start). Same rules as the binding had: unknown fields ignored, null or absent
+     * is the type's empty value; a value of the wrong JSON type is an error naming the field.
+     */
+    private static ComputeSpec fromTree(JsonNode t, String source) throws FetchException {
+        JsonNode list = t.get("extensions");
+        List<Entry> entries = new ArrayList<>();
+        if (list != null && !list.isNull()) {
+            if (!list.isArray()) {
+                throw invalid(source, "field 'extensions' must be an array");
+            }
+            for (JsonNode e : list) {
+                if (!e.isObject()) {
+                    throw invalid(source, "every element of 'extensions' must be an object");
+                }
+                String where = "entry '" + (e.path("extension_name").isTextual() ? e.path("extension_name").asText() : "?") + "': ";
+                entries.add(new Entry(text(e, "extension_name", source, where), text(e, "version", source, where),
+                        text(e, "sha256", source, where), number(e, "size", source, where), text(e, "link", source, where),
+                        text(e, "control_link", source, where), text(e, "signature_link", source, where),
+                        texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
+                        bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
+                        texts(e, "system_libraries", source, where)));
+            }
+        }
+        return new ComputeSpec(integer(t, "meta_format", source), text(t, "tenant", source, ""),
+                integer(t, "pg_major", source), text(t, "platform", source, ""), text(t, "generated_at", source, ""),
+                text(t, "expires_at", source, ""), entries);
+    }
+
+    private static String text(JsonNode o, String field, String source, String where) throws FetchException {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isValueNode() || v.isBinary()) {
+            throw invalid(source, where + "field '" + field + "' must be a string");
+        }
+        return v.asText();
+    }
+
+    private static long number(JsonNode o, String field, String source, String where) throws FetchException {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw invalid(source, where + "field '" + field + "' must be a whole number, was " + v);
+        }
+        return v.asLong();
+    }
+
+    private static int integer(JsonNode o, String field, String source) throws FetchException {
+        long v = number(o, field, source, "");
+        if (v != (int) v) {
+            throw invalid(source, "field '" + field + "' is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static boolean bool(JsonNode o, String field, String source, String where) throws FetchException {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw invalid(source, where + "field '" + field + "' must be true or false, was " + v);
+        }
+        return v.asBoolean();
+    }
+
+    private static List<String> texts(JsonNode o, String field, String source, String where) throws FetchException {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw invalid(source, where + "field '" + field + "' must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode x : v) {
+            if (!x.isTextual()) {
+                throw invalid(source, where + "field '" + field + "' must be an array of strings, holds " + x);
+            }
+            out.add(x.asText());
+        }
+        return out;
     }
 
     private void validate(String source) throws FetchException {
