@@ -32,7 +32,9 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -136,15 +138,17 @@ public final class Fetcher implements AutoCloseable {
         }
         ComputeSpec spec = specs.loadAtStart();
         specChanged(spec);
+        removeLost(spec);
+        List<ComputeSpec.Entry> preload = sharedPreloadBundles(spec);
         phase = 1;
         log.info("phase 1: control files of " + spec.extensions().size() + " bundles into " + settings.layout().describe());
-        publishControls(spec.extensions());
-        removeLost(spec);
-        phase = 2;
-        List<ComputeSpec.Entry> preload = sharedPreloadBundles(spec);
+        // phase 2's downloads start now, beside phase 1's control files (their own control files come with them)
         log.info("phase 2: shared_preload_libraries " + settings.preload().shared() + " -> bundles "
                 + preload.stream().map(ComputeSpec.Entry::name).toList());
-        awaitAll(preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList(), Duration.ofHours(1));
+        List<Job> phase2 = preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList();
+        publishControls(spec.extensions().stream().filter(e -> !preload.contains(e)).toList());
+        phase = 2;
+        awaitAll(phase2, Duration.ofHours(1));
         ready = true;
         log.info("ready to start PostgreSQL");
     }
@@ -229,6 +233,46 @@ public final class Fetcher implements AutoCloseable {
             log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
         }
         return install(control, entry.get(), timeout);
+    }
+
+    /**
+     * An operator's {@code install a b c}: as {@link #requestExtension(String, Duration, boolean)} for
+     * each, {@code max(2, concurrency)} at a time (not one after the other: a node's image build or an
+     * init container installs several); each success is handed to {@code done} in the order asked,
+     * and the first failure in that order is thrown once all have ended.
+     */
+    public void requestExtensions(List<String> controls, Duration timeout, java.util.function.Consumer<Result> done) throws FetchException {
+        int parallel = Math.min(controls.size(), Math.max(2, settings.concurrency()));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+            Thread t = new Thread(r, "fetch-install");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Result>> pending = new ArrayList<>();
+            for (String c : controls) {
+                pending.add(pool.submit(() -> requestExtension(c, timeout, false)));
+            }
+            FetchException first = null;
+            for (Future<Result> f : pending) {
+                try {
+                    done.accept(f.get());
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof FetchException fe ? fe : new FetchException(FetchException.Kind.UNAVAILABLE,
+                                "internal", "install failed: " + e.getCause(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FetchException(FetchException.Kind.UNAVAILABLE, "interrupted", "interrupted while installing " + controls);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Installs the bundle whose manifest lists this library ({@code LOAD}, a preload setting). */
@@ -346,18 +390,46 @@ public final class Fetcher implements AutoCloseable {
         return closureOf(roots);
     }
 
+    /** Control files fetched {@value #CONTROL_REQUESTS} at a time (30 one after the other were most of phase 1). */
+    static final int CONTROL_REQUESTS = 8;
+
     private void publishControls(List<ComputeSpec.Entry> entries) {
-        for (ComputeSpec.Entry e : entries) {
+        List<ComputeSpec.Entry> missing = entries.stream().filter(e -> {
             var rec = state.get(e.name());
-            if (rec.isPresent() && (rec.get().installed() || rec.get().sha256().equals(e.sha256()))) {
-                continue;
+            return rec.isEmpty() || !rec.get().installed() && !rec.get().sha256().equals(e.sha256());
+        }).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(CONTROL_REQUESTS, missing.size()), r -> {
+            Thread t = new Thread(r, "fetch-control");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (ComputeSpec.Entry e : missing) {
+                all.add(pool.submit(() -> {
+                    try {
+                        installer.publishControls(e, controls.fetch(e));
+                    } catch (FetchException ex) {
+                        errors.put(e.name(), ex.getMessage());
+                        log.info("phase 1: " + ex.getMessage());
+                    }
+                }));
             }
-            try {
-                installer.publishControls(e, controls.fetch(e));
-            } catch (FetchException ex) {
-                errors.put(e.name(), ex.getMessage());
-                log.info("phase 1: " + ex.getMessage());
+            for (Future<?> f : all) {
+                try {
+                    f.get();
+                } catch (ExecutionException ex) {
+                    log.info("phase 1: listing failed unexpectedly: " + ex.getCause());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -147,10 +147,8 @@ public final class FetcherMain {
                         throw new IllegalArgumentException("name the extensions to install");
                     }
                     Duration timeout = o.duration("wait", Duration.ofHours(1));
-                    for (String name : o.positional) {
-                        Fetcher.Result r = fetcher.requestExtension(name, timeout, false);
-                        out.println(name + ": " + r.state() + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")"));
-                    }
+                    fetcher.requestExtensions(o.positional, timeout, r -> out.println(r.name() + ": " + r.state()
+                            + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")")));
                     out.flush();
                     return 0;
                 }
