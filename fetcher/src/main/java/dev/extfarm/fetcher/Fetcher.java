@@ -393,6 +393,7 @@ public final class Fetcher implements AutoCloseable {
     /** Control files fetched {@value #CONTROL_REQUESTS} at a time (30 one after the other were most of phase 1). */
     static final int CONTROL_REQUESTS = 8;
 
+    /** Phase 1: fetches the control files side by side, then lists them all in one durable batch. */
     private void publishControls(List<ComputeSpec.Entry> entries) {
         List<ComputeSpec.Entry> missing = entries.stream().filter(e -> {
             var rec = state.get(e.name());
@@ -406,23 +407,19 @@ public final class Fetcher implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        List<Installer.Listing> listings = new ArrayList<>();
         try {
-            List<Future<?>> all = new ArrayList<>();
+            List<Future<Installer.Listing>> all = new ArrayList<>();
             for (ComputeSpec.Entry e : missing) {
-                all.add(pool.submit(() -> {
-                    try {
-                        installer.publishControls(e, controls.fetch(e));
-                    } catch (FetchException ex) {
-                        errors.put(e.name(), ex.getMessage());
-                        log.info("phase 1: " + ex.getMessage());
-                    }
-                }));
+                all.add(pool.submit(() -> new Installer.Listing(e, controls.fetch(e))));
             }
-            for (Future<?> f : all) {
+            for (int i = 0; i < all.size(); i++) {
                 try {
-                    f.get();
+                    listings.add(all.get(i).get());
                 } catch (ExecutionException ex) {
-                    log.info("phase 1: listing failed unexpectedly: " + ex.getCause());
+                    String why = ex.getCause() instanceof FetchException fe ? fe.getMessage() : String.valueOf(ex.getCause());
+                    errors.put(missing.get(i).name(), why);
+                    log.info("phase 1: " + why);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     return;
@@ -431,6 +428,10 @@ public final class Fetcher implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+        installer.publishControls(listings).forEach((name, ex) -> {
+            errors.put(name, ex.getMessage());
+            log.info("phase 1: " + ex.getMessage());
+        });
     }
 
     /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */

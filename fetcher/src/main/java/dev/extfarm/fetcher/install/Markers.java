@@ -41,7 +41,7 @@ public final class Markers {
         body.put("bundle", r.name());
         body.put("version", r.version());
         body.put("sha256", r.sha256());
-        byte[] bytes = (NodeState.JSON.writer().withoutFeatures(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        byte[] bytes = (NodeState.json().writer().withoutFeatures(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
         for (String c : r.libraries()) {
             AtomicFiles.write(library(c), bytes);

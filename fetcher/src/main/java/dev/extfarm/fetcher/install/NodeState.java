@@ -27,8 +27,15 @@ import java.util.stream.Stream;
  */
 public final class NodeState {
 
-    static final ObjectMapper JSON = ComputeSpec.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    /** The state files' mapper, created on first use (a holder class: a start with nothing to read needs none). */
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    private static final class Json {
+        static final ObjectMapper MAPPER = ComputeSpec.json().copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    }
 
     private final Path root;
     private final Map<String, InstalledRecord> records = new TreeMap<>();
@@ -41,13 +48,13 @@ public final class NodeState {
         Files.createDirectories(stagingDir());
         try (Stream<Path> s = Files.list(installedDir())) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
-                InstalledRecord r = JSON.readValue(p.toFile(), InstalledRecord.class);
+                InstalledRecord r = json().readValue(p.toFile(), InstalledRecord.class);
                 records.put(r.name(), r);
             }
         }
         Path c = root.resolve("created.json");
         if (Files.exists(c)) {
-            created.addAll(JSON.readValue(c.toFile(), new TypeReference<List<String>>() { }));
+            created.addAll(json().readValue(c.toFile(), new TypeReference<List<String>>() { }));
         }
     }
 
@@ -76,8 +83,18 @@ public final class NodeState {
     }
 
     public synchronized void put(InstalledRecord r) throws IOException {
-        AtomicFiles.write(installedDir().resolve(r.name() + ".json"), JSON.writeValueAsBytes(r));
+        AtomicFiles.write(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         records.put(r.name(), r);
+    }
+
+    /** As {@link #put} for each, written and synced together ({@link DurableBatch}). */
+    public synchronized void putAll(List<InstalledRecord> rs) throws IOException {
+        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        for (InstalledRecord r : rs) {
+            files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
+        }
+        DurableBatch.writeAll(files);
+        rs.forEach(r -> records.put(r.name(), r));
     }
 
     public synchronized void remove(String bundle) throws IOException {
@@ -116,7 +133,7 @@ public final class NodeState {
     }
 
     private void writeCreated() throws IOException {
-        AtomicFiles.write(root.resolve("created.json"), (JSON.writeValueAsString(List.copyOf(created)) + "\n")
+        AtomicFiles.write(root.resolve("created.json"), (json().writeValueAsString(List.copyOf(created)) + "\n")
                 .getBytes(StandardCharsets.UTF_8));
     }
 }
