@@ -61,6 +61,8 @@ for i in $(seq 1 "$runs"); do
   o="$(echo "$c - $x - $l" | bc)"
   overheads+=("$o")
   printf "| %d | %s | %s | %s | %.0f ms | %.0f ms | %.0f ms | %+.0f ms |\n" "$i" "$target" "$bytes" "$busy" "$c" "$x" "$l" "$o"
+  # the fetcher's own account of that install (download + verify, files in place), for the breakdown
+  grep -o "installed $target [^ ]* (urgent, .*" "$node/fetcher.log" | sed "s/^/run $i: /" >&2 || true
   kill "$serve"; wait "$serve" 2>/dev/null || true
   stop_node "$node"
 done

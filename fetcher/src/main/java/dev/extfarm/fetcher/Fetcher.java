@@ -225,14 +225,16 @@ public final class Fetcher implements AutoCloseable {
                     + "' is not in the compute spec of tenant '" + spec.tenant() + "' (" + spec.extensions().size()
                     + " bundles) and not installed on this node; ask an admin to grant it, then retry");
         }
-        try {
-            if (created) {
-                state.markCreated(control);
+        // recorded while the download runs (a durable write: not ahead of it on the urgent path), before the answer
+        return install(control, entry.get(), timeout, () -> {
+            try {
+                if (created) {
+                    state.markCreated(control);
+                }
+            } catch (IOException e) {
+                log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
-        }
-        return install(control, entry.get(), timeout);
+        });
     }
 
     /**
@@ -292,7 +294,7 @@ public final class Fetcher implements AutoCloseable {
             throw new FetchException(FetchException.Kind.NOT_FOUND, "not-in-spec", "no bundle in the compute spec of tenant '"
                     + spec.tenant() + "' provides the library '" + name + "', and it is not installed on this node");
         }
-        return install(name, entry.get(), timeout);
+        return install(name, entry.get(), timeout, () -> { });
     }
 
     private ComputeSpec requireSpec() throws FetchException {
@@ -308,17 +310,21 @@ public final class Fetcher implements AutoCloseable {
     public record Result(String name, String bundle, String version, String state, long millis, boolean pendingRestart) {
     }
 
-    private Result install(String asked, ComputeSpec.Entry entry, Duration timeout) throws FetchException {
+    /** {@code whileWaiting} runs once the jobs are submitted (or at once when there is nothing to install). */
+    private Result install(String asked, ComputeSpec.Entry entry, Duration timeout, Runnable whileWaiting) throws FetchException {
         long t0 = System.nanoTime();
         var rec = state.get(entry.name());
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
+            whileWaiting.run();
             return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
         }
         if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+            whileWaiting.run();
             return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
         }
         List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
         List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
+        whileWaiting.run();
         List<Job.Outcome> outcomes = awaitAll(jobs, timeout);
         Job.Outcome mine = outcomes.get(outcomes.size() - 1);
         boolean pending = "pending-restart".equals(mine.state());

@@ -40,6 +40,7 @@ public final class NodeState {
     private final Path root;
     private final Map<String, InstalledRecord> records = new TreeMap<>();
     private final TreeSet<String> created = new TreeSet<>();
+    private final Object createdFile = new Object();
 
     public NodeState(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -87,6 +88,15 @@ public final class NodeState {
         records.put(r.name(), r);
     }
 
+    /** As {@link #put}, with other files written and synced together with the record (an install's markers). */
+    public synchronized void put(InstalledRecord r, Map<Path, byte[]> alongside) throws IOException {
+        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
+        files.putAll(alongside);
+        DurableBatch.writeAll(files);
+        records.put(r.name(), r);
+    }
+
     /** As {@link #put} for each, written and synced together ({@link DurableBatch}). */
     public synchronized void putAll(List<InstalledRecord> rs) throws IOException {
         Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
@@ -117,23 +127,39 @@ public final class NodeState {
         return new TreeSet<>(created);
     }
 
-    /** Records that an extension was (or is being) created in some database; kept until {@link #forgetCreated}. */
-    public synchronized boolean markCreated(String extension) throws IOException {
-        if (created.add(extension)) {
-            writeCreated();
+    /**
+     * Records that an extension was (or is being) created in some database; kept until {@link #forgetCreated}.
+     * The file is written under a lock of its own, not this object's: an install reading the state
+     * meanwhile (the urgent one this request started) does not wait for the sync.
+     */
+    public boolean markCreated(String extension) throws IOException {
+        synchronized (createdFile) {
+            List<String> now;
+            synchronized (this) {
+                if (!created.add(extension)) {
+                    return false;
+                }
+                now = List.copyOf(created);
+            }
+            writeCreated(now);
             return true;
         }
-        return false;
     }
 
-    public synchronized void forgetCreated(String extension) throws IOException {
-        if (created.remove(extension)) {
-            writeCreated();
+    public void forgetCreated(String extension) throws IOException {
+        synchronized (createdFile) {
+            List<String> now;
+            synchronized (this) {
+                if (!created.remove(extension)) {
+                    return;
+                }
+                now = List.copyOf(created);
+            }
+            writeCreated(now);
         }
     }
 
-    private void writeCreated() throws IOException {
-        AtomicFiles.write(root.resolve("created.json"), (json().writeValueAsString(List.copyOf(created)) + "\n")
-                .getBytes(StandardCharsets.UTF_8));
+    private void writeCreated(List<String> now) throws IOException {
+        AtomicFiles.write(root.resolve("created.json"), (json().writeValueAsString(now) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -381,10 +381,8 @@ final class SharedInstaller implements Installer {
             AtomicFiles.syncDir(d);
         }
         if (j.record() != null) {
-            state.put(j.record());
-            if (j.record().installed()) {
-                markers.write(j.record());
-            }
+            // the record and the markers synced together (a crash before the journal is deleted replays this step)
+            state.put(j.record(), j.record().installed() ? markers.files(j.record()) : Map.of());
         } else {
             if (j.previous() != null) {
                 markers.remove(j.previous());
