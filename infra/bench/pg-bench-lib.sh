@@ -2,14 +2,18 @@
 # Needs: here, work, pgbin set; runs as root (PostgreSQL itself as user postgres).
 
 fetcher_jar="$here/fetcher/target/extfarm-fetcher.jar"
-# a short-lived JVM (prepare, install): C1 only and the serial GC start fastest; override to compare
-FETCH_JAVA_OPTS="${FETCH_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+fetcher_jsa="${fetcher_jar%.jar}.jsa"
+# the fetcher as a node runs it: its launcher, which maps the AppCDS archive beside the jar (docs/fetcher.md);
+# FETCH_JAVA_OPTS adds JVM flags (e.g. -XX:TieredStopAtLevel=1 to compare). `env` execs the launcher and the
+# launcher execs java, so a background "${fetch_cmd[@]}" serve & has the JVM's pid
+FETCH_JAVA_OPTS="${FETCH_JAVA_OPTS:-}"
+fetch_cmd=(env EXTFARM_JAVA_OPTS="$FETCH_JAVA_OPTS" EXTFARM_FETCHER_JAR="$fetcher_jar" "$here/fetcher/bin/extfarm-fetcher")
 pg_extfarm_so="$work/pg_extfarm/pg_extfarm.so"
 
 # the fetcher's runnable jar (package, not install) and pg_extfarm.so for PostgreSQL 15
 build_fetcher_and_module() {
   id postgres >/dev/null 2>&1 || { echo "user postgres is needed (apt-get install postgresql-15)" >&2; exit 2; }
-  if [ ! -f "$fetcher_jar" ]; then
+  if [ ! -f "$fetcher_jar" ] || [ -n "$(find "$here/fetcher/src/main" "$here/bundle/src/main" -newer "$fetcher_jar" -type f -print -quit)" ]; then
     (cd "$here" && ./mvnw -q -B -DskipTests -pl fetcher -am package) >&2
   fi
   mkdir -p "$work/pg_extfarm"
@@ -68,4 +72,24 @@ stats() {
   printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {
     m = (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); lo = a[int(NR*0.1)+1]; hi = a[NR-int(NR*0.1)];
     printf "%.2f s (%.2f-%.2f)", m, lo, hi }'
+}
+
+# Records the launcher's AppCDS archive from one `fetch archive serve` on a fresh node, as an image
+# build would: phases 1-2, PostgreSQL with pg_extfarm, CREATE EXTENSION through the endpoint while
+# phase 4 installs the rest, then TERM (the archive is written at exit). No measured run records it.
+train_fetcher_archive() { # SPEC PRELOAD (a,b) ON_DEMAND_EXTENSION
+  local node fport pid; node="$(new_node)"; fport="$(free_port)"
+  rm -f "$fetcher_jsa"
+  "${fetch_cmd[@]}" archive serve --allow-unsigned --spec-file "$1" --share-dir "$node/share" --lib-dir "$node/lib" \
+    --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0 --shared-preload-libraries "$2" \
+    --listen "127.0.0.1:$fport" --ready-file "$node/ready" > "$node/fetcher.log" 2>&1 &
+  pid=$!
+  while [ ! -e "$node/ready" ]; do kill -0 "$pid" 2>/dev/null || { cat "$node/fetcher.log" >&2; return 1; }; sleep 0.05; done
+  start_postgres "$node" -c "shared_preload_libraries=pg_extfarm,$2" -c "extfarm.fetcher_url=http://127.0.0.1:$fport"
+  psql_node "$node" -c "CREATE EXTENSION $3" >/dev/null
+  for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$fport/status" | grep -Eq '"phase_name" *: *"idle"' && break; sleep 0.1; done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_node "$node"
+  [ -s "$fetcher_jsa" ] || { echo "no AppCDS archive was recorded" >&2; return 1; }
+  echo "AppCDS archive recorded from a serve run: $(du -h "$fetcher_jsa" | cut -f1)" >&2
 }

@@ -31,13 +31,14 @@ mapfile -t names < "$work/fixture/names"
 python3 "$here/infra/bench/throttled_server.py" "$work/fixture/serve" "$port" 0 & pids+=($!)
 wait_http "http://127.0.0.1:$port/"
 make_template_cluster
+train_fetcher_archive "$work/fixture/spec.json" "${names[0]},${names[1]}" "${names[${#names[@]}-1]}"
 
 echo "| run | extension | bytes | bundles installing at that moment | CREATE EXTENSION through pg_extfarm | its transfer alone (curl) | CREATE EXTENSION once installed | overhead |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 overheads=()
 for i in $(seq 1 "$runs"); do
   node="$(new_node)"; fport="$(free_port)"
-  java $FETCH_JAVA_OPTS -jar "$fetcher_jar" serve --allow-unsigned --spec-file "$work/fixture/spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
+  "${fetch_cmd[@]}" serve --allow-unsigned --spec-file "$work/fixture/spec.json" --share-dir "$node/share" --lib-dir "$node/lib" \
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0 --bandwidth "$bg" --concurrency 2 \
     --shared-preload-libraries "${names[0]},${names[1]}" --listen "127.0.0.1:$fport" --ready-file "$node/ready" > "$node/fetcher.log" 2>&1 &
   serve=$!
@@ -60,6 +61,8 @@ for i in $(seq 1 "$runs"); do
   o="$(echo "$c - $x - $l" | bc)"
   overheads+=("$o")
   printf "| %d | %s | %s | %s | %.0f ms | %.0f ms | %.0f ms | %+.0f ms |\n" "$i" "$target" "$bytes" "$busy" "$c" "$x" "$l" "$o"
+  # the fetcher's own account of that install (download + verify, files in place), for the breakdown
+  grep -o "installed $target [^ ]* (urgent, .*" "$node/fetcher.log" | sed "s/^/run $i: /" >&2 || true
   kill "$serve"; wait "$serve" 2>/dev/null || true
   stop_node "$node"
 done

@@ -43,11 +43,12 @@ python3 "$here/infra/bench/throttled_server.py" "$work/fixture/serve" "$port_unl
 python3 "$here/infra/bench/throttled_server.py" "$work/fixture/serve" "$port_limited" "$limited" & pids+=($!)
 wait_http "http://127.0.0.1:$port_unlimited/"; wait_http "http://127.0.0.1:$port_limited/"
 make_template_cluster
+train_fetcher_archive "$work/fixture/spec.json" "$preload" "${names[${#names[@]}-1]}"
 
 # one run: prints seconds from the fetcher's start to PostgreSQL accepting connections
 run_mode() { # MODE SPEC
   local mode="$1" spec="$2" node; node="$(new_node)"
-  local fetch=(java $FETCH_JAVA_OPTS -jar "$fetcher_jar") common=(--allow-unsigned --spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
+  local fetch=("${fetch_cmd[@]}") common=(--allow-unsigned --spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0)
   local t0 t1 serve_pid="" settings=(-c "shared_preload_libraries=$preload")
   t0="$(now)"

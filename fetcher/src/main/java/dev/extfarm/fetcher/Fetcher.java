@@ -7,6 +7,7 @@ import dev.extfarm.fetcher.download.ControlFetch;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.download.StagingQuota;
 import dev.extfarm.fetcher.download.Throttle;
+import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
 import dev.extfarm.fetcher.install.NodeState;
@@ -32,7 +33,9 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -57,6 +60,7 @@ public final class Fetcher implements AutoCloseable {
     private final Scheduler scheduler;
     private final SystemLibraries systemLibraries;
     private final SpecHolder specs;
+    private final LazyHttpClient http;
     final Map<String, String> errors = new ConcurrentHashMap<>();
     final Map<String, String> kept = new ConcurrentHashMap<>();
     final Set<String> pendingRestart = ConcurrentHashMap.newKeySet();
@@ -74,9 +78,9 @@ public final class Fetcher implements AutoCloseable {
     public Fetcher(FetcherSettings settings, Log log) throws IOException {
         this.settings = settings;
         this.log = log;
-        DownloadSettings.preferLargeHttpBuffers();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.download().timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
+        DownloadSettings.preferLargeHttpBuffers(); // before the first client is built (read once by the JDK)
+        // built on the first request, TLS on the first https connection (both cost a short-lived start)
+        this.http = LazyHttpClient.create(settings.download().timeout(), HttpClient.Version.HTTP_1_1);
         this.state = new NodeState(settings.stateDir());
         // local_preload_libraries load only from $libdir/plugins/: the layout installs their bundles there too
         this.installer = Installer.forLayout(settings.layout().withPluginLibraries(settings.preload().local()), state);
@@ -115,6 +119,10 @@ public final class Fetcher implements AutoCloseable {
         return scheduler;
     }
 
+    LazyHttpClient http() {
+        return http;
+    }
+
     /** Finishes or rolls back installs a crash interrupted. Runs before anything else. */
     public List<String> recover() throws IOException {
         List<String> done = installer.recover();
@@ -132,15 +140,17 @@ public final class Fetcher implements AutoCloseable {
         }
         ComputeSpec spec = specs.loadAtStart();
         specChanged(spec);
+        removeLost(spec);
+        List<ComputeSpec.Entry> preload = sharedPreloadBundles(spec);
         phase = 1;
         log.info("phase 1: control files of " + spec.extensions().size() + " bundles into " + settings.layout().describe());
-        publishControls(spec.extensions());
-        removeLost(spec);
-        phase = 2;
-        List<ComputeSpec.Entry> preload = sharedPreloadBundles(spec);
+        // phase 2's downloads start now, beside phase 1's control files (their own control files come with them)
         log.info("phase 2: shared_preload_libraries " + settings.preload().shared() + " -> bundles "
                 + preload.stream().map(ComputeSpec.Entry::name).toList());
-        awaitAll(preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList(), Duration.ofHours(1));
+        List<Job> phase2 = preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList();
+        publishControls(spec.extensions().stream().filter(e -> !preload.contains(e)).toList());
+        phase = 2;
+        awaitAll(phase2, Duration.ofHours(1));
         ready = true;
         log.info("ready to start PostgreSQL");
     }
@@ -217,14 +227,56 @@ public final class Fetcher implements AutoCloseable {
                     + "' is not in the compute spec of tenant '" + spec.tenant() + "' (" + spec.extensions().size()
                     + " bundles) and not installed on this node; ask an admin to grant it, then retry");
         }
-        try {
-            if (created) {
-                state.markCreated(control);
+        // recorded while the download runs (a durable write: not ahead of it on the urgent path), before the answer
+        return install(control, entry.get(), timeout, () -> {
+            try {
+                if (created) {
+                    state.markCreated(control);
+                }
+            } catch (IOException e) {
+                log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
+        });
+    }
+
+    /**
+     * An operator's {@code install a b c}: as {@link #requestExtension(String, Duration, boolean)} for
+     * each, {@code max(2, concurrency)} at a time (not one after the other: a node's image build or an
+     * init container installs several); each success is handed to {@code done} in the order asked,
+     * and the first failure in that order is thrown once all have ended.
+     */
+    public void requestExtensions(List<String> controls, Duration timeout, java.util.function.Consumer<Result> done) throws FetchException {
+        int parallel = Math.min(controls.size(), Math.max(2, settings.concurrency()));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+            Thread t = new Thread(r, "fetch-install");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Result>> pending = new ArrayList<>();
+            for (String c : controls) {
+                pending.add(pool.submit(() -> requestExtension(c, timeout, false)));
+            }
+            FetchException first = null;
+            for (Future<Result> f : pending) {
+                try {
+                    done.accept(f.get());
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof FetchException fe ? fe : new FetchException(FetchException.Kind.UNAVAILABLE,
+                                "internal", "install failed: " + e.getCause(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FetchException(FetchException.Kind.UNAVAILABLE, "interrupted", "interrupted while installing " + controls);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        return install(control, entry.get(), timeout);
     }
 
     /** Installs the bundle whose manifest lists this library ({@code LOAD}, a preload setting). */
@@ -244,7 +296,7 @@ public final class Fetcher implements AutoCloseable {
             throw new FetchException(FetchException.Kind.NOT_FOUND, "not-in-spec", "no bundle in the compute spec of tenant '"
                     + spec.tenant() + "' provides the library '" + name + "', and it is not installed on this node");
         }
-        return install(name, entry.get(), timeout);
+        return install(name, entry.get(), timeout, () -> { });
     }
 
     private ComputeSpec requireSpec() throws FetchException {
@@ -260,17 +312,21 @@ public final class Fetcher implements AutoCloseable {
     public record Result(String name, String bundle, String version, String state, long millis, boolean pendingRestart) {
     }
 
-    private Result install(String asked, ComputeSpec.Entry entry, Duration timeout) throws FetchException {
+    /** {@code whileWaiting} runs once the jobs are submitted (or at once when there is nothing to install). */
+    private Result install(String asked, ComputeSpec.Entry entry, Duration timeout, Runnable whileWaiting) throws FetchException {
         long t0 = System.nanoTime();
         var rec = state.get(entry.name());
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
+            whileWaiting.run();
             return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
         }
         if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+            whileWaiting.run();
             return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
         }
         List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
         List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
+        whileWaiting.run();
         List<Job.Outcome> outcomes = awaitAll(jobs, timeout);
         Job.Outcome mine = outcomes.get(outcomes.size() - 1);
         boolean pending = "pending-restart".equals(mine.state());
@@ -342,19 +398,48 @@ public final class Fetcher implements AutoCloseable {
         return closureOf(roots);
     }
 
+    /** Control files fetched {@value #CONTROL_REQUESTS} at a time (30 one after the other were most of phase 1). */
+    static final int CONTROL_REQUESTS = 8;
+
+    /** Phase 1: fetches the control files side by side, then lists them all in one durable batch. */
     private void publishControls(List<ComputeSpec.Entry> entries) {
-        for (ComputeSpec.Entry e : entries) {
+        List<ComputeSpec.Entry> missing = entries.stream().filter(e -> {
             var rec = state.get(e.name());
-            if (rec.isPresent() && (rec.get().installed() || rec.get().sha256().equals(e.sha256()))) {
-                continue;
-            }
-            try {
-                installer.publishControls(e, controls.fetch(e));
-            } catch (FetchException ex) {
-                errors.put(e.name(), ex.getMessage());
-                log.info("phase 1: " + ex.getMessage());
-            }
+            return rec.isEmpty() || !rec.get().installed() && !rec.get().sha256().equals(e.sha256());
+        }).toList();
+        if (missing.isEmpty()) {
+            return;
         }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(CONTROL_REQUESTS, missing.size()), r -> {
+            Thread t = new Thread(r, "fetch-control");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Installer.Listing> listings = new ArrayList<>();
+        try {
+            List<Future<Installer.Listing>> all = new ArrayList<>();
+            for (ComputeSpec.Entry e : missing) {
+                all.add(pool.submit(() -> new Installer.Listing(e, controls.fetch(e))));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                try {
+                    listings.add(all.get(i).get());
+                } catch (ExecutionException ex) {
+                    String why = ex.getCause() instanceof FetchException fe ? fe.getMessage() : String.valueOf(ex.getCause());
+                    errors.put(missing.get(i).name(), why);
+                    log.info("phase 1: " + why);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        installer.publishControls(listings).forEach((name, ex) -> {
+            errors.put(name, ex.getMessage());
+            log.info("phase 1: " + ex.getMessage());
+        });
     }
 
     /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */

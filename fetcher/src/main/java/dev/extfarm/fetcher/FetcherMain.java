@@ -3,6 +3,8 @@ package dev.extfarm.fetcher;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
+import dev.extfarm.fetcher.http.ExitWithoutDelay;
+import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.SpecSource;
 import dev.extfarm.fetcher.trust.Trust;
@@ -59,49 +61,13 @@ public final class FetcherMain {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && java.util.Set.of("install", "prepare", "serve", "recover", "status").contains(args[0])) {
-            initTlsInBackground(); // the commands that build an HttpClient
-        }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        int code = run(args, out, err);
+        int rc = run(args, out, err);
         out.flush();
         err.flush();
-        exitPromptly(code);
-    }
-
-    /**
-     * Every HttpClient initializes the JVM's default TLS context when it is built (the trust store
-     * is parsed, certificate by certificate: 0.2-0.5 s of a cold start), even for an http:// link.
-     * Started on a second core at once, it overlaps with parsing the options, the settings and
-     * the spec; the client then finds it ready (or waits for it: {@code SSLContext.getDefault} is
-     * synchronized, so it is never done twice). An error is left for the client to report.
-     */
-    private static void initTlsInBackground() {
-        Thread t = new Thread(() -> {
-            try {
-                javax.net.ssl.SSLContext.getDefault();
-            } catch (java.security.NoSuchAlgorithmException | RuntimeException ignored) {
-                // the HttpClient will fail the same way, with its own message
-            }
-        }, "fetch-tls-init");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
-     * System.exit, without its 300 ms wait: JDK 17's VM exit waits up to 300 ms for every thread
-     * that is inside native code, and the JDK HttpClient's selector thread always is (blocked in
-     * epoll_wait). Interrupted, its select returns and its loop ends, so the exit no longer waits.
-     * Only at the end of a command, when no request is in flight any more.
-     */
-    private static void exitPromptly(int code) {
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.isDaemon() && t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager")) {
-                t.interrupt();
-            }
-        }
-        System.exit(code);
+        ExitWithoutDelay.stopHttpSelectors();
+        System.exit(rc);
     }
 
     /** Runs one command; logs go to {@code err}, results (status JSON, install results) to {@code out}. */
@@ -184,10 +150,8 @@ public final class FetcherMain {
                         throw new IllegalArgumentException("name the extensions to install");
                     }
                     Duration timeout = o.duration("wait", Duration.ofHours(1));
-                    for (String name : o.positional) {
-                        Fetcher.Result r = fetcher.requestExtension(name, timeout, false);
-                        out.println(name + ": " + r.state() + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")"));
-                    }
+                    fetcher.requestExtensions(o.positional, timeout, r -> out.println(r.name() + ": " + r.state()
+                            + (r.bundle() == null ? "" : " (" + r.bundle() + " " + r.version() + ")")));
                     out.flush();
                     return 0;
                 }
@@ -353,8 +317,7 @@ public final class FetcherMain {
             }
             String token = o.has("token-file") ? Files.readString(Path.of(o.one("token-file", null))).strip()
                     : System.getenv("EXTFARM_COMPUTE_TOKEN");
-            HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
-            b.spec(SpecSource.registry(http, URI.create(url), token, timeout));
+            b.spec(SpecSource.registry(LazyHttpClient.create(timeout, null), URI.create(url), token, timeout));
             registryKeys = URI.create(url).resolve("/api/v1/keys");
         } else {
             throw new IllegalArgumentException("say where the compute spec is: --spec-file F, --spec-url URL or --registry URL");

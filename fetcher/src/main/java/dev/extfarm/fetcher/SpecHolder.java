@@ -62,8 +62,10 @@ final class SpecHolder {
 
     synchronized ComputeSpec reload() throws FetchException {
         ComputeSpec spec;
+        byte[] json;
         try {
-            spec = source.load();
+            json = source.read();
+            spec = ComputeSpec.parse(json, source.describe());
         } catch (FetchException e) {
             lastError = e.getMessage();
             throw e;
@@ -72,7 +74,7 @@ final class SpecHolder {
         loadedAt = Instant.now();
         lastError = null;
         try {
-            AtomicFiles.write(saved, ComputeSpec.JSON.writeValueAsBytes(spec));
+            AtomicFiles.write(saved, json);
         } catch (IOException e) {
             log.info("cannot keep the spec in " + saved + ": " + e.getMessage());
         }

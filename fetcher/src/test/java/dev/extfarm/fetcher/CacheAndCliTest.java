@@ -104,6 +104,59 @@ class CacheAndCliTest {
     }
 
     @Test
+    void installOfSeveralFromTheCommandLineRunsThemSideBySideAndReportsEachInOrder() throws Exception {
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+            for (String name : List.of("alpha", "beta", "gamma")) {
+                registry.publish(Bundles.sql(tmp, name).pack());
+            }
+            Path spec = Files.write(tmp.resolve("spec.json"), registry.specJson());
+            String keys = registry.keysFile(tmp).toString();
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = FetcherMain.run(new String[]{"install", "gamma", "alpha", "beta", "--spec-file", spec.toString(), "--pg-config",
+                    node.pg.pgConfig().toString(), "--trusted-keys", keys, "--state-dir", node.state.toString(), "--progress", "plain"},
+                    new PrintWriter(out, true), new PrintWriter(err, true));
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(out.toString()).isEqualTo("gamma: installed (gamma 1.0)\nalpha: installed (alpha 1.0)\nbeta: installed (beta 1.0)\n");
+            node.pg.start();
+            for (String name : List.of("alpha", "beta", "gamma")) {
+                node.pg.sql("CREATE EXTENSION " + name);
+                assertThat(node.pg.sql("SELECT " + name + "_version()")).isEqualTo("1.0");
+            }
+
+            // one unknown name: the others are still installed and reported, the command fails naming it
+            registry.publish(Bundles.sql(tmp, "delta").pack());
+            Path spec2 = Files.write(tmp.resolve("spec2.json"), registry.specJson());
+            StringWriter out2 = new StringWriter();
+            StringWriter err2 = new StringWriter();
+            assertThat(FetcherMain.run(new String[]{"install", "no_such_extension", "delta", "--spec-file", spec2.toString(), "--pg-config",
+                    node.pg.pgConfig().toString(), "--trusted-keys", keys, "--state-dir", node.state.toString(), "--progress", "plain"},
+                    new PrintWriter(out2, true), new PrintWriter(err2, true))).isEqualTo(1);
+            assertThat(out2.toString()).isEqualTo("delta: installed (delta 1.0)\n");
+            assertThat(err2.toString()).contains("extension 'no_such_extension' is not in the compute spec");
+            assertThat(Files.exists(node.marker("delta"))).isTrue();
+        }
+    }
+
+    @Test
+    void prepareWithNothingToDownloadBuildsNoHttpClient() throws Exception {
+        try (Node node = new Node()) {
+            Path spec = Files.writeString(tmp.resolve("empty.json"), "{\"meta_format\": 1, \"tenant\": \"t\", \"pg_major\": 15, "
+                    + "\"platform\": \"" + Bundles.PLATFORM + "\", \"extensions\": []}");
+            FetcherSettings settings = FetcherSettings.builder().trust(dev.extfarm.fetcher.trust.Trust.unsigned())
+                    .spec(dev.extfarm.fetcher.spec.SpecSource.file(spec)).layout(node.layout()).stateDir(node.state)
+                    .cacheDir(node.cache).refresh(Duration.ZERO).build();
+            try (Fetcher f = new Fetcher(settings, new Log(new PrintWriter(new StringWriter(), true), false))) {
+                f.prepare();
+                assertThat(f.status()).containsEntry("ready", true);
+                assertThat(f.http().built()).as("an HTTP client (its selector thread, TLS) for a prepare that fetches nothing").isFalse();
+            }
+            // the spec is kept byte for byte as read
+            assertThat(Files.readString(node.state.resolve("spec.json"))).isEqualTo(Files.readString(spec));
+        }
+    }
+
+    @Test
     void postgresqlConfAutoConfWinsAndLibraryNamesAreNormalised() throws Exception {
         Path conf = Files.writeString(tmp.resolve("postgresql.conf"), "shared_preload_libraries='a,$libdir/b.so' # x\n"
                 + "session_preload_libraries = 'c'\nshared_preload_libraries = 'a, b'\n");

@@ -46,6 +46,23 @@ class ComputeSpecTest {
     }
 
     @Test
+    void aValueOfTheWrongTypeIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"size\": 187392", "\"size\": \"big\"")))
+                .hasMessageContaining("entry 'a': field 'size' must be a whole number, was \"big\"");
+        assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"libraries\": [\"a\"]", "\"libraries\": \"a\"")))
+                .hasMessageContaining("entry 'a': field 'libraries' must be an array of strings");
+        assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"preload\": false", "\"preload\": \"yes\"")))
+                .hasMessageContaining("entry 'a': field 'preload' must be true or false");
+        assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"version\": \"0.8.0\"", "\"version\": {\"x\": 1}")))
+                .hasMessageContaining("entry 'a': field 'version' must be a string");
+        assertThatThrownBy(() -> parse("{\"meta_format\": 1, \"pg_major\": 99999999999, \"extensions\": []}"))
+                .hasMessageContaining("field 'pg_major' is out of range");
+        assertThatThrownBy(() -> parse("{\"meta_format\": 1, \"extensions\": {}}")).hasMessageContaining("field 'extensions' must be an array");
+        assertThatThrownBy(() -> parse("{\"meta_format\": 1, \"extensions\": [1]}"))
+                .hasMessageContaining("every element of 'extensions' must be an object");
+    }
+
+    @Test
     void aNewerFormatAndDuplicatesAreRefused() {
         assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"meta_format\": 1", "\"meta_format\": 2")))
                 .hasMessageContaining("meta_format 2 but this fetcher reads 1");

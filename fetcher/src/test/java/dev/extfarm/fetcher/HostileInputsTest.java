@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -207,6 +208,26 @@ class HostileInputsTest {
         }
         assertThat(state).isEqualTo("installed");
         assertWhole(f, "roomy");
+    }
+
+    @Test
+    void phaseOneLeavesAControlFileOfPostgresqlItselfAloneAndListsTheOthers() throws Exception {
+        // a bundle named like a contrib extension of the installation: its control file would replace PostgreSQL's own
+        registry.publish(Bundles.sql(tmp, "tablefunc").pack());
+        registry.publish(Bundles.sql(tmp, "gamma").pack());
+        registry.publish(Bundles.sql(tmp, "delta").pack());
+        String before = Files.readString(node.extension("tablefunc.control"));
+        Fetcher f = node.fetcher(registry);
+        f.prepare();
+        assertThat(Files.readString(node.extension("tablefunc.control"))).isEqualTo(before);
+        assertThat(f.errors.get("tablefunc")).contains("tablefunc.control").contains("different bytes");
+        assertThat(f.state().get("tablefunc")).isEmpty();
+        for (String listed : List.of("gamma", "delta")) {
+            assertThat(Files.readString(node.extension(listed + ".control"))).contains("test extension " + listed);
+            assertThat(f.state().get(listed).orElseThrow().status()).isEqualTo("available");
+            assertThat(Files.exists(node.marker(listed))).isFalse();
+        }
+        assertThat(node.strayTempFiles()).isEmpty();
     }
 
     @Test

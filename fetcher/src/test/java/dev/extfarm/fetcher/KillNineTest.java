@@ -122,7 +122,8 @@ class KillNineTest {
             return 0;
         }
         try (Stream<Path> s = Files.list(d)) {
-            return s.filter(f -> {
+            // the records NodeState reads (<bundle>.json), not the temp files a killed write left (.<bundle>.json.tmp-…)
+            return s.filter(f -> f.getFileName().toString().endsWith(".json") && !f.getFileName().toString().startsWith(".")).filter(f -> {
                 try {
                     return Files.readString(f).contains("\"status\" : \"installed\"");
                 } catch (Exception e) {

@@ -64,6 +64,7 @@ class PhasesTest {
                 assertThat(Files.exists(node.marker(other))).isFalse();
             }
             assertThat(f.status()).containsEntry("ready", true).containsEntry("phase", 2);
+            assertThat(f.http().tlsInitialised()).as("TLS for a plain-http registry").isFalse();
 
             node.pg.start("shared_preload_libraries=pg_stat_statements");
             node.pg.sql("CREATE EXTENSION pg_stat_statements");

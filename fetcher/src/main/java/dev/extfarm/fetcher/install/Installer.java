@@ -21,6 +21,26 @@ public interface Installer {
     /** Phase 1: a bundle's control files alone (no marker), unless a version of it is installed. */
     void publishControls(ComputeSpec.Entry entry, Map<String, byte[]> controls) throws FetchException;
 
+    /** One bundle's control files, fetched in phase 1. */
+    record Listing(ComputeSpec.Entry entry, Map<String, byte[]> controls) {
+    }
+
+    /**
+     * Phase 1 for many bundles; returns why each refused one was refused (bundle name → error),
+     * the others are listed. This default lists them one at a time.
+     */
+    default Map<String, FetchException> publishControls(List<Listing> listings) {
+        Map<String, FetchException> refused = new java.util.LinkedHashMap<>();
+        for (Listing l : listings) {
+            try {
+                publishControls(l.entry(), l.controls());
+            } catch (FetchException e) {
+                refused.put(l.entry().name(), e);
+            }
+        }
+        return refused;
+    }
+
     /** A fresh path (not existing yet) to unpack this entry into. */
     Path stagingFor(ComputeSpec.Entry entry) throws IOException;
 

@@ -47,7 +47,7 @@ public record Journal(String op, String bundle, String phase, List<Rename> ops, 
     }
 
     void save(NodeState state) throws IOException {
-        AtomicFiles.write(path(state, bundle), NodeState.JSON.writeValueAsBytes(this));
+        AtomicFiles.write(path(state, bundle), NodeState.json().writeValueAsBytes(this));
     }
 
     static void delete(NodeState state, String bundle) throws IOException {
@@ -61,7 +61,7 @@ public record Journal(String op, String bundle, String phase, List<Rename> ops, 
             List<Journal> out = new java.util.ArrayList<>();
             for (Path p : files) {
                 try {
-                    out.add(NodeState.JSON.readValue(p.toFile(), Journal.class));
+                    out.add(NodeState.json().readValue(p.toFile(), Journal.class));
                 } catch (IOException torn) {
                     // a journal is written by rename, so a torn one cannot exist; an unreadable one was never acted on
                     Files.delete(p);

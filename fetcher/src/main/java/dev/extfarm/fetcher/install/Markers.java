@@ -37,18 +37,25 @@ public final class Markers {
     }
 
     public void write(InstalledRecord r) throws IOException {
+        DurableBatch.writeAll(files(r));
+    }
+
+    /** The marker files of an installed bundle and their bytes: one per library, then one per control name. */
+    Map<Path, byte[]> files(InstalledRecord r) throws IOException {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("bundle", r.name());
         body.put("version", r.version());
         body.put("sha256", r.sha256());
-        byte[] bytes = (NodeState.JSON.writer().withoutFeatures(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        byte[] bytes = (NodeState.json().writer().withoutFeatures(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
+        Map<Path, byte[]> out = new LinkedHashMap<>();
         for (String c : r.libraries()) {
-            AtomicFiles.write(library(c), bytes);
+            out.put(library(c), bytes);
         }
         for (String c : r.controls()) {
-            AtomicFiles.write(extension(c), bytes);
+            out.put(extension(c), bytes);
         }
+        return out;
     }
 
     public void remove(InstalledRecord r) throws IOException {

@@ -27,12 +27,20 @@ import java.util.stream.Stream;
  */
 public final class NodeState {
 
-    static final ObjectMapper JSON = ComputeSpec.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    /** The state files' mapper, created on first use (a holder class: a start with nothing to read needs none). */
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    private static final class Json {
+        static final ObjectMapper MAPPER = ComputeSpec.json().copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    }
 
     private final Path root;
     private final Map<String, InstalledRecord> records = new TreeMap<>();
     private final TreeSet<String> created = new TreeSet<>();
+    private final Object createdFile = new Object();
 
     public NodeState(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -41,13 +49,13 @@ public final class NodeState {
         Files.createDirectories(stagingDir());
         try (Stream<Path> s = Files.list(installedDir())) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
-                InstalledRecord r = JSON.readValue(p.toFile(), InstalledRecord.class);
+                InstalledRecord r = json().readValue(p.toFile(), InstalledRecord.class);
                 records.put(r.name(), r);
             }
         }
         Path c = root.resolve("created.json");
         if (Files.exists(c)) {
-            created.addAll(JSON.readValue(c.toFile(), new TypeReference<List<String>>() { }));
+            created.addAll(json().readValue(c.toFile(), new TypeReference<List<String>>() { }));
         }
     }
 
@@ -76,8 +84,27 @@ public final class NodeState {
     }
 
     public synchronized void put(InstalledRecord r) throws IOException {
-        AtomicFiles.write(installedDir().resolve(r.name() + ".json"), JSON.writeValueAsBytes(r));
+        AtomicFiles.write(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         records.put(r.name(), r);
+    }
+
+    /** As {@link #put}, with other files written and synced together with the record (an install's markers). */
+    public synchronized void put(InstalledRecord r, Map<Path, byte[]> alongside) throws IOException {
+        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
+        files.putAll(alongside);
+        DurableBatch.writeAll(files);
+        records.put(r.name(), r);
+    }
+
+    /** As {@link #put} for each, written and synced together ({@link DurableBatch}). */
+    public synchronized void putAll(List<InstalledRecord> rs) throws IOException {
+        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        for (InstalledRecord r : rs) {
+            files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
+        }
+        DurableBatch.writeAll(files);
+        rs.forEach(r -> records.put(r.name(), r));
     }
 
     public synchronized void remove(String bundle) throws IOException {
@@ -100,23 +127,39 @@ public final class NodeState {
         return new TreeSet<>(created);
     }
 
-    /** Records that an extension was (or is being) created in some database; kept until {@link #forgetCreated}. */
-    public synchronized boolean markCreated(String extension) throws IOException {
-        if (created.add(extension)) {
-            writeCreated();
+    /**
+     * Records that an extension was (or is being) created in some database; kept until {@link #forgetCreated}.
+     * The file is written under a lock of its own, not this object's: an install reading the state
+     * meanwhile (the urgent one this request started) does not wait for the sync.
+     */
+    public boolean markCreated(String extension) throws IOException {
+        synchronized (createdFile) {
+            List<String> now;
+            synchronized (this) {
+                if (!created.add(extension)) {
+                    return false;
+                }
+                now = List.copyOf(created);
+            }
+            writeCreated(now);
             return true;
         }
-        return false;
     }
 
-    public synchronized void forgetCreated(String extension) throws IOException {
-        if (created.remove(extension)) {
-            writeCreated();
+    public void forgetCreated(String extension) throws IOException {
+        synchronized (createdFile) {
+            List<String> now;
+            synchronized (this) {
+                if (!created.remove(extension)) {
+                    return;
+                }
+                now = List.copyOf(created);
+            }
+            writeCreated(now);
         }
     }
 
-    private void writeCreated() throws IOException {
-        AtomicFiles.write(root.resolve("created.json"), (JSON.writeValueAsString(List.copyOf(created)) + "\n")
-                .getBytes(StandardCharsets.UTF_8));
+    private void writeCreated(List<String> now) throws IOException {
+        AtomicFiles.write(root.resolve("created.json"), (json().writeValueAsString(now) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

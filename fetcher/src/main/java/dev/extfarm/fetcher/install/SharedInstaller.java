@@ -139,6 +139,73 @@ final class SharedInstaller implements Installer {
         }
     }
 
+    /**
+     * Phase 1 for many bundles at once, with the rules of {@link #publishControls(ComputeSpec.Entry, Map)}
+     * for each: all records are written (and synced together) before any control file appears, then
+     * all control files together ({@link DurableBatch}).
+     */
+    @Override
+    public Map<String, FetchException> publishControls(List<Listing> listings) {
+        Map<String, FetchException> refused = new LinkedHashMap<>();
+        synchronized (lock) {
+            List<InstalledRecord> records = new ArrayList<>();
+            Map<Path, byte[]> writes = new LinkedHashMap<>();
+            List<Path> stale = new ArrayList<>();
+            for (Listing l : listings) {
+                ComputeSpec.Entry e = l.entry();
+                Optional<InstalledRecord> prev = state.get(e.name());
+                if (prev.isPresent() && prev.get().installed()) {
+                    continue;
+                }
+                Map<String, String> files = new TreeMap<>();
+                List<String> adopted = new ArrayList<>();
+                Map<Path, byte[]> mine = new LinkedHashMap<>();
+                try {
+                    for (var c : l.controls().entrySet()) {
+                        Path target = layout.extensionDir().resolve(c.getKey() + ".control");
+                        String sha = Digests.sha256(c.getValue());
+                        String key = target.toString();
+                        boolean ours = prev.isPresent() && prev.get().files().containsKey(key);
+                        if (!ours && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                            Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
+                            if (!sameFile(target, sha, null)) {
+                                throw conflict(e, key, owner);
+                            }
+                            if (owner.isEmpty()) {
+                                adopted.add(key);
+                            }
+                        }
+                        files.put(key, sha);
+                        if (!adopted.contains(key)) {
+                            mine.put(target, c.getValue());
+                        }
+                    }
+                } catch (FetchException conflict) {
+                    refused.put(e.name(), conflict);
+                    continue;
+                }
+                records.add(new InstalledRecord(e.name(), e.version(), e.sha256(), InstalledRecord.AVAILABLE, files, adopted,
+                        List.copyOf(l.controls().keySet()), List.of(), e.sharedPreload(), null, Instant.now().toString()));
+                writes.putAll(mine);
+                prev.ifPresent(p -> p.files().keySet().stream()
+                        .filter(old -> !files.containsKey(old) && !p.adopted().contains(old) && state.ownerOf(old, e.name()).isEmpty())
+                        .forEach(old -> stale.add(Path.of(old))));
+            }
+            try {
+                state.putAll(records); // records first: a file on disk is never unaccounted for
+                DurableBatch.writeAll(writes);
+                for (Path old : stale) {
+                    Files.deleteIfExists(old);
+                }
+            } catch (IOException io) {
+                for (InstalledRecord r : records) {
+                    refused.put(r.name(), ioFailure("writing the control files of " + r.label(), io));
+                }
+            }
+        }
+        return refused;
+    }
+
     @Override
     public InstalledRecord install(ComputeSpec.Entry e, VerifiedBundle vb, Path tree) throws FetchException {
         BundleManifest m = vb.manifest();
@@ -314,10 +381,8 @@ final class SharedInstaller implements Installer {
             AtomicFiles.syncDir(d);
         }
         if (j.record() != null) {
-            state.put(j.record());
-            if (j.record().installed()) {
-                markers.write(j.record());
-            }
+            // the record and the markers synced together (a crash before the journal is deleted replays this step)
+            state.put(j.record(), j.record().installed() ? markers.files(j.record()) : Map.of());
         } else {
             if (j.previous() != null) {
                 markers.remove(j.previous());

@@ -1,8 +1,11 @@
 package dev.extfarm.fetcher.spec;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -10,6 +13,7 @@ import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.fetcher.FetchException;
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +37,19 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     static final Pattern LIBRARY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}");
     static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}");
 
-    public static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+    /** Jackson's streaming parser only: {@link #parse} builds no data-binding mapper (see {@link #fromTree}). */
+    private static final JsonFactory PARSER = new JsonFactory();
+
+    /** A mapper for the fetcher's JSON (state files, problem bodies), created on first use. */
+    public static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+    }
 
     public ComputeSpec {
         extensions = extensions == null ? List.of() : List.copyOf(extensions);
@@ -85,31 +99,158 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     }
 
     public static ComputeSpec parse(byte[] json, String source) throws FetchException {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(json);
+        Object root;
+        try (JsonParser p = PARSER.createParser(json)) {
+            root = p.nextToken() == null ? null : value(p);
         } catch (IOException e) {
             throw invalid(source, "is not valid JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
-        if (tree == null || !tree.isObject()) {
+        if (!(root instanceof Map<?, ?> tree)) {
             throw invalid(source, "must be a JSON object");
         }
-        JsonNode format = tree.get("meta_format");
-        if (format == null || !format.canConvertToInt()) {
+        Object format = tree.get("meta_format");
+        if (!(format instanceof Integer f)) {
             throw invalid(source, "needs \"meta_format\": " + META_FORMAT);
         }
-        if (format.asInt() > META_FORMAT) {
-            throw invalid(source, "has meta_format " + format.asInt() + " but this fetcher reads " + META_FORMAT
+        if (f > META_FORMAT) {
+            throw invalid(source, "has meta_format " + f + " but this fetcher reads " + META_FORMAT
                     + "; upgrade extfarm on this node");
         }
-        ComputeSpec spec;
-        try {
-            spec = JSON.treeToValue(tree, ComputeSpec.class);
-        } catch (IOException e) {
-            throw invalid(source, e.getMessage().lines().findFirst().orElse(""));
-        }
+        ComputeSpec spec = fromTree(tree, source);
         spec.validate(source);
         return spec;
+    }
+
+    /** The JSON value at the parser's current token: Map, List, String, Integer/Long/BigInteger, Double, Boolean or null. */
+    private static Object value(JsonParser p) throws IOException {
+        switch (p.currentToken()) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    m.put(k, value(p));
+                }
+                return m;
+            }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    l.add(value(p));
+                }
+                return l;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return p.getBooleanValue();
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new JsonParseException(p, "unexpected " + p.currentToken());
+        }
+    }
+
+    /*
+     * The fields read by hand from the parsed JSON, not by Jackson's data binding: creating a mapper
+     * and binding two records the first time cost a short-lived fetcher 0.1-0.3 s of class loading
+     * and reflection (`prepare` runs before every PostgreSQL start). Same rules as the binding had:
+     * unknown fields ignored, null or absent is the type's empty value; a value of the wrong JSON
+     * type is an error naming the field.
+     */
+    private static ComputeSpec fromTree(Map<?, ?> t, String source) throws FetchException {
+        Object list = t.get("extensions");
+        List<Entry> entries = new ArrayList<>();
+        if (list != null) {
+            if (!(list instanceof List<?> items)) {
+                throw invalid(source, "field 'extensions' must be an array");
+            }
+            for (Object item : items) {
+                if (!(item instanceof Map<?, ?> e)) {
+                    throw invalid(source, "every element of 'extensions' must be an object");
+                }
+                String where = "entry '" + (e.get("extension_name") instanceof String n ? n : "?") + "': ";
+                entries.add(new Entry(text(e, "extension_name", source, where), text(e, "version", source, where),
+                        text(e, "sha256", source, where), number(e, "size", source, where), text(e, "link", source, where),
+                        text(e, "control_link", source, where), text(e, "signature_link", source, where),
+                        texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
+                        bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
+                        texts(e, "system_libraries", source, where)));
+            }
+        }
+        return new ComputeSpec(integer(t, "meta_format", source), text(t, "tenant", source, ""), integer(t, "pg_major", source),
+                text(t, "platform", source, ""), text(t, "generated_at", source, ""), text(t, "expires_at", source, ""), entries);
+    }
+
+    private static String shown(Object v) {
+        return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
+    }
+
+    private static String text(Map<?, ?> o, String field, String source, String where) throws FetchException {
+        Object v = o.get(field);
+        if (v == null || v instanceof String) {
+            return (String) v;
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        throw invalid(source, where + "field '" + field + "' must be a string");
+    }
+
+    private static long number(Map<?, ?> o, String field, String source, String where) throws FetchException {
+        Object v = o.get(field);
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Integer || v instanceof Long)) {
+            throw invalid(source, where + "field '" + field + "' must be a whole number, was " + shown(v));
+        }
+        return ((Number) v).longValue();
+    }
+
+    private static int integer(Map<?, ?> o, String field, String source) throws FetchException {
+        long v = number(o, field, source, "");
+        if (v != (int) v) {
+            throw invalid(source, "field '" + field + "' is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static boolean bool(Map<?, ?> o, String field, String source, String where) throws FetchException {
+        Object v = o.get(field);
+        if (v == null) {
+            return false;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw invalid(source, where + "field '" + field + "' must be true or false, was " + shown(v));
+        }
+        return b;
+    }
+
+    private static List<String> texts(Map<?, ?> o, String field, String source, String where) throws FetchException {
+        Object v = o.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof List<?> items)) {
+            throw invalid(source, where + "field '" + field + "' must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object x : items) {
+            if (!(x instanceof String str)) {
+                throw invalid(source, where + "field '" + field + "' must be an array of strings, holds " + shown(x));
+            }
+            out.add(str);
+        }
+        return out;
     }
 
     private void validate(String source) throws FetchException {

@@ -13,7 +13,12 @@ import java.time.Duration;
 /** Where the compute spec comes from: the registry (with a compute token) or a file. */
 public interface SpecSource {
 
-    ComputeSpec load() throws FetchException;
+    /** The spec's JSON as read (kept as it is in the node's state: no second serialisation). */
+    byte[] read() throws FetchException;
+
+    default ComputeSpec load() throws FetchException {
+        return ComputeSpec.parse(read(), describe());
+    }
 
     /** Whether loading again can give fresh links (a file cannot). */
     boolean issuesLinks();
@@ -23,9 +28,9 @@ public interface SpecSource {
     static SpecSource file(Path file) {
         return new SpecSource() {
             @Override
-            public ComputeSpec load() throws FetchException {
+            public byte[] read() throws FetchException {
                 try {
-                    return ComputeSpec.parse(Files.readAllBytes(file), file.toString());
+                    return Files.readAllBytes(file);
                 } catch (IOException e) {
                     throw new FetchException(FetchException.Kind.INVALID, "spec-unreadable",
                             "cannot read the compute spec " + file + ": " + e.getMessage());
@@ -48,7 +53,7 @@ public interface SpecSource {
     static SpecSource registry(HttpClient http, URI url, String token, Duration timeout) {
         return new SpecSource() {
             @Override
-            public ComputeSpec load() throws FetchException {
+            public byte[] read() throws FetchException {
                 HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "application/json");
                 if (token != null && !token.isBlank()) {
                     req.header("Authorization", "Bearer " + token.strip());
@@ -72,7 +77,7 @@ public interface SpecSource {
                     throw new FetchException(FetchException.Kind.UPSTREAM, "spec-unavailable", "the registry answered "
                             + resp.statusCode() + " for " + url + ": " + Problems.detail(resp.body()));
                 }
-                return ComputeSpec.parse(resp.body(), url.toString());
+                return resp.body();
             }
 
             @Override

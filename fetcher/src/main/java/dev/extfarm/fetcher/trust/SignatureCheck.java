@@ -29,7 +29,6 @@ import java.util.List;
 public final class SignatureCheck {
 
     static final int MAX_SIGNATURE_BYTES = 64 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
     private final Trust trust;
@@ -101,7 +100,7 @@ public final class SignatureCheck {
             if (r.statusCode() != 200) {
                 throw new IOException("HTTP " + r.statusCode());
             }
-            return KeySet.parse(JSON.readTree(r.body()));
+            return KeySet.parse(new ObjectMapper().readTree(r.body())); // rare: no mapper kept for it
         } catch (IOException | GeneralSecurityException ex) {
             throw new FetchException(FetchException.Kind.UPSTREAM, "keys-unavailable", "the registry's keys at " + trust.registryKeys()
                     + " could not be read (" + ex.getMessage() + "); nothing was installed");

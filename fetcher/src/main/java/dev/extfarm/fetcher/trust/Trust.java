@@ -15,7 +15,8 @@ import java.util.List;
  * key the registry itself lists at {@code /api/v1/keys}. {@link #unsigned()} switches the check
  * off, for local development only.
  *
- * @param keys         trusted public keys from files (may be empty when {@code registryKeys} is set)
+ * @param keys         trusted public keys from files (may be empty when {@code registryKeys} is set; null with
+ *                     {@code allowUnsigned}, so that a start without signatures loads no key or JSON classes)
  * @param registryKeys where to read more trusted keys from, or null
  * @param allowUnsigned no check at all (loudly)
  */
@@ -53,7 +54,7 @@ public record Trust(KeySet keys, URI registryKeys, boolean allowUnsigned) {
     }
 
     public static Trust unsigned() {
-        return new Trust(new KeySet(List.of()), null, true);
+        return new Trust(null, null, true);
     }
 
     public String describe() {

@@ -36,7 +36,7 @@ public interface EdgeConfig {
      */
     Optional<URI> publicUrl();
 
-    /** Send file responses with TCP_CORK (epoll): head and body in full segments, as nginx's tcp_nopush. */
+    /** Send file responses of up to 1 MiB with TCP_CORK (epoll): head and body in full segments, as nginx's tcp_nopush. */
     @WithDefault("true")
     boolean cork();
 

@@ -196,7 +196,8 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        boolean cork = edge.cork() && ctx.channel() instanceof EpollSocketChannel;
+        // small bodies only: a large one fills its segments anyway, and corking it measured slower
+        boolean cork = edge.cork() && body.count() <= CORK_MAX_BYTES && ctx.channel() instanceof EpollSocketChannel;
         if (cork && corkedBodies++ == 0) {
             // like nginx's tcp_nopush: the head and the file leave in full segments, not a small
             // segment for the head and a short one at the end of every sendfile(2) call
@@ -215,6 +216,8 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
             done.addListener(ChannelFutureListener.CLOSE);
         }
     }
+
+    private static final long CORK_MAX_BYTES = 1 << 20;
 
     /** File bodies written and not yet sent on this connection (event-loop confined). */
     private int corkedBodies;

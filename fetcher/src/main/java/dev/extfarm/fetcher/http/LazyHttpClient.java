@@ -1,0 +1,137 @@
+package dev.extfarm.fetcher.http;
+
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * The fetcher's HTTP client, built on its first request: building a JDK client starts its
+ * selector thread, and that thread alone delays the exit of a short-lived JVM (see
+ * {@link ExitWithoutDelay}). A {@code prepare} whose spec is a file and whose bundles are all in place
+ * never builds one. The client's TLS context is a {@link LazyTls}: initialised on the first https
+ * connection, so plain-http registries never load the CA certificates.
+ */
+public final class LazyHttpClient extends HttpClient {
+
+    private final Supplier<HttpClient> build;
+    private final LazyTls tls;
+    private volatile HttpClient client;
+
+    private LazyHttpClient(Supplier<HttpClient> build, LazyTls tls) {
+        this.build = build;
+        this.tls = tls;
+    }
+
+    /** Follows redirects (never https → http), {@code version} null = the JDK's default (HTTP/2 with fallback). */
+    public static LazyHttpClient create(Duration connectTimeout, HttpClient.Version version) {
+        return create(connectTimeout, version, LazyTls.defaultContext());
+    }
+
+    /** As {@link #create(Duration, Version)}, with the TLS context {@code realTls} gives on the first https connection. */
+    public static LazyHttpClient create(Duration connectTimeout, HttpClient.Version version, Supplier<SSLContext> realTls) {
+        LazyTls tls = new LazyTls(realTls);
+        return new LazyHttpClient(() -> {
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(Redirect.NORMAL).sslContext(tls);
+            if (version != null) {
+                b.version(version);
+            }
+            return b.build();
+        }, tls);
+    }
+
+    /** Whether a request was made (and the JDK client built). */
+    public boolean built() {
+        return client != null;
+    }
+
+    /** Whether an https connection was made (and TLS initialised). */
+    public boolean tlsInitialised() {
+        return tls.initialised();
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = build.get();
+                    client = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
+        return client().send(request, handler);
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return client().sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+                                                            HttpResponse.PushPromiseHandler<T> push) {
+        return client().sendAsync(request, handler, push);
+    }
+
+    @Override
+    public Optional<CookieHandler> cookieHandler() {
+        return client().cookieHandler();
+    }
+
+    @Override
+    public Optional<Duration> connectTimeout() {
+        return client().connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+        return client().followRedirects();
+    }
+
+    @Override
+    public Optional<ProxySelector> proxy() {
+        return client().proxy();
+    }
+
+    @Override
+    public SSLContext sslContext() {
+        return client().sslContext();
+    }
+
+    @Override
+    public SSLParameters sslParameters() {
+        return client().sslParameters();
+    }
+
+    @Override
+    public Optional<Authenticator> authenticator() {
+        return client().authenticator();
+    }
+
+    @Override
+    public Version version() {
+        return client().version();
+    }
+
+    @Override
+    public Optional<Executor> executor() {
+        return client().executor();
+    }
+}
