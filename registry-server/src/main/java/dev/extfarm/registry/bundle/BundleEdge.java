@@ -174,8 +174,7 @@ public class BundleEdge {
         if (r != null) {
             return visibility.isPrivate(r.target().address().name()) ? null : r;
         }
-        String decoded = rawPath.indexOf('%') < 0 ? rawPath
-                : java.net.URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+        String decoded = BundleRoutes.decode(rawPath);
         if (!decoded.startsWith("/extensions/") || decoded.chars().filter(c -> c == '/').count() != 4) {
             throw ExtfarmException.notFound("not-found", "this is the bundle edge: it serves "
                     + "/extensions/<name>/sha-256+<hex>/bundle.tar (and <extension>.control, bundle.tar.sig) only; "
@@ -197,7 +196,7 @@ public class BundleEdge {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + t.key() + ": " + e.getMessage(), e);
         }
-        String cacheControl = t.isSignature() ? BundleRoutes.SIGNATURE_CACHE : BundleRoutes.PUBLIC_CACHE;
+        String cacheControl = t.publicCacheControl();
         byte[] ok = new EdgeResponse(200, "OK").header("Content-Type", t.contentType()).header("Content-Length", size)
                 .header("ETag", t.etag()).header("Cache-Control", cacheControl).header("Accept-Ranges", "bytes")
                 .headerBytes();

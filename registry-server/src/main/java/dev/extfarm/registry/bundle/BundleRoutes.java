@@ -77,6 +77,11 @@ public class BundleRoutes {
             return key.path().endsWith(SIGNATURE_FILE);
         }
 
+        /** Cache-Control of a public target: a signature is replaced when the farm's key rotates. */
+        String publicCacheControl() {
+            return isSignature() ? SIGNATURE_CACHE : PUBLIC_CACHE;
+        }
+
         String metricPath() {
             return control == null ? MetricPath.BUNDLE : MetricPath.CONTROL;
         }
@@ -151,7 +156,11 @@ public class BundleRoutes {
 
     /** The path with percent-escapes decoded ({@code %2B} is how many clients send the '+' of the digest). */
     static String path(HttpServerRequest req) {
-        String raw = req.path();
+        return decode(req.path());
+    }
+
+    /** A raw request path with percent-escapes decoded ('+' stays '+': it is the digest's, not a space). */
+    static String decode(String raw) {
         return raw.indexOf('%') < 0 ? raw
                 : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -216,7 +225,7 @@ public class BundleRoutes {
     }
 
     private void serve(RoutingContext ctx, Target t, boolean isPrivate, boolean viaLink) {
-        String cacheControl = isPrivate ? PRIVATE_CACHE : t.isSignature() ? SIGNATURE_CACHE : PUBLIC_CACHE;
+        String cacheControl = isPrivate ? PRIVATE_CACHE : t.publicCacheControl();
         Optional<Path> local = store.localFile(t.key());
         if (local.isEmpty()) {
             if (viaLink && blobConfig.s3().redirectSignedLinks()) {

@@ -97,7 +97,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
             String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
             if (ifNoneMatch != null && BundleRoutes.matches(ifNoneMatch, t.etag())) {
                 EdgeResponse notModified = new EdgeResponse(304, "Not Modified").header("ETag", t.etag())
-                        .header("Cache-Control", t.isSignature() ? BundleRoutes.SIGNATURE_CACHE : BundleRoutes.PUBLIC_CACHE);
+                        .header("Cache-Control", t.publicCacheControl());
                 finish(ctx, EdgeResponse.encode(ctx.alloc(), notModified.headerBytes(), edge.currentDateLine(), keepAlive, http10),
                         null, keepAlive);
                 edge.served.increment();
@@ -119,7 +119,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
                             .header("Content-Length", range.length()).header("Content-Range",
                                     "bytes " + range.start() + "-" + range.end() + "/" + r.size())
                             .header("ETag", t.etag()).header("Accept-Ranges", "bytes")
-                            .header("Cache-Control", t.isSignature() ? BundleRoutes.SIGNATURE_CACHE : BundleRoutes.PUBLIC_CACHE);
+                            .header("Cache-Control", t.publicCacheControl());
                     sendFile(ctx, rawPath, r, partial.headerBytes(), range.start(), range.length(), head, keepAlive, http10);
                     return;
                 }
