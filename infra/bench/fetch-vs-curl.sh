@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Download + verify + install of one large bundle: `extfarm fetch install` versus the baseline
-# `curl URL | tee >(sha256sum) | tar -x` on the same file from the same loopback server.
+# Download + verify + install of one large bundle: `extfarm fetch install` versus two baselines on
+# the same file from the same loopback server:
+#   verify, then extract (the issue's `curl | sha256sum; tar x`, the way a careful script does it):
+#     curl URL | tee bundle.tar | sha256sum, compare, then tar -xf bundle.tar
+#   streaming (the lower bound, unsafe: it extracts bytes before knowing they are the right ones):
+#     curl URL | tee >(sha256sum) | tar -x
 #   infra/bench/fetch-vs-curl.sh [SIZE_MB (default 256)] [RUNS (default 3)]
 # Prints a markdown table (median of RUNS, best of RUNS); docs/performance.md has the figures.
 # The fetcher's run is the whole command (JVM start included), cold cache each time; the baseline
@@ -66,7 +70,31 @@ mv "$work/warm.tar" "$wserve/bundle.tar"
 cp "$serve/big.control" "$wserve/warm.control"
 wurl="http://127.0.0.1:PORT/extensions/warm/sha-256+$wsha"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/serve" >/dev/null 2>&1 &
+# SERVER=nginx (default when /usr/sbin/nginx exists: sendfile, like the registry's bundle edge, so
+# the client side is what is measured) | python (python3 -m http.server: one core busy copying)
+server="${SERVER:-$([ -x /usr/sbin/nginx ] && echo nginx || echo python)}"
+if [ "$server" = nginx ]; then
+  chmod 755 "$work"; chmod -R a+rX "$work/serve"   # nginx workers run as nobody
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+error_log $work/nginx/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  types { application/x-tar tar; }
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  server { listen 127.0.0.1:$port; root $work/serve; }
+}
+NGX
+  /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" >/dev/null 2>&1 &
+else
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/serve" >/dev/null 2>&1 &
+fi
 server_pid=$!
 url="http://127.0.0.1:$port/extensions/big/sha-256+$sha"
 wurl="${wurl/PORT/$port}"
@@ -96,7 +124,7 @@ fetcher_run() {
 # the same in a JVM that already installed one bundle: the job time from the fetcher's own log line
 warm_run() {
   local d="$work/w$1"; mkdir -p "$d/share/extension" "$d/lib"
-  fetcher install warm big --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
+  fetcher install warm big --concurrency 1 --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>"$d/log" || { cat "$d/log" >&2; return 1; }
   local ms; ms="$(grep -oE 'installed big 1.0 \(urgent, [0-9.]+ [KMG]iB in [0-9]+ ms' "$d/log" | grep -oE '[0-9]+ ms' | cut -d' ' -f1)"
   echo "scale=3; $ms / 1000" | bc
@@ -131,9 +159,19 @@ curl_run() {
   echo "$t1 - $t0" | bc
   rm -rf "$d" "$d.sum"
 }
+# verify, then extract: one download, hashed while it is written; tar only runs on verified bytes
+curl_seq_run() {
+  local d="$work/s$1"; mkdir -p "$d/tree"
+  local t0; t0="$(now)"
+  curl -sf "$url/bundle.tar" | tee "$d/bundle.tar" | sha256sum | grep -q "^$sha " && tar -xf "$d/bundle.tar" -C "$d/tree"
+  local t1; t1="$(now)"
+  test -f "$d/tree/share/extension/big.control"
+  echo "$t1 - $t0" | bc
+  rm -rf "$d"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-if [ "$launcher" = cds ] && [ ! -f "${fetcher_jar%.jar}.jsa" ]; then   # the launcher's first run records the archive
+if [ "$launcher" = cds ] && { [ ! -f "${fetcher_jar%.jar}.jsa" ] || [ "$fetcher_jar" -nt "${fetcher_jar%.jar}.jsa" ]; }; then   # the launcher's first run records the archive
   d="$work/cds"; mkdir -p "$d/share/extension" "$d/lib"
   fetcher install warm --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
@@ -145,11 +183,12 @@ if [ -n "${BASELINE_JAR:-}" ] && [ "$launcher" = cds ] && [ ! -f "${BASELINE_JAR
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
   rm -rf "$d"
 fi
-fetcher_runs=(); warm_runs=(); curl_runs=(); baseline_runs=()
+fetcher_runs=(); warm_runs=(); curl_runs=(); seq_runs=(); baseline_runs=()
 for i in $(seq 1 "$runs"); do
   sync; fetcher_runs+=("$(fetcher_run "$i")")
   sync; warm_runs+=("$(warm_run "$i")")
   sync; curl_runs+=("$(curl_run "$i")")
+  sync; seq_runs+=("$(curl_seq_run "$i")")
   if [ -n "${BASELINE_JAR:-}" ]; then sync; baseline_runs+=("$(baseline_run "$i")"); fi
 done
 w_med="$(printf '%s\n' "${warm_runs[@]}" | median)"
@@ -159,14 +198,17 @@ c_med="$(printf '%s\n' "${curl_runs[@]}" | median)"
 f_best="$(printf '%s\n' "${fetcher_runs[@]}" | sort -n | head -1)"
 c_best="$(printf '%s\n' "${curl_runs[@]}" | sort -n | head -1)"
 mib="$(echo "scale=1; $bytes / 1048576" | bc)"
-echo "| bundle | runs | fetch install, cold JVM (median / best) | fetcher, warm JVM (median / best) | curl \| sha256sum; tar x (median / best) | curl/fetch: cold, warm |"
-echo "| --- | --- | --- | --- | --- | --- |"
-printf "| %s MiB, 302 files | %s | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s) | %.2f s / %.2f s (%.0f MiB/s) | %.2f×, %.2f× |\n" "$mib" "$runs" \
-  "$f_med" "$f_best" "$w_med" "$w_best" "$(echo "$mib / $w_med" | bc -l)" "$c_med" "$c_best" "$(echo "$mib / $c_med" | bc -l)" \
-  "$(echo "$c_med / $f_med" | bc -l)" "$(echo "$c_med / $w_med" | bc -l)"
+s_med="$(printf '%s\n' "${seq_runs[@]}" | median)"
+s_best="$(printf '%s\n' "${seq_runs[@]}" | sort -n | head -1)"
+echo "| bundle | runs | fetch install, cold JVM (median / best) | fetcher, warm JVM (median / best) | curl, verify then tar x (median / best) | curl \| tee >(sha256sum) \| tar x (median / best) | verify-then-extract / fetch: cold, warm | streaming / fetch: cold, warm |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+printf "| %s MiB, 302 files | %s | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s) | %.2f s / %.2f s | %.2f s / %.2f s (%.0f MiB/s) | %.2f×, %.2f× | %.2f×, %.2f× |\n" "$mib" "$runs" \
+  "$f_med" "$f_best" "$w_med" "$w_best" "$(echo "$mib / $w_med" | bc -l)" "$s_med" "$s_best" "$c_med" "$c_best" "$(echo "$mib / $c_med" | bc -l)" \
+  "$(echo "$s_med / $f_med" | bc -l)" "$(echo "$s_med / $w_med" | bc -l)" "$(echo "$c_med / $f_med" | bc -l)" "$(echo "$c_med / $w_med" | bc -l)"
 if [ -n "${BASELINE_JAR:-}" ]; then
   b_med="$(printf '%s\n' "${baseline_runs[@]}" | median)"
   printf "baseline %s, cold JVM (launcher: $launcher): median %.2f s, best %.2f s, curl/baseline %.2f×\n" "$BASELINE_JAR" "$b_med" \
     "$(printf '%s\n' "${baseline_runs[@]}" | sort -n | head -1)" "$(echo "$c_med / $b_med" | bc -l)"
 fi
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher"
+echo "every run (s): cold ${fetcher_runs[*]}; warm ${warm_runs[*]}; verify-then-extract ${seq_runs[*]}; streaming ${curl_runs[*]}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher; server: $server"

@@ -246,7 +246,7 @@ public final class Fetcher implements AutoCloseable {
      * and the first failure in that order is thrown once all have ended.
      */
     public void requestExtensions(List<String> controls, Duration timeout, java.util.function.Consumer<Result> done) throws FetchException {
-        int parallel = Math.min(controls.size(), Math.max(2, settings.concurrency()));
+        int parallel = Math.min(controls.size(), settings.concurrency());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "fetch-install");
             t.setDaemon(true);

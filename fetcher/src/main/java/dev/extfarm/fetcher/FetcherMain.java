@@ -51,7 +51,7 @@ public final class FetcherMain {
                       | --allow-unsigned (local development only: signatures are not checked)
             state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
             endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
-            tuning:   --concurrency N (2) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
+            tuning:   --concurrency N (2; background, and 'install' of several) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
                       --staging-quota 2G --timeout 30s --retries 8 --ldconfig PATH --system-lib-dir D
                       --psql PATH --pg-conn 'host=... port=... user=...' (read pg_extension once PostgreSQL runs)
                       --progress auto|bar|plain
