@@ -6,6 +6,10 @@
  * whose library file is missing, it asks the local fetcher (docs/fetcher.md, "Local endpoint")
  * and waits, with CHECK_FOR_INTERRUPTS(), then lets PostgreSQL go on.  404 not-in-spec passes
  * through unchanged; every other failure is an ERROR naming the extension and the cause.
+ *
+ * A short-lived background worker tells the fetcher once PostgreSQL accepts connections
+ * (POST /postgres/started), so that the fetcher's background downloads do not compete with
+ * PostgreSQL's own start.
  */
 #include "postgres.h"
 
@@ -27,6 +31,9 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "port.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/postmaster.h"
+#include "storage/ipc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -46,6 +53,7 @@ typedef void (*extfarm_ClientAuthentication_hook_type) (struct Port *, int);
 extern PGDLLIMPORT extfarm_ClientAuthentication_hook_type ClientAuthentication_hook;
 
 void _PG_init(void);
+PGDLLEXPORT void extfarm_started_main(Datum arg);
 
 static char *fetcher_url = NULL;
 static int fetch_timeout = 300;
@@ -310,36 +318,22 @@ append_escaped(StringInfo s, const char *name)
 }
 
 /*
- * POST /<kind>/<name> to the fetcher and wait for its answer.  kind is "extensions" or
- * "libraries"; what is the word used in messages ("extension", "library").
+ * Sends one HTTP request to the fetcher and reads the whole answer into resp (the fetcher closes
+ * the connection after it).  Returns NULL, or what went wrong (palloc'd).  Waits serve interrupts.
  */
-static FetchResult
-ask_fetcher(const char *kind, const char *what, const char *name)
+static char *
+exchange(const char *request, StringInfo resp, TimestampTz deadline)
 {
-	TimestampTz deadline;
-	StringInfoData req;
-	StringInfoData resp;
 	/* volatile: assigned inside PG_TRY and read after it (a longjmp must not lose them) */
 	char	   *volatile problem = NULL;
-	int			status = 0;
-	const char *body;
 	volatile size_t sent = 0;
+	size_t		len = strlen(request);
 
 	close_fetch_fd();
-	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
-	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) (fetch_timeout + 10) * 1000);
-
-	initStringInfo(&req);
-	appendStringInfo(&req, "POST /%s/", kind);
-	append_escaped(&req, name);
-	appendStringInfo(&req, "?timeout=%d HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
-					 "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n", fetch_timeout);
-	initStringInfo(&resp);
-
 	PG_TRY();
 	{
 		problem = connect_fetcher(deadline);
-		while (problem == NULL && sent < (size_t) req.len)
+		while (problem == NULL && sent < len)
 		{
 			ssize_t		n;
 
@@ -348,7 +342,7 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 				problem = pstrdup("timed out sending the request");
 				break;
 			}
-			n = send(fetch_fd, req.data + sent, req.len - sent, MSG_NOSIGNAL);
+			n = send(fetch_fd, request + sent, len - sent, MSG_NOSIGNAL);
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 				continue;
 			if (n < 0)
@@ -363,7 +357,7 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 
 			if (!wait_fd(POLLIN, deadline))
 			{
-				problem = psprintf("no answer within %d s", fetch_timeout + 10);
+				problem = pstrdup("no answer in time");
 				break;
 			}
 			n = recv(fetch_fd, buf, sizeof(buf), 0);
@@ -373,10 +367,10 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 				problem = psprintf("could not read the answer: %m");
 			else if (n == 0)
 				break;
-			else if (resp.len > 1024 * 1024)
+			else if (resp->len > 1024 * 1024)
 				problem = pstrdup("the answer is too long");
 			else
-				appendBinaryStringInfo(&resp, buf, n);
+				appendBinaryStringInfo(resp, buf, n);
 		}
 	}
 	PG_CATCH();
@@ -386,6 +380,35 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 	}
 	PG_END_TRY();
 	close_fetch_fd();
+	return problem;
+}
+
+/*
+ * POST /<kind>/<name> to the fetcher and wait for its answer.  kind is "extensions" or
+ * "libraries"; what is the word used in messages ("extension", "library").
+ */
+static FetchResult
+ask_fetcher(const char *kind, const char *what, const char *name)
+{
+	TimestampTz deadline;
+	StringInfoData req;
+	StringInfoData resp;
+	char	   *problem;
+	int			status = 0;
+	const char *body;
+
+	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) (fetch_timeout + 10) * 1000);
+
+	initStringInfo(&req);
+	appendStringInfo(&req, "POST /%s/", kind);
+	append_escaped(&req, name);
+	appendStringInfo(&req, "?timeout=%d HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+					 "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n", fetch_timeout);
+	initStringInfo(&resp);
+	problem = exchange(req.data, &resp, deadline);
+	if (problem != NULL && strcmp(problem, "no answer in time") == 0)
+		problem = psprintf("no answer within %d s", fetch_timeout + 10);
 
 	if (problem != NULL)
 		ereport(ERROR,
@@ -594,6 +617,42 @@ extfarm_ClientAuthentication(struct Port *port, int status)
 	ensure_preload_list(local_preload_libraries_string);
 }
 
+/*
+ * The "pg_extfarm start report" background worker: started by the postmaster once PostgreSQL
+ * accepts connections (BgWorkerStart_ConsistentState), it tells the fetcher so, then exits.  The
+ * fetcher holds its background downloads (phase 4) until then, or until its --hold-background
+ * runs out; a failure here only costs that wait, so it is a LOG line, never an error.
+ */
+void
+extfarm_started_main(Datum arg)
+{
+	StringInfoData req;
+	StringInfoData resp;
+	char	   *problem;
+	int			status = 0;
+
+	BackgroundWorkerUnblockSignals();
+	if (!enabled())
+		proc_exit(0);
+	initStringInfo(&req);
+	appendStringInfo(&req, "POST /postgres/started?pid=%d&port=%d HTTP/1.1\r\nHost: localhost\r\n"
+					 "Content-Length: 0\r\nConnection: close\r\nUser-Agent: pg_extfarm\r\n\r\n",
+					 (int) PostmasterPid, PostPortNumber);
+	initStringInfo(&resp);
+	problem = exchange(req.data, &resp, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 10000));
+	if (problem == NULL && (sscanf(resp.data, "HTTP/1.%*d %d", &status) != 1 || status != 200))
+		problem = status ? psprintf("HTTP %d", status) : pstrdup("no HTTP answer");
+	if (problem != NULL)
+		ereport(LOG,
+				(errmsg("pg_extfarm: could not tell the extfarm fetcher at %s that PostgreSQL accepts connections: %s",
+						fetcher_url, problem),
+				 errdetail("The fetcher starts its background downloads when its --hold-background runs out.")));
+	else
+		ereport(DEBUG1,
+				(errmsg("pg_extfarm: told the extfarm fetcher at %s that PostgreSQL accepts connections", fetcher_url)));
+	proc_exit(0);
+}
+
 void
 _PG_init(void)
 {
@@ -618,4 +677,19 @@ _PG_init(void)
 	needs_fmgr_hook = extfarm_needs_fmgr_hook;
 	prev_ClientAuthentication = ClientAuthentication_hook;
 	ClientAuthentication_hook = extfarm_ClientAuthentication;
+
+	if (process_shared_preload_libraries_in_progress)
+	{
+		BackgroundWorker worker;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+		worker.bgw_start_time = BgWorkerStart_ConsistentState;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_extfarm");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "extfarm_started_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "pg_extfarm start report");
+		snprintf(worker.bgw_type, BGW_MAXLEN, "pg_extfarm start report");
+		RegisterBackgroundWorker(&worker);
+	}
 }

@@ -72,7 +72,11 @@ public final class Fetcher implements AutoCloseable {
     volatile int phase;
     volatile boolean ready;
     volatile boolean postgresStarted;
+    /** When pg_extfarm said that PostgreSQL accepts connections (null: not yet, or no module). */
+    volatile Instant postgresAcceptingAt;
+    volatile boolean backgroundStarted;
     volatile boolean backgroundDone;
+    private final CompletableFuture<String> postgresAccepting = new CompletableFuture<>();
     private final CompletableFuture<Void> background = new CompletableFuture<>();
 
     public Fetcher(FetcherSettings settings, Log log) throws IOException {
@@ -155,7 +159,11 @@ public final class Fetcher implements AutoCloseable {
         log.info("ready to start PostgreSQL");
     }
 
-    /** Phases 3 and 4 in the background, and the refresh timer. PostgreSQL is assumed to run from now on. */
+    /**
+     * Phases 3 and 4 in the background, and the refresh timer. PostgreSQL is assumed to be starting
+     * from now on; phase 4 begins once it accepts connections ({@link #postgresAccepting}) or after
+     * {@code backgroundHold}.
+     */
     public CompletableFuture<Void> startBackground() {
         postgresStarted = true;
         ComputeSpec spec = specs.current();
@@ -172,11 +180,17 @@ public final class Fetcher implements AutoCloseable {
         log.info("phase 3: session/local preload " + concat(settings.preload().session(), settings.preload().local())
                 + " and created extensions " + created + " -> bundles " + phase3.stream().map(ComputeSpec.Entry::name).toList());
         List<CompletableFuture<Job.Outcome>> f3 = phase3.stream().map(e -> scheduler.submit(e.name(), Priority.PRELOAD).done()).toList();
-        CompletableFuture.allOf(f3.toArray(CompletableFuture[]::new)).handle((v, t) -> {
+        // Phase 4 also waits for PostgreSQL to accept connections: on a small node its downloads,
+        // unpacking and syncs would otherwise compete with PostgreSQL's own start for the CPU and
+        // the disk, and the node is ready later than with no background work at all.
+        CompletableFuture.allOf(f3.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> holdForPostgres())
+                .handle((why, t) -> {
             phase = 4;
+            backgroundStarted = true;
             List<ComputeSpec.Entry> rest = specs.current().extensions();
             log.info("phase 4: " + rest.size() + " bundles in the background (concurrency " + settings.concurrency()
-                    + (settings.bandwidth() > 0 ? ", " + Log.bytes(settings.bandwidth()) + "/s" : "") + ")");
+                    + (settings.bandwidth() > 0 ? ", " + Log.bytes(settings.bandwidth()) + "/s" : "") + "; " + why + ")");
             List<CompletableFuture<Job.Outcome>> f4 = rest.stream()
                     .map(e -> scheduler.submit(e.name(), Priority.BACKGROUND).done()).toList();
             CompletableFuture.allOf(f4.toArray(CompletableFuture[]::new)).handle((v2, t2) -> {
@@ -200,6 +214,32 @@ public final class Fetcher implements AutoCloseable {
             }, ms, ms, TimeUnit.MILLISECONDS);
         }
         return background;
+    }
+
+    /** Why phase 4 may start: PostgreSQL accepts connections, or the hold ran out. */
+    private CompletableFuture<String> holdForPostgres() {
+        Duration hold = settings.backgroundHold();
+        if (hold.isZero() || postgresAccepting.isDone()) {
+            return CompletableFuture.completedFuture(postgresAccepting.getNow("no hold"));
+        }
+        log.info("phase 4 waits until PostgreSQL accepts connections (pg_extfarm reports it), at most " + hold.toMillis() + " ms");
+        return postgresAccepting.completeOnTimeout("no word from PostgreSQL within " + hold.toMillis() + " ms", hold.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * pg_extfarm's background worker reports that PostgreSQL accepts connections
+     * ({@code POST /postgres/started}, once per postmaster start): phase 4 may begin.
+     */
+    public Map<String, Object> postgresAccepting(String detail) {
+        boolean first = postgresAcceptingAt == null;
+        postgresAcceptingAt = Instant.now();
+        log.info("PostgreSQL accepts connections (" + detail + ")" + (backgroundStarted ? "" : first ? "; phase 4 may start" : ""));
+        postgresAccepting.complete("PostgreSQL accepts connections");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("phase", phase);
+        out.put("background_started", backgroundStarted);
+        return out;
     }
 
     /**
@@ -241,8 +281,8 @@ public final class Fetcher implements AutoCloseable {
 
     /**
      * An operator's {@code install a b c}: as {@link #requestExtension(String, Duration, boolean)} for
-     * each, {@code max(2, concurrency)} at a time (not one after the other: a node's image build or an
-     * init container installs several); each success is handed to {@code done} in the order asked,
+     * each, {@code concurrency} at a time (2 by default: a node's image build or an init container
+     * installs several); each success is handed to {@code done} in the order asked,
      * and the first failure in that order is thrown once all have ended.
      */
     public void requestExtensions(List<String> controls, Duration timeout, java.util.function.Consumer<Result> done) throws FetchException {
@@ -460,7 +500,7 @@ public final class Fetcher implements AutoCloseable {
         }
         publishControls(spec.extensions());
         List<String> removed = removeLost(spec);
-        if (postgresStarted) {
+        if (backgroundStarted) { // before that, phase 4 takes the new spec as it is when it starts
             for (ComputeSpec.Entry e : spec.extensions()) {
                 var rec = state.get(e.name());
                 boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256());

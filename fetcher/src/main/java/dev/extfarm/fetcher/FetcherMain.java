@@ -52,6 +52,8 @@ public final class FetcherMain {
             state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
             endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
             tuning:   --concurrency N (2; background, and 'install' of several) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
+                      --hold-background 30s (phase 4 waits this long at most for pg_extfarm to say that
+                      PostgreSQL accepts connections; 0 = start it right after phase 3)
                       --staging-quota 2G --timeout 30s --retries 8 --ldconfig PATH --system-lib-dir D
                       --psql PATH --pg-conn 'host=... port=... user=...' (read pg_extension once PostgreSQL runs)
                       --progress auto|bar|plain
@@ -336,6 +338,7 @@ public final class FetcherMain {
         b.concurrency(Integer.parseInt(o.one("concurrency", "2")));
         b.bandwidth(CliOptions.size(o.one("bandwidth", "0")));
         b.refresh(o.duration("refresh", Duration.ofMinutes(5)));
+        b.backgroundHold(o.duration("hold-background", Duration.ofSeconds(30)));
         b.stagingQuota(CliOptions.size(o.one("staging-quota", "0")));
         b.ldconfig(o.one("ldconfig", "ldconfig"));
         b.systemLibDirs(o.all("system-lib-dir").stream().map(Path::of).toList());

@@ -16,12 +16,14 @@ import java.util.List;
  * @param concurrency    background downloads at once
  * @param bandwidth      bytes per second for background downloads; 0 = unlimited
  * @param refresh        how often to re-read the spec; zero = only on demand (POST /refresh, SIGHUP)
+ * @param backgroundHold how long phase 4 waits for PostgreSQL to accept connections (pg_extfarm says so
+ *                       with {@code POST /postgres/started}) before it starts anyway; zero = no wait
  * @param stagingQuota   bytes allowed in staging + partial downloads; 0 = the disk's own limit
  * @param psql           optional: psql and a connection string to read pg_extension in every database
  * @param trust          which bundle signatures are accepted (required: there is no default)
  */
 public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, Path cacheDir, Preload preload,
-                              int concurrency, long bandwidth, Duration refresh, long stagingQuota,
+                              int concurrency, long bandwidth, Duration refresh, Duration backgroundHold, long stagingQuota,
                               DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust) {
 
     /** The preload settings of the PostgreSQL served (library names without {@code $libdir/} or {@code .so}). */
@@ -59,7 +61,10 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         return new Builder();
     }
 
-    /** Defaults: 2 workers, no bandwidth limit, refresh every 5 minutes, no quota, ldconfig on PATH. */
+    /**
+     * Defaults: 2 workers, no bandwidth limit, refresh every 5 minutes, phase 4 held up to 30 s for
+     * PostgreSQL's start, no quota, ldconfig on PATH.
+     */
     public static final class Builder {
         private SpecSource spec;
         private PgLayout layout;
@@ -69,6 +74,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         private int concurrency = 2;
         private long bandwidth;
         private Duration refresh = Duration.ofMinutes(5);
+        private Duration backgroundHold = Duration.ofSeconds(30);
         private long stagingQuota;
         private DownloadSettings download = DownloadSettings.DEFAULT;
         private String ldconfig = "ldconfig";
@@ -84,6 +90,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         public Builder concurrency(int v) { concurrency = v; return this; }
         public Builder bandwidth(long v) { bandwidth = v; return this; }
         public Builder refresh(Duration v) { refresh = v; return this; }
+        public Builder backgroundHold(Duration v) { backgroundHold = v; return this; }
         public Builder stagingQuota(long v) { stagingQuota = v; return this; }
         public Builder download(DownloadSettings v) { download = v; return this; }
         public Builder ldconfig(String v) { ldconfig = v; return this; }
@@ -102,7 +109,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
                 throw new IllegalArgumentException("concurrency must be at least 1");
             }
             return new FetcherSettings(spec, layout, stateDir, cacheDir == null ? stateDir.resolve("cache") : cacheDir, preload,
-                    concurrency, bandwidth, refresh, stagingQuota, download, ldconfig, systemLibDirs, psql, trust);
+                    concurrency, bandwidth, refresh, backgroundHold, stagingQuota, download, ldconfig, systemLibDirs, psql, trust);
         }
     }
 }

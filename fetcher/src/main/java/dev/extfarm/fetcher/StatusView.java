@@ -24,6 +24,8 @@ final class StatusView {
         s.put("phase_name", f.backgroundDone ? "idle" : PHASES[f.phase]);
         s.put("ready", f.ready);
         s.put("postgres_started", f.postgresStarted);
+        s.put("postgres_accepting_since", f.postgresAcceptingAt == null ? null : f.postgresAcceptingAt.toString());
+        s.put("background_started", f.backgroundStarted);
         ComputeSpec spec = f.spec();
         Map<String, Object> sp = new LinkedHashMap<>();
         sp.put("source", f.specs().source().describe());

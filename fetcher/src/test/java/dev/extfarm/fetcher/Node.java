@@ -74,7 +74,7 @@ final class Node implements AutoCloseable {
         HttpClient http = HttpClient.newHttpClient();
         return FetcherSettings.builder().trust(registry.trust())
                 .spec(SpecSource.registry(http, registry.specUrl(), registry.computeToken(), Duration.ofSeconds(10)))
-                .layout(layout()).stateDir(state).cacheDir(cache).refresh(Duration.ZERO)
+                .layout(layout()).stateDir(state).cacheDir(cache).refresh(Duration.ZERO).backgroundHold(Duration.ZERO)
                 .download(new DownloadSettings(Duration.ofSeconds(5), 4, Duration.ofMillis(100), Duration.ofSeconds(1)));
     }
 

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * POST /extensions/{name}       install the bundle carrying this extension (and its requirements) now
  * POST /libraries/{name}        install the bundle providing this library now
  * POST /refresh                 re-read the compute spec now
+ * POST /postgres/started        PostgreSQL accepts connections (pg_extfarm's worker says so): phase 4 may start
  * </pre>
  * POSTs answer once the work is done: 200 JSON, or 4xx/5xx JSON {@code {"error": code, "message": why}}.
  * {@code ?timeout=<seconds>} bounds the wait (default 300).
@@ -47,6 +48,9 @@ public final class Routes {
             if (path.equals("/refresh")) {
                 return method.equals("POST") ? ok(fetcher.refresh()) : notAllowed("POST");
             }
+            if (path.equals("/postgres/started")) {
+                return method.equals("POST") ? ok(fetcher.postgresAccepting(describeStart(query))) : notAllowed("POST");
+            }
             boolean ext = path.startsWith("/extensions/");
             boolean lib = path.startsWith("/libraries/");
             if (ext || lib) {
@@ -70,12 +74,25 @@ public final class Routes {
                 return ok(body);
             }
             return error(404, "not-found", "no route " + method + " " + path
-                    + "; routes: GET /status, POST /extensions/{name}, POST /libraries/{name}, POST /refresh");
+                    + "; routes: GET /status, POST /extensions/{name}, POST /libraries/{name}, POST /refresh, POST /postgres/started");
         } catch (FetchException e) {
             return error(status(e.kind()), e.code(), e.getMessage());
         } catch (RuntimeException e) {
             return error(500, "internal", "the fetcher failed unexpectedly: " + e);
         }
+    }
+
+    /** {@code pid=123&port=5432} from pg_extfarm's worker, as a log detail (digits only: nothing else reaches the log). */
+    static String describeStart(String query) {
+        StringBuilder out = new StringBuilder();
+        for (String key : new String[] {"pid", "port"}) {
+            String v = query == null ? null : java.util.Arrays.stream(query.split("&")).filter(kv -> kv.startsWith(key + "="))
+                    .map(kv -> kv.substring(key.length() + 1)).findFirst().orElse(null);
+            if (v != null && v.matches("[0-9]{1,10}")) {
+                out.append(out.length() == 0 ? "" : ", ").append(key.equals("pid") ? "postmaster pid " : "port ").append(v);
+            }
+        }
+        return out.length() == 0 ? "reported" : out.toString();
     }
 
     /** The one table from failure kind to status. */

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * pg_extfarm in a real PostgreSQL (15 here, 17 and 18 in the farm's runtime images) against a real fetcher (in-process, its local endpoint on
  * loopback TCP), with the background queue never started: only the module can bring an
- * extension onto the node.
+ * extension onto the node. The module's start-report worker tells the fetcher when PostgreSQL
+ * accepts connections.
  */
 class CreateExtensionJitTest {
 
@@ -50,6 +51,13 @@ class CreateExtensionJitTest {
             node.pg.stop();
 
             node.pg.start("shared_preload_libraries=pg_extfarm", url, "extfarm.fetch_timeout=30");
+            // the module's start-report worker tells the fetcher that PostgreSQL accepts connections
+            long until = System.currentTimeMillis() + 10_000;
+            while (f.status().get("postgres_accepting_since") == null && System.currentTimeMillis() < until) {
+                Thread.sleep(20);
+            }
+            assertThat(f.status().get("postgres_accepting_since")).as("POST /postgres/started from pg_extfarm").isNotNull();
+            assertThat(node.log()).containsPattern("PostgreSQL accepts connections \\(postmaster pid \\d+, port \\d+\\)");
             long t0 = System.nanoTime();
             node.pg.sql("CREATE EXTENSION jitone");
             long ms = (System.nanoTime() - t0) / 1_000_000;
