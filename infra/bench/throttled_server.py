@@ -29,6 +29,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.server.bucket.take(len(buf))
             dst.write(buf)
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), functools.partial(Handler, directory=sys.argv[1]))
+class Server(http.server.ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a client opening 8-10 connections at once (the
+    # fetcher's phase 1) has SYNs dropped and waits a 1 s retransmit; a real registry (Netty) takes 1024
+    request_queue_size = 1024
+    daemon_threads = True
+
+server = Server(("127.0.0.1", int(sys.argv[2])), functools.partial(Handler, directory=sys.argv[1]))
 server.bucket = Bucket(float(sys.argv[3]))
 server.serve_forever()

@@ -450,6 +450,7 @@ public final class Fetcher implements AutoCloseable {
         if (missing.isEmpty()) {
             return;
         }
+        long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(CONTROL_REQUESTS, missing.size()), r -> {
             Thread t = new Thread(r, "fetch-control");
             t.setDaemon(true);
@@ -476,10 +477,13 @@ public final class Fetcher implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+        long t1 = System.nanoTime();
         installer.publishControls(listings).forEach((name, ex) -> {
             errors.put(name, ex.getMessage());
             log.info("phase 1: " + ex.getMessage());
         });
+        log.info("phase 1: control files of " + listings.size() + " bundles listed (fetched in " + (t1 - t0) / 1_000_000
+                + " ms, written in " + (System.nanoTime() - t1) / 1_000_000 + " ms)");
     }
 
     /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */
