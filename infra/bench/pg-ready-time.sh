@@ -50,7 +50,7 @@ run_mode() { # MODE SPEC
   local mode="$1" spec="$2" node; node="$(new_node)"
   local fetch=("${fetch_cmd[@]}") common=(--allow-unsigned --spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0)
-  local t0 t1 serve_pid="" settings=(-c "shared_preload_libraries=$preload")
+  local t0 t1 tready serve_pid="" settings=(-c "shared_preload_libraries=$preload")
   t0="$(now)"
   case "$mode" in
     jit)
@@ -59,6 +59,7 @@ run_mode() { # MODE SPEC
         --ready-file "$node/ready" > "$node/fetcher.log" 2>&1 &
       serve_pid=$!
       while [ ! -e "$node/ready" ]; do kill -0 "$serve_pid" 2>/dev/null || { cat "$node/fetcher.log" >&2; return 1; }; sleep 0.01; done
+      tready="$(now)"
       settings=(-c "shared_preload_libraries=pg_extfarm,$preload" -c "extfarm.fetcher_url=http://127.0.0.1:$fport")
       ;;
     lower) "${fetch[@]}" install "${names[0]}" "${names[1]}" "${common[@]}" > "$node/fetcher.log" 2>&1 ;;
@@ -66,6 +67,11 @@ run_mode() { # MODE SPEC
   esac
   start_postgres "$node" "${settings[@]}"
   t1="$(now)"
+  if [ "$mode" = jit ]; then # where jit's time went, for the record (stderr)
+    printf '  jit: ready after %.2f s, PostgreSQL up %.2f s later; %s; %s\n' "$(echo "$tready - $t0" | bc)" "$(echo "$t1 - $tready" | bc)" \
+      "$(grep -o 'control files of [0-9]* bundles listed.*' "$node/fetcher.log" | head -1)" \
+      "$(grep -o 'installed [^ ]* [^ ]* (shared-preload, [^;]*' "$node/fetcher.log" | sed 's/(shared-preload, //' | paste -sd ',')" >&2
+  fi
   [ -n "$serve_pid" ] && kill "$serve_pid" && wait "$serve_pid" 2>/dev/null || true
   # the preloaded modules really are loaded
   [ "$(psql_node "$node" -c "SELECT count(*) FROM pg_settings WHERE name = 'pg_stat_statements.max'")" = "1" ] || {

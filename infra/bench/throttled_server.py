@@ -19,6 +19,7 @@ class Bucket:
             time.sleep(wait)
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"   # keep-alive, as the registry does (files are sent with Content-Length)
     def log_message(self, *a):
         pass
     def copyfile(self, src, dst):

@@ -445,7 +445,9 @@ public final class Fetcher implements AutoCloseable {
     private void publishControls(List<ComputeSpec.Entry> entries) {
         List<ComputeSpec.Entry> missing = entries.stream().filter(e -> {
             var rec = state.get(e.name());
-            return rec.isEmpty() || !rec.get().installed() && !rec.get().sha256().equals(e.sha256());
+            // listed again: new, changed, or a listing a crash left without its files (renamed after the records)
+            return rec.isEmpty() || !rec.get().installed() && (!rec.get().sha256().equals(e.sha256())
+                    || rec.get().files().keySet().stream().anyMatch(f -> !java.nio.file.Files.exists(Path.of(f))));
         }).toList();
         if (missing.isEmpty()) {
             return;

@@ -120,4 +120,21 @@ class PhasesTest {
             assertThat(node.pg.sql("SELECT count(*) >= 0 FROM pg_stat_statements")).isEqualTo("t");
         }
     }
+
+    /** Phase 1 renames the records before the control files: a listing a crash left without its file is listed again. */
+    @Test
+    void aListingWithoutItsControlFileIsListedAgainByTheNextPrepare() throws Exception {
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+            registry.publish(Bundles.sql(tmp, "listed").pack());
+            node.fetcher(registry).prepare();
+            Path control = node.extension("listed.control");
+            assertThat(control).exists();
+            Files.delete(control); // as if power was lost after the record's rename, before the control file's
+
+            node.fetcher(registry).prepare();
+            assertThat(control).exists();
+            assertThat(Files.exists(node.marker("listed"))).as("listed, not installed").isFalse();
+            assertThat(registry.bundleRequests("listed")).isZero();
+        }
+    }
 }

@@ -97,12 +97,17 @@ public final class NodeState {
         records.put(r.name(), r);
     }
 
-    /** As {@link #put} for each, written and synced together ({@link DurableBatch}). */
-    public synchronized void putAll(List<InstalledRecord> rs) throws IOException {
+    /**
+     * As {@link #put} for each, with other files (phase 1's control files), all written and synced
+     * together ({@link DurableBatch}: one round of syncs); the records are renamed into place
+     * before the other files, so a file on disk is never unaccounted for.
+     */
+    public synchronized void putAll(List<InstalledRecord> rs, Map<Path, byte[]> alongside) throws IOException {
         Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
         for (InstalledRecord r : rs) {
             files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         }
+        files.putAll(alongside);
         DurableBatch.writeAll(files);
         rs.forEach(r -> records.put(r.name(), r));
     }

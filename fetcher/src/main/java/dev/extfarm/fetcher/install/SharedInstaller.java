@@ -192,8 +192,7 @@ final class SharedInstaller implements Installer {
                         .forEach(old -> stale.add(Path.of(old))));
             }
             try {
-                state.putAll(records); // records first: a file on disk is never unaccounted for
-                DurableBatch.writeAll(writes);
+                state.putAll(records, writes); // one batch, the records renamed first: a file on disk is never unaccounted for
                 for (Path old : stale) {
                     Files.deleteIfExists(old);
                 }
