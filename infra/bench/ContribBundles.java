@@ -18,11 +18,13 @@ import java.util.stream.Stream;
  * installation's own files, and repeated under further names ({@code x2_<name>} ...) until COUNT.
  * Writes them as a registry serves them and a compute spec whose links use http://127.0.0.1:PORT.
  *
- *   java -cp extfarm-fetcher.jar ContribBundles.java PG_SHARE PG_LIB COUNT PORT OUT_DIR PRELOAD,PRELOAD
+ *   java -cp extfarm-fetcher.jar ContribBundles.java PG_SHARE PG_LIB COUNT PORT OUT_DIR PRELOAD,PRELOAD [inline|links]
  *
  * OUT_DIR/serve/extensions/<name>/sha-256+<hex>/{bundle.tar,<name>.control}, OUT_DIR/spec.json,
  * OUT_DIR/names (one bundle name a line, preloaded first). PRELOAD are contrib names
- * (e.g. pg_stat_statements,pg_prewarm): their bundles are shared_preload in the spec.
+ * (e.g. pg_stat_statements,pg_prewarm): their bundles are shared_preload in the spec. The spec
+ * carries each control file inline ({@code control}, as the registry's does) unless the last
+ * argument is {@code links} (then only {@code control_link}, as registries before session 4).
  */
 public class ContribBundles {
     public static void main(String[] a) throws Exception {
@@ -79,6 +81,9 @@ public class ContribBundles {
             ObjectNode e = exts.addObject();
             e.put("extension_name", name).put("version", version).put("sha256", sha).put("size", Files.size(dir.resolve("bundle.tar")))
                     .put("link", base + "/bundle.tar").put("control_link", base + "/" + name + ".control");
+            if (!(a.length > 6 && a[6].equals("links"))) {
+                e.put("control", control);
+            }
             e.putArray("extensions").add(name);
             e.putArray("libraries").add(name);
             e.putArray("requires");

@@ -11,6 +11,7 @@
 # each with the registry unthrottled and throttled to LIMITED_BYTES_PER_S (one bucket for all
 # connections: throttled_server.py). Bundles are PostgreSQL 15's own contrib extensions renamed
 # (ContribBundles.java). Prints markdown tables (median, p10-p90 of RUNS) and the load average.
+# CONTROLS=links: a spec without the control files inline (phase 1 fetches each control_link).
 # CI=true: 3 runs (a smoke run of the script, not figures).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,7 +34,7 @@ build_fetcher_and_module
 
 port_unlimited="$(free_port)"; port_limited="$(free_port)"
 java -cp "$fetcher_jar" "$here/infra/bench/ContribBundles.java" /usr/share/postgresql/15 /usr/lib/postgresql/15/lib 30 \
-  "$port_unlimited" "$work/fixture" pg_stat_statements,pg_prewarm
+  "$port_unlimited" "$work/fixture" pg_stat_statements,pg_prewarm "${CONTROLS:-inline}"
 sed "s/127.0.0.1:$port_unlimited/127.0.0.1:$port_limited/g" "$work/fixture/spec.json" > "$work/fixture/spec-limited.json"
 mapfile -t names < "$work/fixture/names"
 preload="${names[0]},${names[1]}"

@@ -137,4 +137,27 @@ class PhasesTest {
             assertThat(registry.bundleRequests("listed")).isZero();
         }
     }
+
+    /** A spec that carries the control files inline: phase 1 asks the registry for none of them. */
+    @Test
+    void controlFilesInlineInTheSpecAreListedWithoutARequest() throws Exception {
+        try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
+            for (String name : List.of("inl1", "inl2", "inl3", "broken")) {
+                registry.publish(Bundles.sql(tmp, name).pack());
+            }
+            registry.inlineControls = true;
+            registry.inlineInstead.put("broken", "this is not a control file\n"); // no name = value: PostgreSQL could not read it
+            Fetcher f = node.fetcher(registry);
+            f.prepare();
+            assertThat(registry.controlRequests.get()).isZero();
+            for (String name : List.of("inl1", "inl2", "inl3")) {
+                assertThat(Files.readString(node.extension(name + ".control"))).contains("default_version = '1.0'");
+            }
+            assertThat(node.extension("broken.control")).doesNotExist();
+            assertThat(node.log()).contains("control file for broken 1.0 that PostgreSQL could not read");
+            node.pg.start();
+            assertThat(node.pg.sql("SELECT string_agg(name, ',' ORDER BY name) FROM pg_available_extensions WHERE name ~ '^inl'"))
+                    .isEqualTo("inl1,inl2,inl3");
+        }
+    }
 }

@@ -59,6 +59,11 @@ public final class RegistryFixture implements TestRegistry {
     final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     /** Bytes per second each bundle response is sent at (0 = as fast as possible). */
     volatile long sendRate;
+    /** Specs carry each bundle's control file inline ({@code control}), as the real registry does. */
+    volatile boolean inlineControls;
+    /** Control files replaced in the spec's inline text (name → text), to send a broken one. */
+    final Map<String, String> inlineInstead = new ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicLong controlRequests = new java.util.concurrent.atomic.AtomicLong();
     volatile java.time.Duration linkTtl = java.time.Duration.ofMinutes(15);
     /** Declared sizes in the spec, when a test wants them to lie. */
     final Map<String, Long> specSize = new ConcurrentHashMap<>();
@@ -161,9 +166,12 @@ public final class RegistryFixture implements TestRegistry {
             var m = p.bundle().manifest();
             String dir = "/extensions/" + m.name() + "/sha-256+" + p.bundle().sha256();
             String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().get(0);
+            String inline = !inlineControls ? null : inlineInstead.getOrDefault(m.name(),
+                    new String(p.bundle().controlFiles().get(control), StandardCharsets.UTF_8));
             entries.add(new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
                     (long) p.bytes().length), sign(dir + "/bundle.tar", exp), sign(dir + "/" + control + ".control", exp),
-                    sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(), m.systemLibraries()));
+                    sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
+                    m.systemLibraries(), inline));
         }
         return new ComputeSpec(1, TENANT, pg, platform, now.toString(), now.plus(linkTtl).toString(), entries);
     }
@@ -224,6 +232,7 @@ public final class RegistryFixture implements TestRegistry {
                 return;
             }
             if (seg[3].endsWith(".control")) {
+                controlRequests.incrementAndGet();
                 String ctl = seg[3].substring(0, seg[3].length() - ".control".length());
                 byte[] c = p.bundle().controlFiles().get(ctl);
                 if (c == null) {

@@ -9,11 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Phase 1: the control files of a spec entry, fetched alone ({@code control_link}). A control
+ * Phase 1: the control files of a spec entry: inline in the spec ({@code control}, from registries
+ * that carry it), else fetched alone ({@code control_link}). A control
  * file is not covered by the bundle's sha-256, so it is only listed (no marker); the verified
  * bundle replaces it when it is installed. For a bundle with several extensions the other
  * control files are asked for beside the first (works for public bundles; a signed link covers
@@ -31,18 +33,29 @@ public final class ControlFetch {
         this.settings = settings;
     }
 
-    /** control name → bytes; the first (the entry's own control link) must succeed, others are best effort. */
+    /**
+     * control name → bytes; the first (the entry's own control file: inline in the spec, or from
+     * its control link) must succeed, others are best effort.
+     */
     public Map<String, byte[]> fetch(ComputeSpec.Entry e) throws FetchException {
         Map<String, byte[]> out = new LinkedHashMap<>();
-        if (e.controlLink() == null) {
+        if (e.controlLink() == null && e.control() == null) {
             return out;
         }
-        String main = controlName(e.controlLink());
+        String main = e.controlLink() != null ? controlName(e.controlLink())
+                : e.extensions().contains(e.name()) ? e.name() : e.extensions().get(0);
         if (main == null || !e.extensions().contains(main)) {
             throw new FetchException(FetchException.Kind.UPSTREAM, "control-link-invalid", "the control_link of " + e.label()
                     + " does not end in one of its extensions' <name>.control: " + BundleFetch.redact(e.controlLink()));
         }
-        out.put(main, get(e, e.controlLink(), main));
+        if (e.control() != null) {
+            out.put(main, checked(e, main, e.control().getBytes(StandardCharsets.UTF_8))); // the spec carries it: no request
+        } else {
+            out.put(main, get(e, e.controlLink(), main));
+        }
+        if (e.controlLink() == null) {
+            return out;
+        }
         for (String other : e.extensions()) {
             if (!other.equals(main)) {
                 String link = e.controlLink().replace("/" + main + ".control", "/" + other + ".control");
@@ -54,6 +67,21 @@ public final class ControlFetch {
             }
         }
         return out;
+    }
+
+    /** The bytes, if PostgreSQL could read them as a control file and they are not oversized. */
+    private static byte[] checked(ComputeSpec.Entry e, String control, byte[] b) throws FetchException {
+        if (b.length > MAX_CONTROL) {
+            throw new FetchException(FetchException.Kind.UPSTREAM, "control-too-large", control + ".control of "
+                    + e.label() + " is " + b.length + " bytes, over " + MAX_CONTROL);
+        }
+        try {
+            ControlFile.parse(control, b);
+        } catch (IllegalArgumentException bad) {
+            throw new FetchException(FetchException.Kind.UPSTREAM, "control-invalid", "the registry sent a control file for "
+                    + e.label() + " that PostgreSQL could not read: " + bad.getMessage());
+        }
+        return b;
     }
 
     private static String controlName(String link) {
@@ -72,18 +100,7 @@ public final class ControlFetch {
                 HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(link)).timeout(settings.timeout()).GET().build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() == 200) {
-                    byte[] b = r.body();
-                    if (b.length > MAX_CONTROL) {
-                        throw new FetchException(FetchException.Kind.UPSTREAM, "control-too-large", control + ".control of "
-                                + e.label() + " is " + b.length + " bytes, over " + MAX_CONTROL);
-                    }
-                    try {
-                        ControlFile.parse(control, b);
-                    } catch (IllegalArgumentException bad) {
-                        throw new FetchException(FetchException.Kind.UPSTREAM, "control-invalid", "the registry sent a control file for "
-                                + e.label() + " that PostgreSQL could not read: " + bad.getMessage());
-                    }
-                    return b;
+                    return checked(e, control, r.body());
                 }
                 if (r.statusCode() < 500) {
                     throw new FetchException(FetchException.Kind.UPSTREAM, r.statusCode() == 403 ? "link-expired" : "control-unavailable",

@@ -60,7 +60,7 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
                         String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                        boolean preload, List<String> systemLibraries) {
+                        boolean preload, List<String> systemLibraries, String control) {
 
         public Entry {
             extensions = extensions == null || extensions.isEmpty() ? (extensionName == null ? List.of() : List.of(extensionName))
@@ -68,6 +68,14 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             libraries = libraries == null ? List.of() : List.copyOf(libraries);
             requires = requires == null ? List.of() : List.copyOf(requires);
             systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
+        }
+
+        /** An entry without the inline {@code control} text (phase 1 then fetches {@code control_link}). */
+        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                     boolean preload, List<String> systemLibraries) {
+            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
+                    preload, systemLibraries, null);
         }
 
         /** An entry without a {@code signature_link} (the signature is then looked for beside {@code link}). */
@@ -94,7 +102,7 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         /** A copy with other links, the signature's too. */
         public Entry withLinks(String newLink, String newControlLink, String newSignatureLink) {
             return new Entry(extensionName, version, sha256, size, newLink, newControlLink, newSignatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries);
+                    requires, sharedPreload, preload, systemLibraries, control);
         }
     }
 
@@ -183,7 +191,7 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                         text(e, "control_link", source, where), text(e, "signature_link", source, where),
                         texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
                         bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
-                        texts(e, "system_libraries", source, where)));
+                        texts(e, "system_libraries", source, where), text(e, "control", source, where)));
             }
         }
         return new ComputeSpec(integer(t, "meta_format", source), text(t, "tenant", source, ""), integer(t, "pg_major", source),

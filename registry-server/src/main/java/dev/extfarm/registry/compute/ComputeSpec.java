@@ -1,5 +1,6 @@
 package dev.extfarm.registry.compute;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
@@ -8,10 +9,11 @@ import java.util.List;
 public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String platform, String generatedAt,
                           String expiresAt, List<Entry> extensions) {
 
-    @JsonPropertyOrder({"extension_name", "version", "sha256", "size", "link", "control_link", "signature_link", "extensions",
+    /** {@code control}: the text of the file at {@code control_link}, inline (absent when the registry cannot read it). */
+    @JsonPropertyOrder({"extension_name", "version", "sha256", "size", "link", "control_link", "control", "signature_link", "extensions",
             "libraries", "requires", "shared_preload", "preload", "system_libraries"})
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                        String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String control, String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
                         boolean preload, List<String> systemLibraries) {
     }
 }

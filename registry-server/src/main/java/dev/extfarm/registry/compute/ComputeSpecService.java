@@ -39,6 +39,8 @@ public class ComputeSpecService {
     LinkConfig config;
     @Inject
     dev.extfarm.registry.bundle.EdgeConfig edge;
+    @Inject
+    ControlTexts controls;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public ComputeSpec spec(Principal compute, Integer pg, String platform, String baseUrl) {
@@ -82,6 +84,7 @@ public class ComputeSpecService {
             entries.add(new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
                     link(priv ? baseUrl : publicBase, "/" + a.path(), priv, compute.tenantName(), expires),
                     link(priv ? baseUrl : publicBase, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                    controls.of(a, control).orElse(null),
                     link(priv ? baseUrl : publicBase, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
                     List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
                     List.of(b.systemLibraries)));

@@ -74,13 +74,17 @@ class TenantIsolationTest {
         Instant generated = Instant.parse(spec.getString("generated_at"));
         assertThat(Instant.parse(spec.getString("expires_at"))).isEqualTo(generated.plusSeconds(15 * 60));
         var e = entry(computeA, secret.name());
-        assertThat(e).containsOnlyKeys("extension_name", "version", "sha256", "size", "link", "control_link",
+        assertThat(e).containsOnlyKeys("extension_name", "version", "sha256", "size", "link", "control_link", "control",
                 "signature_link", "extensions", "libraries", "requires", "shared_preload", "preload", "system_libraries");
         assertThat(e).containsEntry("version", "1.0").containsEntry("sha256", secret.sha256())
                 .containsEntry("size", secret.bytes().length).containsEntry("extensions", List.of(secret.name()))
                 .containsEntry("system_libraries", List.of("libc.so.6")).containsEntry("shared_preload", false);
         assertThat((String) e.get("link")).contains(secret.path()).contains("?tenant=" + tenantA + "&exp=").contains("&sig=");
         assertThat((String) e.get("control_link")).contains(secret.controlPath()).contains("&sig=");
+        // the control file inline, as served at control_link (phase 1 of a fetcher needs no request for it)
+        assertThat((String) e.get("control")).isEqualTo(new String(
+                given().get(local((String) e.get("control_link"))).then().statusCode(200).extract().asByteArray(),
+                java.nio.charset.StandardCharsets.UTF_8)).contains("default_version");
         assertThat((String) e.get("signature_link")).contains(secret.path() + ".sig?").contains("&sig=");
         var o = entry(computeA, open.name());
         assertThat((String) o.get("link")).endsWith(open.path());
