@@ -86,6 +86,7 @@ for i in $(seq 1 "$runs"); do
   for bw in unlimited limited; do
     spec="$work/fixture/spec.json"; [ "$bw" = limited ] && spec="$work/fixture/spec-limited.json"
     for mode in jit lower all; do
+      sync # the previous run's installs and rm -rf are written out before the clock starts
       t="$(run_mode "$mode" "$spec")"
       results[$bw.$mode]+="$t "
       echo "run $i $bw $mode $t" >&2   # raw figures, also when the run is cut short
