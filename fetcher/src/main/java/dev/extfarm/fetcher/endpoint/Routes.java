@@ -86,8 +86,7 @@ public final class Routes {
     static String describeStart(String query) {
         StringBuilder out = new StringBuilder();
         for (String key : new String[] {"pid", "port"}) {
-            String v = query == null ? null : java.util.Arrays.stream(query.split("&")).filter(kv -> kv.startsWith(key + "="))
-                    .map(kv -> kv.substring(key.length() + 1)).findFirst().orElse(null);
+            String v = value(query, key);
             if (v != null && v.matches("[0-9]{1,10}")) {
                 out.append(out.length() == 0 ? "" : ", ").append(key.equals("pid") ? "postmaster pid " : "port ").append(v);
             }
@@ -110,19 +109,28 @@ public final class Routes {
     }
 
     private static long param(String query, String name, long dflt) throws FetchException {
-        if (query == null) {
+        String v = value(query, name);
+        if (v == null) {
             return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new FetchException(FetchException.Kind.INVALID, "invalid-query", name + " must be a number of seconds");
+        }
+    }
+
+    /** The raw value of {@code name=} in a query string, or null. */
+    private static String value(String query, String name) {
+        if (query == null) {
+            return null;
         }
         for (String kv : query.split("&")) {
             if (kv.startsWith(name + "=")) {
-                try {
-                    return Long.parseLong(kv.substring(name.length() + 1));
-                } catch (NumberFormatException e) {
-                    throw new FetchException(FetchException.Kind.INVALID, "invalid-query", name + " must be a number of seconds");
-                }
+                return kv.substring(name.length() + 1);
             }
         }
-        return dflt;
+        return null;
     }
 
     private static Reply ok(Object body) {
