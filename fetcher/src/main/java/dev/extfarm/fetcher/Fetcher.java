@@ -188,6 +188,7 @@ public final class Fetcher implements AutoCloseable {
                 .handle((why, t) -> {
             phase = 4;
             backgroundStarted = true;
+            settleListings();
             List<ComputeSpec.Entry> rest = specs.current().extensions();
             log.info("phase 4: " + rest.size() + " bundles in the background (concurrency " + settings.concurrency()
                     + (settings.bandwidth() > 0 ? ", " + Log.bytes(settings.bandwidth()) + "/s" : "") + "; " + why + ")");
@@ -488,6 +489,19 @@ public final class Fetcher implements AutoCloseable {
                 + " ms, written in " + (System.nanoTime() - t1) / 1_000_000 + " ms)");
     }
 
+    /** Syncs phase 1's listings (written without waiting for the disk, see NodeState#putListings): after "ready", before phase 4. */
+    private void settleListings() {
+        long t0 = System.nanoTime();
+        try {
+            int n = state.settleListings();
+            if (n > 0) {
+                log.info("phase 1: " + n + " listed files synced in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            }
+        } catch (IOException e) {
+            log.info("phase 1: syncing the listed files failed (" + e + "); the next start checks and lists them again");
+        }
+    }
+
     /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */
     public synchronized Map<String, List<String>> refresh() throws FetchException {
         ComputeSpec old = requireSpec();
@@ -505,6 +519,9 @@ public final class Fetcher implements AutoCloseable {
             }
         }
         publishControls(spec.extensions());
+        if (backgroundStarted) {
+            settleListings();
+        }
         List<String> removed = removeLost(spec);
         if (backgroundStarted) { // before that, phase 4 takes the new spec as it is when it starts
             for (ComputeSpec.Entry e : spec.extensions()) {

@@ -27,6 +27,14 @@ final class DurableBatch {
     }
 
     static void writeAll(Map<Path, byte[]> files) throws IOException {
+        writeAll(files, true);
+    }
+
+    /**
+     * With {@code sync} false the files are renamed into place unsynced (atomic against a killed
+     * process, not against power loss): for writes another record makes recoverable ({@link PendingListings}).
+     */
+    static void writeAll(Map<Path, byte[]> files, boolean sync) throws IOException {
         if (files.isEmpty()) {
             return;
         }
@@ -43,12 +51,16 @@ final class DurableBatch {
                 Files.write(tmp, f.getValue(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             }
-            AtomicFiles.fsyncAll(new ArrayList<>(temps.keySet()));
+            if (sync) {
+                AtomicFiles.fsyncAll(new ArrayList<>(temps.keySet()));
+            }
             for (var t : temps.entrySet()) {
                 Files.move(t.getKey(), t.getValue(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            for (Path d : dirs) {
-                AtomicFiles.syncDir(d);
+            if (sync) {
+                for (Path d : dirs) {
+                    AtomicFiles.syncDir(d);
+                }
             }
         } finally {
             for (Path tmp : List.copyOf(temps.keySet())) {

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  *   journal/&lt;bundle&gt;.json     an install or removal in progress (see {@link Journal})
  *   staging/                   unpacked bundles before they are installed (emptied at start)
  *   created.json               extensions created in some database (never removed while listed)
+ *   listing.json               phase 1's last listings, until they are synced (see {@link PendingListings})
  * </pre>
  */
 public final class NodeState {
@@ -41,17 +42,38 @@ public final class NodeState {
     private final Map<String, InstalledRecord> records = new TreeMap<>();
     private final TreeSet<String> created = new TreeSet<>();
     private final Object createdFile = new Object();
+    private final PendingListings listings;
+    private final List<String> recovered = new java.util.ArrayList<>();
 
     public NodeState(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         Files.createDirectories(installedDir());
         Files.createDirectories(journalDir());
         Files.createDirectories(stagingDir());
+        listings = new PendingListings(this.root);
+        Optional<PendingListings.Batch> left = listings.leftOver();
+        java.util.Set<String> unsynced = left.map(PendingListings.Batch::names).orElse(java.util.Set.of());
         try (Stream<Path> s = Files.list(installedDir())) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
-                InstalledRecord r = json().readValue(p.toFile(), InstalledRecord.class);
+                InstalledRecord r;
+                try {
+                    r = json().readValue(p.toFile(), InstalledRecord.class);
+                } catch (IOException torn) {
+                    String name = p.getFileName().toString().replaceFirst("\\.json$", "");
+                    if (!unsynced.contains(name)) {
+                        throw new IOException("cannot read the fetcher's record " + p + " (" + torn.getMessage()
+                                + "): the fetcher writes records atomically, so the disk or someone else changed it; move it away"
+                                + " (the next start lists the bundle again) and check the node with `extfarm fetch recover`", torn);
+                    }
+                    // an unsynced listing that a power loss tore: recovery below rolls it back
+                    Files.delete(p);
+                    continue;
+                }
                 records.put(r.name(), r);
             }
+        }
+        if (left.isPresent()) {
+            recovered.addAll(listings.recover(left.get(), records, installedDir()));
         }
         Path c = root.resolve("created.json");
         if (Files.exists(c)) {
@@ -83,13 +105,22 @@ public final class NodeState {
         return List.copyOf(records.values());
     }
 
+    /** What opening the state rolled back or completed of phase 1's unsynced listings (for the log). */
+    public synchronized List<String> recoveredListings() {
+        List<String> out = List.copyOf(recovered);
+        recovered.clear();
+        return out;
+    }
+
     public synchronized void put(InstalledRecord r) throws IOException {
+        settleIfTouching(r);
         AtomicFiles.write(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         records.put(r.name(), r);
     }
 
     /** As {@link #put}, with other files written and synced together with the record (an install's markers). */
     public synchronized void put(InstalledRecord r, Map<Path, byte[]> alongside) throws IOException {
+        settleIfTouching(r);
         Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
         files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         files.putAll(alongside);
@@ -98,21 +129,65 @@ public final class NodeState {
     }
 
     /**
-     * As {@link #put} for each, with other files (phase 1's control files), all written and synced
-     * together ({@link DurableBatch}: one round of syncs); the records are renamed into place
-     * before the other files, so a file on disk is never unaccounted for.
+     * Phase 1's records with their control files, written without waiting for the disk (see
+     * {@link PendingListings}: a journal makes them recoverable; {@link #settleListings} makes
+     * them durable); {@code removals} (control files an older listing had) are deleted.
      */
-    public synchronized void putAll(List<InstalledRecord> rs, Map<Path, byte[]> alongside) throws IOException {
-        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
-        for (InstalledRecord r : rs) {
-            files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
+    public synchronized void putListings(List<InstalledRecord> rs, Map<Path, byte[]> controls, List<Path> removals) throws IOException {
+        settle(listings.snapshot()); // one batch pending at a time
+        if (rs.isEmpty() && removals.isEmpty()) {
+            return;
         }
-        files.putAll(alongside);
-        DurableBatch.writeAll(files);
+        listings.write(rs, installedDir(), controls, removals);
         rs.forEach(r -> records.put(r.name(), r));
     }
 
+    /**
+     * Syncs phase 1's pending listings and drops their journal; the syncs run outside this
+     * object's lock (readers of the state do not wait for the disk). Returns how many files were pending.
+     */
+    public int settleListings() throws IOException {
+        PendingListings.Snapshot s;
+        synchronized (this) {
+            s = listings.snapshot();
+        }
+        if (s == null) {
+            return 0;
+        }
+        s.sync();
+        synchronized (this) {
+            listings.finish(s);
+        }
+        return s.files().size();
+    }
+
+    /**
+     * Before a durable change to this bundle or to these paths (an install, a removal): settles a
+     * pending listing they belong to, so that recovery never rolls back a listing under it.
+     */
+    public synchronized void settleListingsTouching(String bundle, java.util.Collection<String> paths) throws IOException {
+        if (listings.touches(bundle, paths)) {
+            settle(listings.snapshot());
+        }
+    }
+
+    private void settleIfTouching(InstalledRecord r) throws IOException {
+        if (listings.touches(r.name(), r.files().keySet())) {
+            settle(listings.snapshot());
+        }
+    }
+
+    private void settle(PendingListings.Snapshot s) throws IOException {
+        if (s != null) {
+            s.sync();
+            listings.finish(s);
+        }
+    }
+
     public synchronized void remove(String bundle) throws IOException {
+        if (listings.touches(bundle, List.of())) {
+            settle(listings.snapshot());
+        }
         Files.deleteIfExists(installedDir().resolve(bundle + ".json"));
         AtomicFiles.syncDir(installedDir());
         records.remove(bundle);

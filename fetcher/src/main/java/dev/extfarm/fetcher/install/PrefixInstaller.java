@@ -65,7 +65,7 @@ final class PrefixInstaller implements Installer {
 
     @Override
     public List<String> recover() throws IOException {
-        List<String> done = new ArrayList<>();
+        List<String> done = new ArrayList<>(state.recoveredListings());
         synchronized (lock) {
             for (Journal j : Journal.pending(state)) {
                 commit(j); // link swaps are journaled only once the target directory is complete

@@ -61,6 +61,7 @@ final class SharedInstaller implements Installer {
     public List<String> recover() throws IOException {
         List<String> done = new ArrayList<>();
         synchronized (lock) {
+            done.addAll(state.recoveredListings());
             for (Journal j : Journal.pending(state)) {
                 if (Journal.COMMITTING.equals(j.phase())) {
                     commit(j);
@@ -100,6 +101,12 @@ final class SharedInstaller implements Installer {
             }
             Map<String, String> files = new TreeMap<>();
             List<String> adopted = new ArrayList<>();
+            try {
+                state.settleListingsTouching(e.name(), controls.keySet().stream()
+                        .map(c -> layout.extensionDir().resolve(c + ".control").toString()).toList());
+            } catch (IOException io) {
+                throw ioFailure("syncing the listed control files", io);
+            }
             for (var c : controls.entrySet()) {
                 Path target = layout.extensionDir().resolve(c.getKey() + ".control");
                 String sha = Digests.sha256(c.getValue());
@@ -141,8 +148,8 @@ final class SharedInstaller implements Installer {
 
     /**
      * Phase 1 for many bundles at once, with the rules of {@link #publishControls(ComputeSpec.Entry, Map)}
-     * for each: all records are written (and synced together) before any control file appears, then
-     * all control files together ({@link DurableBatch}).
+     * for each: all records are renamed into place before any control file, and nothing waits for the
+     * disk: a journal makes the batch recoverable until it is synced ({@link NodeState#putListings}).
      */
     @Override
     public Map<String, FetchException> publishControls(List<Listing> listings) {
@@ -192,10 +199,7 @@ final class SharedInstaller implements Installer {
                         .forEach(old -> stale.add(Path.of(old))));
             }
             try {
-                state.putAll(records, writes); // one batch, the records renamed first: a file on disk is never unaccounted for
-                for (Path old : stale) {
-                    Files.deleteIfExists(old);
-                }
+                state.putListings(records, writes, stale); // one batch, the records renamed first: a file on disk is never unaccounted for
             } catch (IOException io) {
                 for (InstalledRecord r : records) {
                     refused.put(r.name(), ioFailure("writing the control files of " + r.label(), io));
@@ -254,6 +258,12 @@ final class SharedInstaller implements Installer {
                     .forEach(removals::add));
             InstalledRecord rec = new InstalledRecord(e.name(), m.version(), vb.sha256(), InstalledRecord.INSTALLED, files, adopted,
                     m.extensions(), m.libraries(), m.sharedPreload(), null, Instant.now().toString());
+            try {
+                // a file this install keeps as it is ("same bytes") may be a listing's, not synced yet
+                state.settleListingsTouching(e.name(), files.keySet());
+            } catch (IOException io) {
+                throw ioFailure("syncing the listed control files of " + e.label(), io);
+            }
             Journal j = new Journal("install", e.name(), Journal.PREPARED, ops, List.copyOf(removals), rec, prev.orElse(null));
             try {
                 j.save(state);
