@@ -75,23 +75,9 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 server="${SERVER:-$([ -x /usr/sbin/nginx ] && echo nginx || echo python)}"
 if [ "$server" = nginx ]; then
   chmod 755 "$work"; chmod -R a+rX "$work/serve"   # nginx workers run as nobody
-  mkdir -p "$work/nginx"
-  cat > "$work/nginx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-error_log $work/nginx/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  sendfile on;
-  types { application/x-tar tar; }
-  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $work/serve; }
-}
-NGX
-  /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" >/dev/null 2>&1 &
+  . "$(dirname "${BASH_SOURCE[0]}")/nginx-lib.sh"
+  nginx_conf "$work/nginx" "$port" "$work/serve"
+  nginx_run "$work/nginx" >/dev/null 2>&1 &
 else
   python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/serve" >/dev/null 2>&1 &
 fi

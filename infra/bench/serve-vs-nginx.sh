@@ -68,29 +68,9 @@ for spec in small:100000 big:52428800; do
 done
 
 # 3. nginx with its own config, one worker, pinned to the same core
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-error_log $work/nginx/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  types { application/x-tar tar; }
-  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$ngx_port;
-    root $work/www;
-    location /extensions/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
-  }
-}
-NGX
-taskset -c "$SERVER_CPU" "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" > "$work/nginx.log" 2>&1 &
+. "$(dirname "${BASH_SOURCE[0]}")/nginx-lib.sh"
+nginx_conf "$work/nginx" "$ngx_port" "$work/www" 'location /extensions/ { add_header Cache-Control "public, max-age=31536000, immutable"; }'
+nginx_run "$work/nginx" taskset -c "$SERVER_CPU" > "$work/nginx.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$ngx_port${path[small]}" && break; sleep 0.1; done
 
