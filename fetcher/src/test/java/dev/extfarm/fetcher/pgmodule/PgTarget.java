@@ -47,11 +47,14 @@ record PgTarget(int major, String imageTarget, String platform) {
 
     /**
      * Skips the test (an assumption) when this target cannot run here: no PostgreSQL 15 server +
-     * headers, or no image of the target outside CI. In CI (CI=true) a missing image is a failure:
-     * .ci/run builds them, so absence there is a bug, not a reason to skip.
+     * headers, or no image of the target outside CI. In CI (CI=true) either is a failure: .ci/run
+     * installs and builds them, so absence there is a bug, not a reason to skip.
      */
     void assumeAvailable() throws Exception {
         if (local()) {
+            if (!PgModules.available() && "true".equals(System.getenv("CI"))) {
+                throw new AssertionError("CI: PostgreSQL 15 server + headers (postgresql-server-dev-15) missing although .ci/run installs them");
+            }
             Assumptions.assumeTrue(PgModules.available(), "PostgreSQL 15 server + headers (postgresql-server-dev-15) needed");
             return;
         }
