@@ -52,14 +52,20 @@ run_mode() { # MODE SPEC
   local fetch=("${fetch_cmd[@]}") common=(--allow-unsigned --spec-file "$spec" --share-dir "$node/share" --lib-dir "$node/lib"
     --state-dir "$node/state" --cache-dir "$node/cache" --progress plain --refresh 0)
   local t0 t1 tready serve_pid="" settings=(-c "shared_preload_libraries=$preload")
+  # chosen before the clock starts: a python3 start (free_port) is no part of the fetcher's time
+  local fport; fport="$(free_port)"
   t0="$(now)"
   case "$mode" in
     jit)
-      local fport; fport="$(free_port)"
-      "${fetch[@]}" serve "${common[@]}" --shared-preload-libraries "$preload" --listen "127.0.0.1:$fport" \
-        --ready-file "$node/ready" > "$node/fetcher.log" 2>&1 &
-      serve_pid=$!
-      while [ ! -e "$node/ready" ]; do kill -0 "$serve_pid" 2>/dev/null || { cat "$node/fetcher.log" >&2; return 1; }; sleep 0.01; done
+      # ready = the line serve prints on stdout, read as it comes (a polling loop of `sleep` forks
+      # would take CPU from the fetcher on 2 cores; a start script waits the same way, or on --ready-file)
+      coproc SERVE { exec "${fetch[@]}" serve "${common[@]}" --shared-preload-libraries "$preload" --listen "127.0.0.1:$fport" \
+        --ready-file "$node/ready" 2> "$node/fetcher.log"; }
+      serve_pid=$SERVE_PID
+      local line=""
+      while [ "$line" != "ready to start PostgreSQL" ]; do
+        read -r line <&"${SERVE[0]}" || { cat "$node/fetcher.log" >&2; return 1; }
+      done
       tready="$(now)"
       settings=(-c "shared_preload_libraries=pg_extfarm,$preload" -c "extfarm.fetcher_url=http://127.0.0.1:$fport")
       ;;

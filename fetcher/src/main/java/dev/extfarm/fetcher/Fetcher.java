@@ -85,6 +85,7 @@ public final class Fetcher implements AutoCloseable {
         DownloadSettings.preferLargeHttpBuffers(); // before the first client is built (read once by the JDK)
         // built on the first request, TLS on the first https connection (both cost a short-lived start)
         this.http = LazyHttpClient.create(settings.download().timeout(), HttpClient.Version.HTTP_1_1);
+        NodeState.warmUpInBackground();
         this.state = new NodeState(settings.stateDir());
         // local_preload_libraries load only from $libdir/plugins/: the layout installs their bundles there too
         this.installer = Installer.forLayout(settings.layout().withPluginLibraries(settings.preload().local()), state);
