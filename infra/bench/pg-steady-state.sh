@@ -3,13 +3,17 @@
 #  1. start: `fetch prepare` with an empty spec + PostgreSQL with pg_extfarm preloaded, versus a
 #     plain PostgreSQL start (clock: from the first command to the first accepted connection)
 #  2. `pgbench -S` (select-only, scale 10) with and without pg_extfarm in shared_preload_libraries
-#     (same data directory, restarted between runs, alternating)
-#   infra/bench/pg-steady-state.sh [START_RUNS (default 20)] [PGBENCH_PAIRS (default 6)] [PGBENCH_SECONDS (default 10)]
-# Prints markdown tables (median and spread) and the load average. CI=true: 3 / 1 / 2 (smoke run).
+#     (same data directory, restarted between runs, a 2 s unmeasured warm-up after each start);
+#     pairs run in alternating order (without-with, with-without) and each pair gives a ratio, so a
+#     drift of the machine's speed over the run cancels out; the median of the ratios is the figure
+#   infra/bench/pg-steady-state.sh [START_RUNS (default 20)] [PGBENCH_PAIRS (default 10)] [PGBENCH_SECONDS (default 8)]
+# PGBENCH_CLIENTS (default 2). Besides tps, PostgreSQL's CPU time per transaction: on 2 cores single
+# runs' tps move by ±10 % (scheduling), which hides a 1 % difference; CPU per transaction moves less.
+# Prints markdown tables (median and spread) and the load average. CI=true: 3 / 2 / 2 (smoke run).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-runs="${1:-20}"; pairs="${2:-6}"; seconds="${3:-10}"
-[ "${CI:-}" = "true" ] && { runs=3; pairs=1; seconds=2; }
+runs="${1:-20}"; pairs="${2:-10}"; seconds="${3:-8}"
+[ "${CI:-}" = "true" ] && { runs=3; pairs=2; seconds=2; }
 pgbin=/usr/lib/postgresql/15/bin
 work="$(mktemp -d "${TMPDIR:-/tmp}/extfarm-pgsteady.XXXXXX")"
 chmod 755 "$work"
@@ -64,23 +68,49 @@ start_postgres "$node"
 "$pgbin/pgbench" -q -i -s 10 -h "$node/sock" -p 5432 -U postgres postgres >/dev/null 2>&1
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$node/data" -m fast -w stop >/dev/null
 with=(); without=()
-bench() {
-  "$pgbin/pgbench" -n -S -T "$seconds" -c 2 -j 2 -h "$node/sock" -p 5432 -U postgres postgres 2>/dev/null \
-    | awk '/^tps = / {print $3; exit}'
+# one measured pgbench run: prints "TPS US_PER_TX", the second being PostgreSQL's CPU time per
+# transaction (user+system of the backends, which the postmaster has reaped once pgbench is done:
+# its cutime/cstime), a figure the scheduling of 4 busy processes on 2 cores moves far less than tps
+pg_ticks() { awk '{print $14+$15+$16+$17}' "/proc/$(head -1 "$node/data/postmaster.pid")/stat"; }
+bench() { # SECONDS
+  local out t0 t1
+  sleep 0.2; t0="$(pg_ticks)"
+  out="$("$pgbin/pgbench" -n -S -T "$1" -c "$clients" -j "$clients" -h "$node/sock" -p 5432 -U postgres postgres 2>/dev/null)"
+  sleep 0.2; t1="$(pg_ticks)"
+  awk -v ticks="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '/^number of transactions actually processed/ {n=$NF} /^tps = / {tps=$3}
+    END {printf "%s %.2f\n", tps, ticks / hz * 1e6 / n}' <<< "$out"
 }
+ratios=(); cpu_ratios=(); with_cpu=(); without_cpu=()
+clients="${PGBENCH_CLIENTS:-2}"
 for i in $(seq 1 "$pairs"); do
-  for variant in without with; do
+  order=(without with); [ $((i % 2)) -eq 0 ] && order=(with without)
+  for variant in "${order[@]}"; do
     if [ "$variant" = with ]; then start_postgres "$node" "${module[@]}"; else start_postgres "$node"; fi
     [ "$variant" = with ] && [ "$(psql_node "$node" -c 'SHOW extfarm.fetch_timeout')" != "5min" ] && { echo "pg_extfarm not loaded" >&2; exit 1; }
-    if [ "$variant" = with ]; then with+=("$(bench)"); else without+=("$(bench)"); fi
+    bench 2 >/dev/null # shared buffers and caches warm, not measured
+    read -r tps cpu <<< "$(bench "$seconds")"
+    if [ "$variant" = with ]; then with+=("$tps"); with_cpu+=("$cpu"); else without+=("$tps"); without_cpu+=("$cpu"); fi
     runuser -u postgres -- "$pgbin/pg_ctl" -D "$node/data" -m fast -w stop >/dev/null
   done
+  ratios+=("$(echo "${with[-1]} / ${without[-1]}" | bc -l)")
+  cpu_ratios+=("$(echo "${with_cpu[-1]} / ${without_cpu[-1]}" | bc -l)")
+  echo "pair $i (${order[*]}): without ${without[-1]} tps ${without_cpu[-1]} us/tx, with ${with[-1]} tps ${with_cpu[-1]} us/tx" >&2
 done
-wm="$(median "${with[@]}")"; om="$(median "${without[@]}")"
-echo "| pgbench -S, scale 10, 2 clients, ${seconds} s × $pairs alternating | median tps | all runs |"
+wm="$(median "${with[@]}")"; om="$(median "${without[@]}")"; rm_="$(median "${ratios[@]}")"
+echo "| pgbench -S, scale 10, $clients client(s), ${seconds} s × $pairs alternating | median tps | all runs |"
 echo "| --- | --- | --- |"
 echo "| without pg_extfarm | $om | ${without[*]} |"
 echo "| with pg_extfarm | $wm | ${with[*]} |"
 printf "| difference of the medians | %+.2f %% | |\n" "$(echo "($wm - $om) * 100 / $om" | bc -l)"
+printf "| median of the %d paired tps ratios (with / without) | %+.2f %% | %s |\n" "$pairs" "$(echo "($rm_ - 1) * 100" | bc -l)" \
+  "$(for r in "${ratios[@]}"; do printf '%.3f ' "$r"; done)"
+echo
+cm="$(median "${cpu_ratios[@]}")"
+echo "| PostgreSQL CPU per transaction (backends' user+system), same runs | median µs/tx | all runs |"
+echo "| --- | --- | --- |"
+echo "| without pg_extfarm | $(median "${without_cpu[@]}") | ${without_cpu[*]} |"
+echo "| with pg_extfarm | $(median "${with_cpu[@]}") | ${with_cpu[*]} |"
+printf "| **median of the %d paired CPU ratios (with / without)** | **%+.2f %%** | %s |\n" "$pairs" "$(echo "($cm - 1) * 100" | bc -l)" \
+  "$(for r in "${cpu_ratios[@]}"; do printf '%.3f ' "$r"; done)"
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
