@@ -208,6 +208,55 @@ class BundleEdgeTest {
         }
     }
 
+    /**
+     * A body of several megabytes (many sendfile calls): whole, a range in its middle, pipelined on
+     * one connection, and cut by a client that goes away; afterwards no file descriptor of the blob
+     * is left open.
+     */
+    @Test
+    void aLargeBodyIsWholeAndItsFileIsClosedEvenWhenTheClientLeaves() throws Exception {
+        Bundles.Bundle big = Bundles.bundle(Bundles.uniqueName("edgebig"), "1.0", 17, 5_300_000);
+        Api.upload(Api.token("worker", null), big, 201);
+        long chunk = 2L << 20;
+        assertThat((long) big.bytes().length).isGreaterThan(2 * chunk);
+        var whole = get(big.path());
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.body()).isEqualTo(big.bytes());
+        var across = get(big.path(), "Range", "bytes=" + (chunk - 10) + "-" + (2 * chunk + 9));
+        assertThat(across.statusCode()).isEqualTo(206);
+        assertThat(across.body()).isEqualTo(Arrays.copyOfRange(big.bytes(), (int) chunk - 10, (int) (2 * chunk + 10)));
+        try (Socket s = new Socket("127.0.0.1", edge.port())) {
+            String req = "GET " + big.path() + " HTTP/1.1\r\nHost: x\r\n\r\n";
+            s.getOutputStream().write((req + req).getBytes(StandardCharsets.US_ASCII));
+            s.setSoTimeout(20_000);
+            InputStream in = s.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ");
+        }
+        try (Socket s = new Socket("127.0.0.1", edge.port())) {
+            s.getOutputStream().write(("GET " + big.path() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().readNBytes(100_000); // then gone, with most of the body unsent
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (openDescriptorsOf(big.sha256()) > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(openDescriptorsOf(big.sha256())).as("open descriptors of the blob").isZero();
+    }
+
+    /** This JVM's open file descriptors whose target path contains the text (Linux /proc). */
+    static long openDescriptorsOf(String text) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().contains(text);
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
     /** Reads one response (head + Content-Length body); returns the head. */
     static String readResponse(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
