@@ -4,10 +4,11 @@ import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection of the bundle edge. Requests are answered in order, synchronously on the event
@@ -40,10 +42,10 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof HttpRequest req) {
+            if (msg instanceof HttpRequest req && !ending) {
                 answer(ctx, req);
             }
-            // request bodies (HttpContent) are ignored: GET and HEAD have none worth reading
+            // request bodies (HttpContent) are read and dropped: GET and HEAD have none worth reading, others are refused
         } finally {
             ReferenceCountUtil.release(msg);
         }
@@ -58,8 +60,9 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpMethod method = req.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
-            // a body may follow (an upload): do not read it, close after the answer
-            problem(ctx, req, false, new ExtfarmException(ExtfarmException.Kind.INVALID, "method-not-allowed",
+            // a body may follow (an upload): answered now, the body is read and dropped as it comes (channelRead),
+            // and the connection stays usable, as nginx discards the body of a request it refuses
+            problem(ctx, req, keepAlive, new ExtfarmException(ExtfarmException.Kind.INVALID, "method-not-allowed",
                     "Method not allowed", "the bundle edge serves GET and HEAD of public bundles only; upload "
                     + "(PUT) to the registry's main port: " + edge.registryBase(req.headers().get(HttpHeaderNames.HOST))),
                     405);
@@ -192,7 +195,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
         if (body == null) {
             var done = ctx.writeAndFlush(head);
             if (!keepAlive) {
-                done.addListener(ChannelFutureListener.CLOSE);
+                endAfter(ctx, done);
             }
             return;
         }
@@ -213,8 +216,33 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
             });
         }
         if (!keepAlive) {
-            done.addListener(ChannelFutureListener.CLOSE);
+            endAfter(ctx, done);
         }
+    }
+
+    /** Seconds a connection that ends keeps reading what the client still sends (see {@link #endAfter}). */
+    private static final long LINGER_SECONDS = 5;
+
+    /** The connection ends after its last answer: later pipelined requests are not answered. */
+    private boolean ending;
+
+    /**
+     * Ends the connection once {@code lastAnswer} is written, with a lingering close as nginx's: stop
+     * sending (FIN), then read and drop what the client still sends (say, the rest of a request the
+     * edge could not parse) until it closes, or for {@value #LINGER_SECONDS} s. Closing with unread bytes in the
+     * socket makes the kernel answer with a reset, and the client can lose the response it has not
+     * read yet ("header parser received no bytes").
+     */
+    private void endAfter(ChannelHandlerContext ctx, ChannelFuture lastAnswer) {
+        ending = true;
+        lastAnswer.addListener(f -> {
+            if (f.isSuccess() && ctx.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
+                ctx.channel().config().setAutoRead(true);
+                duplex.shutdownOutput().addListener(x -> ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS));
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     private static final long CORK_MAX_BYTES = 1 << 20;

@@ -244,6 +244,32 @@ class BundleEdgeTest {
         assertThat(openDescriptorsOf(big.sha256())).as("open descriptors of the blob").isZero();
     }
 
+    /**
+     * An upload sent to the edge by mistake: the 405 reaches the client although the edge never
+     * wanted the body (it reads and drops it, as nginx does, instead of closing with unread bytes,
+     * which made the kernel reset the connection under the client's feet), and the connection
+     * serves the next request.
+     */
+    @Test
+    void aRefusedUploadGetsIts405EvenWhileItsBodyIsStillComing() throws Exception {
+        byte[] body = new byte[4 << 20];
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = new Socket("127.0.0.1", edge.port())) {
+                s.setSoTimeout(20_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("PUT " + b.path() + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(body); // the whole body: the edge answers after the head, long before this is sent
+                out.flush();
+                InputStream in = s.getInputStream();
+                assertThat(readResponse(in)).startsWith("HTTP/1.1 405 ");
+                out.write(("GET " + b.controlPath() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ");
+            }
+        }
+    }
+
     /** This JVM's open file descriptors whose target path contains the text (Linux /proc). */
     static long openDescriptorsOf(String text) throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
