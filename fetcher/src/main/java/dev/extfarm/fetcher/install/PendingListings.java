@@ -162,12 +162,13 @@ final class PendingListings {
             all.put(installedDir.resolve(r.name() + ".json"), NodeState.json().writeValueAsBytes(r));
         }
         all.putAll(controls); // after the records: a file on disk is never unaccounted for
-        DurableBatch.writeAll(all, false);
+        // noted before the writes: if one fails half-way, settling still syncs what did reach its place
         rs.forEach(r -> names.add(r.name()));
         for (Path p : all.keySet()) {
             files.add(p);
             dirs.add(p.toAbsolutePath().getParent());
         }
+        DurableBatch.writeAll(all, false);
         for (Path old : removals) {
             Files.deleteIfExists(old);
             dirs.add(old.toAbsolutePath().getParent());
