@@ -89,13 +89,13 @@ export async function render(main, { query }) {
   const ctl = new AbortController();
   async function load() {
     const name = hookExt.value.trim();
-    if (!name) { clear(list); return; }
+    if (!name || ctl.signal.aborted) { if (!name) clear(list); return; } // aborted: the page was left (a ping's delayed reload)
     clear(list, h('h3', { id: 'hooks-h' }, `Webhooks of ${name}`));
     if (!token()) { list.append(h('p', { class: 'muted' }, 'Set a token to see them.')); return; }
     try {
       const data = await getJson(`/api/v1/extensions/${encodeURIComponent(name)}/webhooks`, {}, { signal: ctl.signal });
       if (!data.webhooks.length) { list.append(h('p', { class: 'empty' }, 'None yet.')); return; }
-      for (const w of data.webhooks) list.append(await hookView(name, w, load));
+      for (const w of data.webhooks) list.append(await hookView(name, w, load, ctl.signal));
     } catch (err) {
       if (err.name !== 'AbortError') list.append(errorView(err, 'The webhooks'));
     }
@@ -104,8 +104,9 @@ export async function render(main, { query }) {
   return () => ctl.abort();
 }
 
-async function hookView(name, w, reload) {
-  const deliveries = await getJson(`/api/v1/extensions/${encodeURIComponent(name)}/webhooks/${w.id}/deliveries`, { limit: 10 }).catch(() => ({ deliveries: [] }));
+async function hookView(name, w, reload, signal) {
+  const deliveries = await getJson(`/api/v1/extensions/${encodeURIComponent(name)}/webhooks/${w.id}/deliveries`, { limit: 10 }, { signal })
+    .catch(() => ({ deliveries: [] }));
   return h('article', { class: 'card', dataset: { webhook: w.id } },
     h('h2', {}, `#${w.id} `, h('code', {}, w.url)),
     h('span', {},
