@@ -23,12 +23,17 @@ class ListingJournalTest {
     @TempDir
     Path tmp;
 
+    /** SQL-only bundles of these names, published. */
+    private void publish(RegistryFixture registry, String... names) throws Exception {
+        for (String name : names) {
+            registry.publish(Bundles.sql(tmp, name).pack());
+        }
+    }
+
     @Test
     void listingsAreSyncedWhenPhase4StartsNotBeforeReady() throws Exception {
         try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            for (String name : List.of("lj1", "lj2")) {
-                registry.publish(Bundles.sql(tmp, name).pack());
-            }
+            publish(registry, "lj1", "lj2");
             Fetcher f = node.fetcher(registry);
             f.prepare();
             assertThat(node.state.resolve("listing.json")).as("pending until phase 4").exists();
@@ -44,9 +49,7 @@ class ListingJournalTest {
     @Test
     void aListingTornByAPowerLossIsRolledBackAndListedAgain() throws Exception {
         try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            for (String name : List.of("torn_control", "torn_record", "whole")) {
-                registry.publish(Bundles.sql(tmp, name).pack());
-            }
+            publish(registry, "torn_control", "torn_record", "whole");
             node.fetcher(registry).prepare();
             String wholeControl = Files.readString(node.extension("whole.control"));
             // what a power loss before the sync can leave: data blocks never written, a record cut short
@@ -80,9 +83,7 @@ class ListingJournalTest {
     @Test
     void anInstallOfAListedBundleSettlesTheListingFirst() throws Exception {
         try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            for (String name : List.of("ls_a", "ls_b")) {
-                registry.publish(Bundles.sql(tmp, name).pack());
-            }
+            publish(registry, "ls_a", "ls_b");
             Fetcher f = node.fetcher(registry);
             f.prepare();
             assertThat(node.state.resolve("listing.json")).exists();
@@ -106,7 +107,7 @@ class ListingJournalTest {
     @Test
     void aTornRecordOutsideAPendingListingIsAnErrorThatSaysWhatToDo() throws Exception {
         try (RegistryFixture registry = new RegistryFixture(15, Bundles.PLATFORM); Node node = new Node()) {
-            registry.publish(Bundles.sql(tmp, "kept").pack());
+            publish(registry, "kept");
             Fetcher f = node.fetcher(registry);
             f.prepare();
             f.requestExtension("kept", Duration.ofSeconds(30));

@@ -132,14 +132,14 @@ public final class NodeState {
     }
 
     public synchronized void put(InstalledRecord r) throws IOException {
-        settleIfTouching(r);
+        settleListingsTouching(r.name(), r.files().keySet());
         AtomicFiles.write(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         records.put(r.name(), r);
     }
 
     /** As {@link #put}, with other files written and synced together with the record (an install's markers). */
     public synchronized void put(InstalledRecord r, Map<Path, byte[]> alongside) throws IOException {
-        settleIfTouching(r);
+        settleListingsTouching(r.name(), r.files().keySet());
         Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
         files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         files.putAll(alongside);
@@ -190,12 +190,6 @@ public final class NodeState {
         }
     }
 
-    private void settleIfTouching(InstalledRecord r) throws IOException {
-        if (listings.touches(r.name(), r.files().keySet())) {
-            settle(listings.snapshot());
-        }
-    }
-
     private void settle(PendingListings.Snapshot s) throws IOException {
         if (s != null) {
             s.sync();
@@ -204,9 +198,7 @@ public final class NodeState {
     }
 
     public synchronized void remove(String bundle) throws IOException {
-        if (listings.touches(bundle, List.of())) {
-            settle(listings.snapshot());
-        }
+        settleListingsTouching(bundle, List.of());
         Files.deleteIfExists(installedDir().resolve(bundle + ".json"));
         AtomicFiles.syncDir(installedDir());
         records.remove(bundle);
