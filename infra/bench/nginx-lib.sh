@@ -30,5 +30,6 @@ NGX
 
 nginx_run() {
   local dir="$1"; shift
-  "$@" "${NGINX:-/usr/sbin/nginx}" -c "$dir/nginx.conf" -p "$dir"
+  # exec: a caller that backgrounds this gets nginx's own pid in $!, so that killing it stops nginx
+  exec "$@" "${NGINX:-/usr/sbin/nginx}" -c "$dir/nginx.conf" -p "$dir"
 }

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -97,8 +98,12 @@ public class BundleEdge {
         String host = config.host().orElse(mainHost);
         long idleSeconds = Math.max(1, config.idleTimeout().toSeconds());
         try {
-            server = new ServerBootstrap().group(group).channel(channel)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+            ServerBootstrap boot = new ServerBootstrap().group(group).channel(channel)
+                    .childOption(ChannelOption.TCP_NODELAY, true);
+            if (epoll && config.notsentLowat() > 0) {
+                boot.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) config.notsentLowat());
+            }
+            server = boot
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {

@@ -36,6 +36,9 @@ class BundleEdgeTest {
     @Inject
     BundleEdge edge;
 
+    @Inject
+    EdgeConfig edgeConfig;
+
     @TestHTTPResource("/")
     URL main;
 
@@ -245,6 +248,36 @@ class BundleEdgeTest {
     }
 
     /**
+     * A client that stops reading pins little of the edge's memory in the kernel: the unsent part of
+     * its response stays near TCP_NOTSENT_LOWAT ({@link EdgeConfig#notsentLowat()}, 32 KiB) instead of
+     * growing to the send buffer's maximum (4 MiB by default), read from the kernel with {@code ss}.
+     */
+    @Test
+    void aClientThatStopsReadingLeavesLittleOfItsBodyQueuedInTheKernel() throws Exception {
+        Bundles.Bundle big = Bundles.bundle(Bundles.uniqueName("edgeslow"), "1.0", 17, 5_300_000);
+        Api.upload(Api.token("worker", null), big, 201);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(64 << 10);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", edge.port()));
+            s.getOutputStream().write(("GET " + big.path() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.setSoTimeout(20_000);
+            assertThat(s.getInputStream().readNBytes(1000)).hasSize(1000); // then it reads no more
+            long sent = 0;
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (System.currentTimeMillis() < deadline) { // until the edge cannot send any more
+                Thread.sleep(200);
+                long now = bytesSentOnTheEdgesConnections();
+                if (now == sent && now > 0) {
+                    break;
+                }
+                sent = now;
+            }
+            assertThat(unsentOnTheEdgesConnections()).as("bytes the kernel holds unsent for the stalled client")
+                    .isPositive().isLessThanOrEqualTo(edgeConfig.notsentLowat() + (64 << 10));
+        }
+    }
+
+    /**
      * An upload sent to the edge by mistake: the 405 reaches the client although the edge never
      * wanted the body (it reads and drops it, as nginx does, instead of closing with unread bytes,
      * which made the kernel reset the connection under the client's feet), and the connection
@@ -268,6 +301,24 @@ class BundleEdgeTest {
                 assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ");
             }
         }
+    }
+
+    long unsentOnTheEdgesConnections() throws Exception {
+        return ss("notsent:");
+    }
+
+    long bytesSentOnTheEdgesConnections() throws Exception {
+        return ss("bytes_sent:");
+    }
+
+    /** The largest value of one field of {@code ss -ti} over the edge's established connections. */
+    long ss(String field) throws Exception {
+        Process p = new ProcessBuilder("ss", "-Htni", "state", "established", "( sport = :" + edge.port() + " )")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("ss (iproute2): %s", out).isZero();
+        return java.util.regex.Pattern.compile("\\b" + field + "(\\d+)").matcher(out).results()
+                .mapToLong(m -> Long.parseLong(m.group(1))).max().orElse(0);
     }
 
     /** This JVM's open file descriptors whose target path contains the text (Linux /proc). */
