@@ -319,11 +319,14 @@ append_escaped(StringInfo s, const char *name)
 
 /*
  * Sends one HTTP request to the fetcher and reads the whole answer into resp (the fetcher closes
- * the connection after it).  Returns NULL, or what went wrong (palloc'd).  Waits serve interrupts.
+ * the connection after it), all within timeout_s seconds.  Returns NULL, or what went wrong
+ * (palloc'd, ready for a message).  Waits serve interrupts.
  */
 static char *
-exchange(const char *request, StringInfo resp, TimestampTz deadline)
+exchange(const char *request, StringInfo resp, int timeout_s)
 {
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) timeout_s * 1000);
+
 	/* volatile: assigned inside PG_TRY and read after it (a longjmp must not lose them) */
 	char	   *volatile problem = NULL;
 	volatile size_t sent = 0;
@@ -339,7 +342,7 @@ exchange(const char *request, StringInfo resp, TimestampTz deadline)
 
 			if (!wait_fd(POLLOUT, deadline))
 			{
-				problem = pstrdup("timed out sending the request");
+				problem = psprintf("could not send the request within %d s", timeout_s);
 				break;
 			}
 			n = send(fetch_fd, request + sent, len - sent, MSG_NOSIGNAL);
@@ -357,7 +360,7 @@ exchange(const char *request, StringInfo resp, TimestampTz deadline)
 
 			if (!wait_fd(POLLIN, deadline))
 			{
-				problem = pstrdup("no answer in time");
+				problem = psprintf("no answer within %d s", timeout_s);
 				break;
 			}
 			n = recv(fetch_fd, buf, sizeof(buf), 0);
@@ -390,15 +393,11 @@ exchange(const char *request, StringInfo resp, TimestampTz deadline)
 static FetchResult
 ask_fetcher(const char *kind, const char *what, const char *name)
 {
-	TimestampTz deadline;
 	StringInfoData req;
 	StringInfoData resp;
 	char	   *problem;
 	int			status = 0;
 	const char *body;
-
-	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
-	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) (fetch_timeout + 10) * 1000);
 
 	initStringInfo(&req);
 	appendStringInfo(&req, "POST /%s/", kind);
@@ -406,9 +405,8 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 	appendStringInfo(&req, "?timeout=%d HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
 					 "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n", fetch_timeout);
 	initStringInfo(&resp);
-	problem = exchange(req.data, &resp, deadline);
-	if (problem != NULL && strcmp(problem, "no answer in time") == 0)
-		problem = psprintf("no answer within %d s", fetch_timeout + 10);
+	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
+	problem = exchange(req.data, &resp, fetch_timeout + 10);
 
 	if (problem != NULL)
 		ereport(ERROR,
@@ -639,7 +637,7 @@ extfarm_started_main(Datum arg)
 					 "Content-Length: 0\r\nConnection: close\r\nUser-Agent: pg_extfarm\r\n\r\n",
 					 (int) PostmasterPid, PostPortNumber);
 	initStringInfo(&resp);
-	problem = exchange(req.data, &resp, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 10000));
+	problem = exchange(req.data, &resp, 10);
 	if (problem == NULL && (sscanf(resp.data, "HTTP/1.%*d %d", &status) != 1 || status != 200))
 		problem = status ? psprintf("HTTP %d", status) : pstrdup("no HTTP answer");
 	if (problem != NULL)

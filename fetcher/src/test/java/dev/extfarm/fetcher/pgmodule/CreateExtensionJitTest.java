@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
 import dev.extfarm.fetcher.endpoint.Routes;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +36,7 @@ class CreateExtensionJitTest {
             registry.publish(PgModules.sql(target, tmp, "jittwo").pack());
             registry.publish(PgModules.sql(target, tmp, "jitslow").padding(2_000_000).pack());
             registry.publish(PgModules.typeBundle(target, tmp, "jitload"));
+            registry.publish(PgModules.sql(target, tmp, "jitquiet").pack());
             PgModules.install(target, node.pg);
             Fetcher f = node.fetcher(registry);
             LocalEndpoint endpoint = new LocalEndpoint(new Routes(f));
@@ -114,6 +117,24 @@ class CreateExtensionJitTest {
             String pid1 = out.replaceAll("(?s).*pid1=(\\d+).*", "$1");
             assertThat(out).contains("pid2=" + pid1 + " v=1.0");
             assertThat(node.pg.sql("SELECT count(*) FROM pg_extension WHERE extname IN ('jitone','jittwo','hstore')")).isEqualTo("3");
+
+            // a fetcher that takes the connection and never answers: a clear ERROR once extfarm.fetch_timeout
+            // + 10 s have passed (the fetcher itself would have answered 504 at fetch_timeout), and the session lives on
+            try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                String silentUrl = "http://127.0.0.1:" + silent.getLocalPort();
+                node.pg.stop();
+                node.pg.start("shared_preload_libraries=pg_extfarm", "extfarm.fetcher_url=" + silentUrl);
+                t0 = System.nanoTime();
+                String quiet = node.pg.session("""
+                        SET extfarm.fetch_timeout = 1;
+                        CREATE EXTENSION jitquiet;
+                        SELECT 'still=' || 1;
+                        """);
+                long waited = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(quiet).contains("ERROR:  could not fetch extension \"jitquiet\": the extfarm fetcher at " + silentUrl
+                        + " is unavailable: no answer within 11 s").contains("still=1");
+                assertThat(waited).as("ms until the ERROR").isBetween(10_500L, 20_000L);
+            }
         }
     }
 }
