@@ -4,6 +4,7 @@ import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.cli.bundle.BundleCommand;
 import dev.extfarm.cli.config.CliEnvironment;
 import dev.extfarm.cli.config.ConfigCommand;
+import dev.extfarm.fetcher.http.ExitWithoutDelay;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -31,7 +32,10 @@ public final class Main {
     public static final int USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        int rc = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        // a command that used a JDK HttpClient would otherwise exit 0.3 s late (see ExitWithoutDelay)
+        ExitWithoutDelay.stopHttpSelectors();
+        System.exit(rc);
     }
 
     /** Runs a command line with the given streams; used by tests too. */
