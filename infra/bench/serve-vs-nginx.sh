@@ -3,8 +3,9 @@
 # The registry is measured on both of its ports: the bundle edge (EXTFARM_EDGE_PORT, the lean Netty
 # port meant for public bundle bytes) and the main (Quarkus) port. wrk drives all three for a
 # ~100 KB and a ~50 MB bundle; servers pinned to one core, wrk to another; each figure is the
-# median of 3 interleaved runs after a warm-up. Prints requests/s, MB/s, the ratios, and the
-# sha-256 of the bodies each server returned.
+# median of 3 interleaved runs after a warm-up. Prints requests/s, MB/s, the ratios, the sha-256
+# of the bodies each server returned, and how busy the servers' and wrk's cores were (when wrk's
+# core is the one at 100 %, the ratio measures what each server leaves the client's kernel to do).
 #   infra/bench/serve-vs-nginx.sh            (RUNS=3 DURATION=10s CONNECTIONS=32)
 #   BASELINE_JAR=/path/to/older/quarkus-app/quarkus-run.jar infra/bench/serve-vs-nginx.sh
 #       also runs an older registry build, interleaved with the other two ("before" of a change)
@@ -86,12 +87,21 @@ for label in small big; do
 done
 
 # 5. wrk: warm-up, then RUNS runs; median of requests/s and MB/s
-run() { # url connections → "req/s MB/s"
+cpu_ticks() { # busy and idle ticks of the server's and the client's core, from /proc/stat
+  awk -v s="cpu$SERVER_CPU" -v c="cpu$CLIENT_CPU" '$1==s {sb=$2+$3+$4+$7+$8; si=$5+$6} $1==c {cb=$2+$3+$4+$7+$8; ci=$5+$6}
+    END {print sb, si, cb, ci}' /proc/stat
+}
+run() { # url connections → "req/s MB/s server-core-busy% client-core-busy%"
+  local before; before=$(cpu_ticks)
   taskset -c "$CLIENT_CPU" wrk -t1 -c"$2" -d"$DURATION" "$1" | awk '
     /Requests\/sec/ {r=$2}
     /Transfer\/sec/ {v=$2; u=substr(v, length(v)-1); n=substr(v, 1, length(v)-2);
                      if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n/=1048576; t=n}
-    END {printf "%.1f %.1f\n", r, t}'
+    END {printf "%.1f %.1f", r, t}'
+  # which core was the bottleneck: a ratio means little when the load generator is the one at 100 %
+  local after; after=$(cpu_ticks)
+  awk -v b="$before" -v a="$after" 'BEGIN {split(b, x, " "); split(a, y, " ");
+    for (i = 1; i <= 3; i += 2) {busy = y[i]-x[i]; idle = y[i+1]-x[i+1]; printf " %.0f", 100*busy/(busy+idle+1e-9)}; print ""}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 servers=(edge "${registries[@]}" nginx)
@@ -101,6 +111,7 @@ echo "edge = the registry's bundle edge port (EXTFARM_EDGE_PORT); main = its Qua
 printf "| bundle | connections | nginx req/s | nginx MB/s | edge req/s | edge MB/s | **edge / nginx** | main req/s | main / nginx |%s\n" \
   "${BASELINE_JAR:+ baseline req/s | baseline / nginx |}"
 printf "| --- | --- | --- | --- | --- | --- | --- | --- | --- |%s\n" "${BASELINE_JAR:+ --- | --- |}"
+cpu_line=""
 for label in small big; do
   c=$CONNECTIONS; [ "$label" = big ] && c=$BIG_CONNECTIONS
   declare -A rq=() mb=() url=()
@@ -115,9 +126,11 @@ for label in small big; do
   for _ in $(seq 1 "$RUNS"); do   # interleaved, so that all see the same background load
     for server in "${servers[@]}"; do run "${url[$server]}" "$c" >> "$work/$server.$label"; done
   done
+  declare -A busy=()
   for server in "${servers[@]}"; do
     rq[$server]=$(cut -d' ' -f1 "$work/$server.$label" | median)
     mb[$server]=$(cut -d' ' -f2 "$work/$server.$label" | median)
+    busy[$server]="$(cut -d' ' -f3 "$work/$server.$label" | median)/$(cut -d' ' -f4 "$work/$server.$label" | median) %"
   done
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
   size=$(stat -c %s "$work/$label.tar")
@@ -126,6 +139,9 @@ for label in small big; do
   printf "| %s (%s bytes) | %s | %s | %s | %s | %s | **%s×** | %s | %s× |%s\n" "$label" "$size" "$c" \
     "${rq[nginx]}" "${mb[nginx]}" "${rq[edge]}" "${mb[edge]}" "$(ratio "${rq[edge]}" "${rq[nginx]}")" \
     "${rq[registry]}" "$(ratio "${rq[registry]}" "${rq[nginx]}")" "$extra"
+  cpu_line="$cpu_line${cpu_line:+; }$label: nginx ${busy[nginx]}, edge ${busy[edge]}, main ${busy[registry]}"
 done
+echo
+echo "CPU busy, server core (cpu $SERVER_CPU) / wrk core (cpu $CLIENT_CPU), medians: $cpu_line"
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
