@@ -104,6 +104,7 @@ run() { # url connections → "req/s MB/s server-core-busy% client-core-busy%"
     for (i = 1; i <= 3; i += 2) {busy = y[i]-x[i]; idle = y[i+1]-x[i+1]; printf " %.0f", 100*busy/(busy+idle+1e-9)}; print ""}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+column_median() { cut -d' ' -f"$1" "$2" | median; }   # N FILE: median of the file's Nth column
 servers=(edge "${registries[@]}" nginx)
 echo
 echo "## wrk -t1, $DURATION per run, median of $RUNS (servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU)"
@@ -128,9 +129,10 @@ for label in small big; do
   done
   declare -A busy=()
   for server in "${servers[@]}"; do
-    rq[$server]=$(cut -d' ' -f1 "$work/$server.$label" | median)
-    mb[$server]=$(cut -d' ' -f2 "$work/$server.$label" | median)
-    busy[$server]="$(cut -d' ' -f3 "$work/$server.$label" | median)/$(cut -d' ' -f4 "$work/$server.$label" | median) %"
+    results="$work/$server.$label"
+    rq[$server]=$(column_median 1 "$results")
+    mb[$server]=$(column_median 2 "$results")
+    busy[$server]="$(column_median 3 "$results")/$(column_median 4 "$results") %"
   done
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
   size=$(stat -c %s "$work/$label.tar")

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,7 +260,7 @@ class BundleEdgeTest {
         Api.upload(Api.token("worker", null), big, 201);
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(64 << 10);
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", edge.port()));
+            s.connect(new InetSocketAddress("127.0.0.1", edge.port()));
             s.getOutputStream().write(("GET " + big.path() + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.setSoTimeout(20_000);
             assertThat(s.getInputStream().readNBytes(1000)).hasSize(1000); // then it reads no more
@@ -317,7 +319,7 @@ class BundleEdgeTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("ss (iproute2): %s", out).isZero();
-        return java.util.regex.Pattern.compile("\\b" + field + "(\\d+)").matcher(out).results()
+        return Pattern.compile("\\b" + field + "(\\d+)").matcher(out).results()
                 .mapToLong(m -> Long.parseLong(m.group(1))).max().orElse(0);
     }
 

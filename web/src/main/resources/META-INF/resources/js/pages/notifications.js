@@ -89,7 +89,8 @@ export async function render(main, { query }) {
   const ctl = new AbortController();
   async function load() {
     const name = hookExt.value.trim();
-    if (!name || ctl.signal.aborted) { if (!name) clear(list); return; } // aborted: the page was left (a ping's delayed reload)
+    if (ctl.signal.aborted) return; // the page was left (a ping's delayed reload)
+    if (!name) { clear(list); return; }
     clear(list, h('h3', { id: 'hooks-h' }, `Webhooks of ${name}`));
     if (!token()) { list.append(h('p', { class: 'muted' }, 'Set a token to see them.')); return; }
     try {
