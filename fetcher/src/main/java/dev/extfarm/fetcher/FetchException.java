@@ -49,4 +49,9 @@ public class FetchException extends Exception {
     public String code() {
         return code;
     }
+
+    /** {@code <code>: <message>}: how a failure is shown to a person (CLI, log, {@code GET /status}). */
+    public String describe() {
+        return code + ": " + getMessage();
+    }
 }

@@ -61,7 +61,9 @@ public final class Fetcher implements AutoCloseable {
     private final SystemLibraries systemLibraries;
     private final SpecHolder specs;
     private final LazyHttpClient http;
+    /** Each bundle's last failure as a person reads it ({@code <code>: <message>}), and its code alone. */
     final Map<String, String> errors = new ConcurrentHashMap<>();
+    final Map<String, String> errorCodes = new ConcurrentHashMap<>();
     final Map<String, String> kept = new ConcurrentHashMap<>();
     final Set<String> pendingRestart = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -470,9 +472,10 @@ public final class Fetcher implements AutoCloseable {
                 try {
                     listings.add(all.get(i).get());
                 } catch (ExecutionException ex) {
-                    String why = ex.getCause() instanceof FetchException fe ? fe.getMessage() : String.valueOf(ex.getCause());
-                    errors.put(missing.get(i).name(), why);
-                    log.info("phase 1: " + why);
+                    FetchException why = ex.getCause() instanceof FetchException fe ? fe : new FetchException(
+                            FetchException.Kind.UNAVAILABLE, "internal", "listing " + missing.get(i).label() + " failed: " + ex.getCause());
+                    failed(missing.get(i).name(), why);
+                    log.info("phase 1: " + why.describe());
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     return;
@@ -483,8 +486,8 @@ public final class Fetcher implements AutoCloseable {
         }
         long t1 = System.nanoTime();
         installer.publishControls(listings).forEach((name, ex) -> {
-            errors.put(name, ex.getMessage());
-            log.info("phase 1: " + ex.getMessage());
+            failed(name, ex);
+            log.info("phase 1: " + ex.describe());
         });
         log.info("phase 1: control files of " + listings.size() + " bundles listed (fetched in " + (t1 - t0) / 1_000_000
                 + " ms, written in " + (System.nanoTime() - t1) / 1_000_000 + " ms)");
@@ -566,7 +569,7 @@ public final class Fetcher implements AutoCloseable {
             try {
                 installer.remove(r.name());
                 kept.remove(r.name());
-                errors.remove(r.name());
+                cleared(r.name());
                 removed.add(r.name());
                 log.info("removed " + r.label() + ": no longer in the spec and not created in any database");
             } catch (FetchException e) {
@@ -574,6 +577,17 @@ public final class Fetcher implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    /** Keeps a bundle's failure for {@code GET /status}. */
+    void failed(String bundle, FetchException e) {
+        errorCodes.put(bundle, e.code());
+        errors.put(bundle, e.describe());
+    }
+
+    void cleared(String bundle) {
+        errors.remove(bundle);
+        errorCodes.remove(bundle);
     }
 
     private Set<String> createdExtensions() {

@@ -37,27 +37,75 @@ import java.util.concurrent.CountDownLatch;
 public final class FetcherMain {
 
     static final String USAGE = """
-            usage: extfarm fetch <command> [options]
+            usage: extfarm fetch <command> [options]     (extfarm fetch <command> --help: that command's options)
               prepare   phases 1-2: control files, shared-preload bundles; exit 0 = ready to start PostgreSQL
               serve     prepare, then phases 3-4 in the background, the local endpoint and spec refreshes
               install   install the named extensions now (extfarm fetch install vector postgis ...)
               status    print GET /status of a running 'serve' (--listen or --socket)
               recover   roll back or complete interrupted installs, check every installed bundle, exit
-            spec:     --spec-file F | --spec-url URL | --registry URL [--pg N] [--platform P]
-                      --token-file F (default: $EXTFARM_COMPUTE_TOKEN)
-            target:   --pg-config PATH | --share-dir D --lib-dir D [--bin-dir D] | --prefix D (PostgreSQL 18)
-            preload:  --postgresql-conf F | --shared-preload-libraries a,b --session-preload-libraries .. --local-preload-libraries ..
-            trust:    --trusted-keys F (JWK Set; repeatable) | --trust-registry-keys (read GET /api/v1/keys of the registry)
-                      | --allow-unsigned (local development only: signatures are not checked)
-            state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
-            endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
-            tuning:   --concurrency N (2; background, and 'install' of several) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
-                      --hold-background 30s (phase 4 waits this long at most for pg_extfarm to say that
-                      PostgreSQL accepts connections; 0 = start it right after phase 3)
-                      --staging-quota 2G --timeout 30s --retries 8 --ldconfig PATH --system-lib-dir D
-                      --psql PATH --pg-conn 'host=... port=... user=...' (read pg_extension once PostgreSQL runs)
-                      --progress auto|bar|plain
-            """;
+            """ + Help.OPTIONS;
+
+    /** What {@code extfarm fetch <command> --help} prints (exit 0). */
+    static final class Help {
+        static final String OPTIONS = """
+                spec:     --spec-file F | --spec-url URL | --registry URL [--pg N] [--platform P]
+                          --token-file F (default: $EXTFARM_COMPUTE_TOKEN)
+                target:   --pg-config PATH | --share-dir D --lib-dir D [--bin-dir D] | --prefix D (PostgreSQL 18)
+                preload:  --postgresql-conf F | --shared-preload-libraries a,b --session-preload-libraries .. --local-preload-libraries ..
+                trust:    --trusted-keys F (JWK Set; repeatable) | --trust-registry-keys (read GET /api/v1/keys of the registry)
+                          | --allow-unsigned (local development only: signatures are not checked)
+                state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
+                endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
+                tuning:   --concurrency N (2; background, and 'install' of several) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
+                          --hold-background 30s (phase 4 waits this long at most for pg_extfarm to say that
+                          PostgreSQL accepts connections; 0 = start it right after phase 3)
+                          --staging-quota 2G --timeout 30s --retries 8 --ldconfig PATH --system-lib-dir D
+                          --psql PATH --pg-conn 'host=... port=... user=...' (read pg_extension once PostgreSQL runs)
+                          --progress auto|bar|plain
+                exit:     0 done, 1 failed (the message starts with its error code, e.g. file-conflict), 2 usage
+                """;
+
+        private Help() {
+        }
+
+        /** The help of one command, or null for an unknown one. */
+        static String of(String command) {
+            String head = switch (command) {
+                case "prepare" -> """
+                        usage: extfarm fetch prepare [options]
+                          Phases 1-2: the control files of every extension in the compute spec, then the bundles of
+                          shared_preload_libraries (and what they require). Prints "ready to start PostgreSQL" and exits 0
+                          once PostgreSQL can start (--ready-file F is written then too).
+                        """;
+                case "serve" -> """
+                        usage: extfarm fetch serve [options]
+                          prepare, then phases 3-4 in the background (session/local preload and created extensions, then
+                          the rest), the local endpoint (--listen, --socket) for pg_extfarm and spec refreshes (--refresh,
+                          POST /refresh, SIGHUP). Runs until stopped.
+                        """;
+                case "install" -> """
+                        usage: extfarm fetch install NAME... [options]
+                          Installs the bundles carrying these extensions (and what they require) now, --concurrency at a
+                          time, and exits; one line per name, in the order given. --wait 1h bounds the wait for each.
+                        """;
+                case "recover" -> """
+                        usage: extfarm fetch recover [options]
+                          Rolls back or completes installs a crash interrupted, then checks every installed bundle on disk:
+                          one line per bundle ("ok" or "DAMAGED"); exit 1 if one is damaged.
+                        """;
+                case "status" -> """
+                        usage: extfarm fetch status --listen [127.0.0.1:]PORT | --socket PATH
+                          Prints GET /status of a running 'extfarm fetch serve': phases, the spec, and each bundle's state
+                          and error (with its error code).
+                        """;
+                default -> null;
+            };
+            if (head == null) {
+                return null;
+            }
+            return command.equals("status") ? head : head + "options:\n" + OPTIONS;
+        }
+    }
 
     private FetcherMain() {
     }
@@ -81,6 +129,11 @@ public final class FetcherMain {
             return args.length == 0 ? 2 : 0;
         }
         String command = args[0];
+        if (Arrays.stream(args).skip(1).anyMatch(a -> a.equals("--help") || a.equals("-h")) && Help.of(command) != null) {
+            out.print(Help.of(command));
+            out.flush();
+            return 0;
+        }
         CliOptions o;
         try {
             o = CliOptions.parse(Arrays.copyOfRange(args, 1, args.length));
@@ -106,7 +159,7 @@ public final class FetcherMain {
             err.flush();
             return 2;
         } catch (FetchException e) {
-            err.println("extfarm fetch: " + e.getMessage());
+            err.println("extfarm fetch: " + e.describe());
             err.flush();
             return 1;
         } catch (IOException e) {

@@ -67,7 +67,7 @@ final class InstallJob {
                 long fetched = job.elapsedMillis();
                 InstalledRecord installed = f.installer().install(e, st.bundle(), dest);
                 keepDest = f.settings().layout().mode() == PgLayout.Mode.PREFIX;
-                f.errors.remove(e.name());
+                f.cleared(e.name());
                 log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
                         + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
                 return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
@@ -77,13 +77,13 @@ final class InstallJob {
                 }
             }
         } catch (FetchException ex) {
-            f.errors.put(e.name(), ex.getMessage());
-            log.info("failed: " + ex.getMessage());
+            f.failed(e.name(), ex);
+            log.info("failed: " + ex.describe());
             throw ex;
         } catch (IOException io) {
             FetchException ex = new FetchException(FetchException.Kind.UNAVAILABLE, "staging-failed", "staging " + e.label()
                     + " in " + f.state().stagingDir() + " failed: " + io, io);
-            f.errors.put(e.name(), ex.getMessage());
+            f.failed(e.name(), ex);
             throw ex;
         }
     }

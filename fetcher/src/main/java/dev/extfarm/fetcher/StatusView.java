@@ -98,6 +98,7 @@ final class StatusView {
             }
             if (f.errors.containsKey(name)) {
                 b.put("error", f.errors.get(name));
+                b.put("error_code", f.errorCodes.get(name));
             }
             if (f.kept.containsKey(name)) {
                 b.put("note", f.kept.get(name));
