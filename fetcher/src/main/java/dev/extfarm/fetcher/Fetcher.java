@@ -61,6 +61,7 @@ public final class Fetcher implements AutoCloseable {
     private final SystemLibraries systemLibraries;
     private final SpecHolder specs;
     private final LazyHttpClient http;
+    private final BundleCache cache;
     /** Each bundle's last failure as a person reads it ({@code <code>: <message>}), and its code alone. */
     final Map<String, String> errors = new ConcurrentHashMap<>();
     final Map<String, String> errorCodes = new ConcurrentHashMap<>();
@@ -91,7 +92,7 @@ public final class Fetcher implements AutoCloseable {
         this.state = new NodeState(settings.stateDir());
         // local_preload_libraries load only from $libdir/plugins/: the layout installs their bundles there too
         this.installer = Installer.forLayout(settings.layout().withPluginLibraries(settings.preload().local()), state);
-        BundleCache cache = new BundleCache(settings.cacheDir());
+        this.cache = new BundleCache(settings.cacheDir(), settings.cacheLimit());
         this.throttle = new Throttle(settings.bandwidth());
         StagingQuota quota = new StagingQuota(settings.stagingQuota(), List.of(state.stagingDir(), cache.partialDir()));
         this.fetch = new BundleFetch(http, settings.download(), throttle, cache, quota, BundleReader.withDefaults().withReadAheadThread());
@@ -158,6 +159,7 @@ public final class Fetcher implements AutoCloseable {
         publishControls(spec.extensions().stream().filter(e -> !preload.contains(e)).toList());
         phase = 2;
         awaitAll(phase2, Duration.ofHours(1));
+        trimCache(); // a limit lowered since the last start
         ready = true;
         log.info("ready to start PostgreSQL");
     }
@@ -527,6 +529,7 @@ public final class Fetcher implements AutoCloseable {
             settleListings();
         }
         List<String> removed = removeLost(spec);
+        trimCache(); // older versions and removed bundles are now unused
         if (backgroundStarted) { // before that, phase 4 takes the new spec as it is when it starts
             for (ComputeSpec.Entry e : spec.extensions()) {
                 var rec = state.get(e.name());
@@ -600,6 +603,50 @@ public final class Fetcher implements AutoCloseable {
             }
         }
         return all;
+    }
+
+    /**
+     * The bundles of this node the cache must keep: an extension of theirs is created in some
+     * database, they provide a preload library, or they wait in the cache for a restart.
+     */
+    Set<String> bundlesInUse() {
+        Set<String> created = state.created();
+        Set<String> preload = new java.util.HashSet<>(settings.preload().shared());
+        preload.addAll(settings.preload().session());
+        preload.addAll(settings.preload().local());
+        Set<String> out = new TreeSet<>();
+        for (InstalledRecord r : state.all()) {
+            if (r.installed() && (r.controls().stream().anyMatch(created::contains) || r.libraries().stream().anyMatch(preload::contains))) {
+                out.add(r.sha256());
+            }
+        }
+        for (String p : pendingRestart) {
+            out.add(p.substring(p.indexOf('@') + 1));
+        }
+        return out;
+    }
+
+    /** Evicts least recently used bundles no database uses until the cache is within {@code --cache-limit}. */
+    void trimCache() {
+        if (cache.limit() <= 0) {
+            return;
+        }
+        try {
+            Set<String> inUse = bundlesInUse();
+            cache.declareInUse(state.root(), inUse);
+            List<String> evicted = cache.trim(inUse);
+            if (!evicted.isEmpty()) {
+                BundleCache.Usage u = cache.usage();
+                log.info("cache: evicted " + evicted.size() + " bundle(s) no database uses (" + evicted.stream()
+                        .map(s -> s.substring(0, 12)).toList() + "); " + Log.bytes(u.bytes()) + " of " + Log.bytes(u.limit()) + " in use");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.info("cache: cannot trim " + cache.root() + ": " + e.getMessage());
+        }
+    }
+
+    BundleCache cache() {
+        return cache;
     }
 
     private void specChanged(ComputeSpec spec) {

@@ -55,6 +55,7 @@ public final class FetcherMain {
                 trust:    --trusted-keys F (JWK Set; repeatable) | --trust-registry-keys (read GET /api/v1/keys of the registry)
                           | --allow-unsigned (local development only: signatures are not checked)
                 state:    --state-dir D (default /var/lib/extfarm/fetcher)  --cache-dir D (default <state>/cache)
+                          --cache-limit 1G (verified bundles kept; least recently used ones no database uses go first; 0 = no limit)
                 endpoint: --listen [127.0.0.1:]PORT  --socket PATH  --port-file F  --ready-file F
                 tuning:   --concurrency N (2; background, and 'install' of several) --bandwidth 10M (bytes/s, background only) --refresh 5m (0 = off)
                           --hold-background 30s (phase 4 waits this long at most for pg_extfarm to say that
@@ -393,6 +394,9 @@ public final class FetcherMain {
         b.refresh(o.duration("refresh", Duration.ofMinutes(5)));
         b.backgroundHold(o.duration("hold-background", Duration.ofSeconds(30)));
         b.stagingQuota(CliOptions.size(o.one("staging-quota", "0")));
+        if (o.has("cache-limit")) {
+            b.cacheLimit(CliOptions.size(o.one("cache-limit", null)));
+        }
         b.ldconfig(o.one("ldconfig", "ldconfig"));
         b.systemLibDirs(o.all("system-lib-dir").stream().map(Path::of).toList());
         if (o.has("psql") || o.has("pg-conn")) {

@@ -19,12 +19,14 @@ import java.util.List;
  * @param backgroundHold how long phase 4 waits for PostgreSQL to accept connections (pg_extfarm says so
  *                       with {@code POST /postgres/started}) before it starts anyway; zero = no wait
  * @param stagingQuota   bytes allowed in staging + partial downloads; 0 = the disk's own limit
+ * @param cacheLimit     bytes the cache's verified bundles may take (least recently used ones not in use are
+ *                       evicted); 0 = no limit
  * @param psql           optional: psql and a connection string to read pg_extension in every database
  * @param trust          which bundle signatures are accepted (required: there is no default)
  */
 public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, Path cacheDir, Preload preload,
                               int concurrency, long bandwidth, Duration refresh, Duration backgroundHold, long stagingQuota,
-                              DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust) {
+                              long cacheLimit, DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust) {
 
     /** The preload settings of the PostgreSQL served (library names without {@code $libdir/} or {@code .so}). */
     public record Preload(List<String> shared, List<String> session, List<String> local) {
@@ -63,7 +65,8 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
 
     /**
      * Defaults: 2 workers, no bandwidth limit, refresh every 5 minutes, phase 4 held up to 30 s for
-     * PostgreSQL's start, no quota, ldconfig on PATH.
+     * PostgreSQL's start, no quota, a 1 GiB cache ({@link dev.extfarm.fetcher.download.BundleCache#DEFAULT_LIMIT}),
+     * ldconfig on PATH.
      */
     public static final class Builder {
         private SpecSource spec;
@@ -76,6 +79,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         private Duration refresh = Duration.ofMinutes(5);
         private Duration backgroundHold = Duration.ofSeconds(30);
         private long stagingQuota;
+        private long cacheLimit = dev.extfarm.fetcher.download.BundleCache.DEFAULT_LIMIT;
         private DownloadSettings download = DownloadSettings.DEFAULT;
         private String ldconfig = "ldconfig";
         private List<Path> systemLibDirs = List.of();
@@ -92,6 +96,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         public Builder refresh(Duration v) { refresh = v; return this; }
         public Builder backgroundHold(Duration v) { backgroundHold = v; return this; }
         public Builder stagingQuota(long v) { stagingQuota = v; return this; }
+        public Builder cacheLimit(long v) { cacheLimit = v; return this; }
         public Builder download(DownloadSettings v) { download = v; return this; }
         public Builder ldconfig(String v) { ldconfig = v; return this; }
         public Builder systemLibDirs(List<Path> v) { systemLibDirs = List.copyOf(v); return this; }
@@ -109,7 +114,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
                 throw new IllegalArgumentException("concurrency must be at least 1");
             }
             return new FetcherSettings(spec, layout, stateDir, cacheDir == null ? stateDir.resolve("cache") : cacheDir, preload,
-                    concurrency, bandwidth, refresh, backgroundHold, stagingQuota, download, ldconfig, systemLibDirs, psql, trust);
+                    concurrency, bandwidth, refresh, backgroundHold, stagingQuota, cacheLimit, download, ldconfig, systemLibDirs, psql, trust);
         }
     }
 }

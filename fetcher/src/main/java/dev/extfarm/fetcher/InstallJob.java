@@ -62,6 +62,7 @@ final class InstallJob {
                     f.pendingRestart.add(e.name() + "@" + e.sha256());
                     log.info(e.label() + " is in the cache and pending-restart: " + rec.get().label()
                             + " is loaded by shared_preload_libraries; 'fetch prepare' installs it before the next start");
+                    f.trimCache();
                     return new Job.Outcome(e.name(), e.version(), "pending-restart", job.elapsedMillis(), st.fromCache());
                 }
                 long fetched = job.elapsedMillis();
@@ -70,6 +71,9 @@ final class InstallJob {
                 f.cleared(e.name());
                 log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
                         + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
+                if (!st.fromCache()) {
+                    f.trimCache(); // after the install: a bundle now in use is kept
+                }
                 return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
             } finally {
                 if (!keepDest) {

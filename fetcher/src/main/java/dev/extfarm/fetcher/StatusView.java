@@ -53,6 +53,16 @@ final class StatusView {
         layout.put("state_dir", f.state().root().toString());
         layout.put("cache_dir", f.settings().cacheDir().toString());
         s.put("layout", layout);
+        var u = f.cache().usage();
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("dir", f.settings().cacheDir().toString());
+        cache.put("bytes", u.bytes());
+        cache.put("bundles", u.bundles());
+        cache.put("limit", u.limit());
+        cache.put("evictions", u.evictions());
+        cache.put("evicted_bytes", u.evictedBytes());
+        cache.put("in_use", f.bundlesInUse().size());
+        s.put("cache", cache);
 
         Map<String, Job> jobs = new LinkedHashMap<>();
         for (Job j : f.scheduler().jobs()) {

@@ -69,6 +69,7 @@ public final class BundleFetch {
                 try (InputStream in = Files.newInputStream(cached.get()); WriteBehind ignored2 = WriteBehind.start(dest)) {
                     VerifiedBundle vb = reader.unpack(in, dest, e.sha256());
                     progress.accept(e.size());
+                    cache.used(e.sha256());
                     return new Staged(vb, dest, true, 0, 0, 0);
                 } catch (BundleRejectedException | IOException damaged) {
                     cache.evict(e.sha256()); // damaged on disk: fetch it again
