@@ -47,6 +47,24 @@ final class MappingReader {
         });
     }
 
+    /** Declares fields in the order "did you mean" lists them, before they are read in another order. */
+    void declare(String... keys) {
+        for (String key : keys) {
+            if (known.add(key)) {
+                knownInOrder.add(key);
+            }
+        }
+    }
+
+    /** A reader for a list item that must itself be a mapping ({@code variants[0]}). */
+    Optional<MappingReader> item(YamlNode node, String field) {
+        if (node instanceof YamlNode.Mapping m) {
+            return Optional.of(new MappingReader(m, field, problems, m.position()));
+        }
+        problems.error(node.position(), field, "must be a mapping of fields, not " + YamlNode.describe(node));
+        return Optional.empty();
+    }
+
     /** The entry under {@code key}, unless absent or written as an empty (null) value. */
     Optional<YamlNode.Entry> entry(String key) {
         if (known.add(key)) {

@@ -34,6 +34,10 @@ final class Problems {
         list.add(new RecipeProblem(severity, inFile, at.line(), at.column(), field, message));
     }
 
+    int errorCount() {
+        return (int) list.stream().filter(RecipeProblem::isError).count();
+    }
+
     boolean hasErrors() {
         return list.stream().anyMatch(RecipeProblem::isError);
     }

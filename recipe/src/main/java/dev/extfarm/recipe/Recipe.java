@@ -15,6 +15,11 @@ import java.util.TreeMap;
  *
  * @param pgMajors the PostgreSQL majors to build for: those listed in {@code pg} that the farm
  *     serves, or all the farm serves when {@code pg} is absent; ascending, never empty
+ * @param version the top-level version; when the recipe gives none because {@code variants} cover
+ *     every major, the version of the newest major (use {@link #versionFor(int)} for a build)
+ * @param source likewise: the top-level source, or the newest major's
+ * @param variants major → the version and source its variant gives; majors not in it use the
+ *     top-level ones
  * @param sourceDateEpoch as written in the recipe; when empty the builder uses
  *     {@link dev.extfarm.recipe.source.UnpackedSource#newestEntryEpochSecond()}
  */
@@ -29,12 +34,53 @@ public record Recipe(
         Build build,
         Install install,
         SmokeTest test,
-        OptionalLong sourceDateEpoch) {
+        OptionalLong sourceDateEpoch,
+        Map<Integer, Variant> variants) {
 
     public Recipe {
         description = description == null ? Optional.empty() : description;
         homepage = homepage == null ? Optional.empty() : homepage;
         pgMajors = List.copyOf(pgMajors);
+        variants = variants == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(variants));
+    }
+
+    /**
+     * The version and source of some majors, when upstream keeps one release line per PostgreSQL
+     * major (pgaudit 1.7 for 15, 17.x for 17). The top-level {@code version} and {@code source}
+     * serve every major no variant lists.
+     */
+    public record Variant(List<Integer> pgMajors, String version, Source source) {
+
+        public Variant {
+            pgMajors = List.copyOf(pgMajors);
+        }
+    }
+
+    /** The recipe as built for one major: that major's version and source, no variants. */
+    public Recipe forMajor(int pgMajor) {
+        if (!pgMajors.contains(pgMajor)) {
+            throw new IllegalArgumentException(name + " is not built for PostgreSQL " + pgMajor + " (it is for " + pgMajors + ")");
+        }
+        Variant v = variants.get(pgMajor);
+        return new Recipe(name, v == null ? version : v.version(), description, license, homepage,
+                v == null ? source : v.source(), List.of(pgMajor), build, install, test, sourceDateEpoch, Map.of());
+    }
+
+    /** The version built for {@code pgMajor}. */
+    public String versionFor(int pgMajor) {
+        Variant v = variants.get(pgMajor);
+        return v == null ? version : v.version();
+    }
+
+    /** The source built for {@code pgMajor}. */
+    public Source sourceFor(int pgMajor) {
+        Variant v = variants.get(pgMajor);
+        return v == null ? source : v.source();
+    }
+
+    /** Every source some built major uses, each once, in major order. */
+    public List<Source> sources() {
+        return pgMajors.stream().map(this::sourceFor).distinct().toList();
     }
 
     /** Where the upstream source archive comes from; its sha-256 is always pinned. */

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 public final class RecipeParser {
 
     static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+~_-]{0,63}");
+    static final String VERSION_RULE = "must be 1-64 letters, digits and . + ~ _ - starting with a letter or digit";
     static final int MAX_DESCRIPTION = 500;
     /** The largest time a ustar header holds (11 octal digits). */
     static final long MAX_EPOCH = 077777777777L;
@@ -133,24 +134,37 @@ public final class RecipeParser {
         MappingReader top = new MappingReader(mapping, problems);
 
         Optional<String> name = top.requiredString("name").filter(n -> checkName(top, n, directoryName));
-        Optional<String> version = top.requiredString("version").filter(v -> SourceSection.check(top, "version", v,
-                VERSION, "must be 1-64 letters, digits and . + ~ _ - starting with a letter or digit"));
+        top.declare("version", "description", "license", "homepage", "source", "pg", "variants");
+        List<Integer> pgMajors = pgMajors(top, options);
+        Variants.Read variants = Variants.read(top, pgMajors, options);
+        boolean topLevelNeeded = !variants.coverAll(pgMajors);
+        Optional<String> version = (topLevelNeeded ? top.requiredString("version") : top.string("version"))
+                .filter(v -> SourceSection.check(top, "version", v, VERSION, VERSION_RULE));
         Optional<String> description = description(top);
         Optional<String> license = top.requiredString("license").filter(l -> checkLicense(top, l));
         Optional<URI> homepage = top.string("homepage").flatMap(h -> homepage(top, h));
-        Optional<Recipe.Source> source = SourceSection.read(top, bundle);
-        List<Integer> pgMajors = pgMajors(top, options);
+        Optional<Recipe.Source> source = topLevelNeeded || top.entry("source").isPresent()
+                ? SourceSection.read(top, bundle) : Optional.empty();
         Recipe.Build build = BuildSection.read(top, bundle);
         Recipe.Install install = install(top);
         Recipe.SmokeTest test = smokeTest(top);
         OptionalLong epoch = sourceDateEpoch(top);
         top.finish();
 
-        if (name.isEmpty() || version.isEmpty() || license.isEmpty() || source.isEmpty() || pgMajors.isEmpty()) {
+        if (!variants.valid() || pgMajors.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!topLevelNeeded && (version.isEmpty() || source.isEmpty())) {
+            // every major has a variant: the newest major's stands for the recipe as a whole
+            Recipe.Variant newest = variants.byMajor().get(pgMajors.get(pgMajors.size() - 1));
+            version = version.or(() -> Optional.of(newest.version()));
+            source = source.or(() -> Optional.of(newest.source()));
+        }
+        if (name.isEmpty() || version.isEmpty() || license.isEmpty() || source.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Recipe(name.get(), version.get(), description, license.get(), homepage, source.get(),
-                pgMajors, build, install, test, epoch));
+                pgMajors, build, install, test, epoch, variants.byMajor()));
     }
 
     private static boolean checkName(MappingReader top, String name, Optional<String> directoryName) {
@@ -206,6 +220,11 @@ public final class RecipeParser {
         if (entry.isEmpty()) {
             return options.servedPgMajors();
         }
+        return listedPgMajors(top, entry.get(), options, true);
+    }
+
+    /** The majors listed under {@code pg} of {@code owner} that this farm serves (warnings for the others). */
+    static List<Integer> listedPgMajors(MappingReader top, YamlNode.Entry entry, ValidationOptions options, boolean someServed) {
         TreeSet<Integer> listed = new TreeSet<>();
         int[] invalid = {0};
         List<Integer> majors = top.list("pg", (node, field) -> {
@@ -232,11 +251,11 @@ public final class RecipeParser {
             }
             return Optional.of(major);
         });
-        var at = entry.get().keyPosition();
-        if (entry.get().value() instanceof YamlNode.Sequence seq && seq.items().isEmpty()) {
-            top.problems().error(at, "pg", "lists no major; leave pg out to build for every major the farm serves");
-        } else if (majors.isEmpty() && !listed.isEmpty() && invalid[0] == 0) {
-            top.problems().error(at, "pg", "none of the listed majors is served by this farm (it serves "
+        var at = entry.keyPosition();
+        if (entry.value() instanceof YamlNode.Sequence seq && seq.items().isEmpty()) {
+            top.problems().error(at, top.field("pg"), "lists no major" + (someServed ? "; leave pg out to build for every major the farm serves" : ""));
+        } else if (someServed && majors.isEmpty() && !listed.isEmpty() && invalid[0] == 0) {
+            top.problems().error(at, top.field("pg"), "none of the listed majors is served by this farm (it serves "
                     + join(options.servedPgMajors()) + ")");
         }
         return majors.stream().sorted().toList();

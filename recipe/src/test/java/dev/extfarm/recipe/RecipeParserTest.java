@@ -248,7 +248,7 @@ class RecipeParserTest {
                 "recipes/demo/recipe.yaml:3:1: license: 'Nope' is not an SPDX license id (see https://spdx.org/licenses/; use LicenseRef-<name> for a license that has none)",
                 "recipes/demo/recipe.yaml:6:3: source.sha256: must be 64 lowercase hex digits (found 3 characters)",
                 "recipes/demo/recipe.yaml:7:6: pg[0]: unknown PostgreSQL major 11 (known: 13, 14, 15, 16, 17, 18)",
-                "recipes/demo/recipe.yaml:8:1: colour: unknown field (known fields: name, version, description, license, homepage, source, pg, build, install, test, source_date_epoch)");
+                "recipes/demo/recipe.yaml:8:1: colour: unknown field (known fields: name, version, description, license, homepage, source, pg, variants, build, install, test, source_date_epoch)");
     }
 
     @Test
@@ -283,5 +283,102 @@ class RecipeParserTest {
     @Test
     void xFieldsAreFreeForNotes() {
         assertThat(errors(HEAD + "x-upstream-issue: https://example.org/1\nbuild:\n  x-todo: drop the patch in 2.0\n")).isEmpty();
+    }
+
+    private static final String VARIANTS = """
+            name: pgaudit
+            description: audit logging
+            license: PostgreSQL
+            variants:
+              - pg: [15]
+                version: 1.7.1
+                source:
+                  url: https://example.org/pgaudit-1.7.1.tar.gz
+                  sha256: %s
+              - pg: [17]
+                version: "17.1"
+                source:
+                  url: https://example.org/pgaudit-17.1.tar.gz
+                  sha256: %s
+              - pg: [18]
+                version: "18.0"
+                source:
+                  url: https://example.org/pgaudit-18.0.tar.gz
+                  sha256: %s
+            """.formatted("1".repeat(64), "7".repeat(64), "8".repeat(64));
+
+    @Test
+    void variantsGiveEachMajorItsOwnVersionAndSource() throws Exception {
+        Recipe r = check(VARIANTS).orThrow();
+
+        assertThat(r.pgMajors()).containsExactly(15, 17, 18);
+        assertThat(r.versionFor(15)).isEqualTo("1.7.1");
+        assertThat(r.versionFor(17)).isEqualTo("17.1");
+        assertThat(r.sourceFor(18).sha256()).isEqualTo("8".repeat(64));
+        assertThat(r.version()).as("the newest major's stands for the recipe").isEqualTo("18.0");
+        assertThat(r.sources()).hasSize(3);
+        Recipe for15 = r.forMajor(15);
+        assertThat(for15.version()).isEqualTo("1.7.1");
+        assertThat(for15.source().sha256()).isEqualTo("1".repeat(64));
+        assertThat(for15.pgMajors()).containsExactly(15);
+        assertThat(for15.variants()).isEmpty();
+        assertThatThrownBy(() -> for15.forMajor(17)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theTopLevelVersionServesTheMajorsNoVariantLists() throws Exception {
+        Recipe r = check(HEAD + """
+                variants:
+                  - pg: [15]
+                    version: 0.9.0
+                    source:
+                      debian_source: {package: demo, version: 0.9.0}
+                      sha256: %s
+                """.formatted("9".repeat(64))).orThrow();
+
+        assertThat(r.versionFor(15)).isEqualTo("0.9.0");
+        assertThat(r.versionFor(17)).isEqualTo("1.0.0");
+        assertThat(r.versionFor(18)).isEqualTo("1.0.0");
+        assertThat(r.version()).isEqualTo("1.0.0");
+        assertThat(r.sources()).extracting(Recipe.Source::sha256).containsExactly("9".repeat(64), HEX0);
+    }
+
+    @Test
+    void withoutATopLevelVersionEveryMajorNeedsAVariant() {
+        String yaml = VARIANTS.replace("  - pg: [18]\n", "  - pg: [13]\n");
+
+        assertThat(errors(yaml)).anySatisfy(e -> assertThat(e).contains("version").contains("is required"));
+        assertThat(errors(yaml)).anySatisfy(e -> assertThat(e).contains("source").contains("is required"));
+    }
+
+    @Test
+    void aMajorInTwoVariantsOrOutsideTheRecipeIsAnError() {
+        assertThat(errors(VARIANTS.replace("pg: [17]", "pg: [15, 17]")))
+                .anySatisfy(e -> assertThat(e).contains("PostgreSQL 15 is in two variants"));
+        assertThat(errors("pg: [15, 17]\n" + VARIANTS))
+                .anySatisfy(e -> assertThat(e).contains("variants[2].pg").contains("PostgreSQL 18 is not among the majors"));
+    }
+
+    @Test
+    void aVariantIsCheckedFieldByField() {
+        assertThat(errors(VARIANTS.replace("version: 1.7.1", "version: 1.7/1")))
+                .anySatisfy(e -> assertThat(e).contains("variants[0].version"));
+        assertThat(errors(VARIANTS.replace("    version: \"17.1\"\n", "    version: \"17.1\"\n    patches: [a.patch]\n")))
+                .anySatisfy(e -> assertThat(e).contains("variants[1].patches").contains("unknown field"));
+        assertThat(errors(VARIANTS.replace("  - pg: [15]\n", "  - \n")))
+                .anySatisfy(e -> assertThat(e).contains("variants[0]"));
+        assertThat(errors(VARIANTS.replace("url: https://example.org/pgaudit-17.1.tar.gz", "bundled: pgaudit.tar.gz")))
+                .anySatisfy(e -> assertThat(e).contains("variants[1].source").contains("url or debian_source"));
+        assertThat(errors(HEAD + "variants: []\n")).anySatisfy(e -> assertThat(e).contains("variants").contains("is empty"));
+    }
+
+    @Test
+    void aVariantForAMajorTheFarmDoesNotServeIsOnlyAWarning() throws Exception {
+        RecipeCheck c = RecipeParser.check(RecipeBundle.of(VARIANTS.getBytes(StandardCharsets.UTF_8), Map.of()), "recipes/pgaudit",
+                new ValidationOptions(List.of(17, 18)));
+
+        assertThat(c.errors()).isEmpty();
+        assertThat(c.recipe().orElseThrow().pgMajors()).containsExactly(17, 18);
+        assertThat(c.warnings()).anySatisfy(w -> assertThat(w.toString()).contains("does not serve PostgreSQL 15"));
     }
 }

@@ -146,7 +146,9 @@ final class JobRunner {
         RecipeBundle bundle;
         try {
             bundle = RecipeTransport.fromJson(json.writeValueAsString(job.recipe()));
-            recipe = RecipeParser.parse(bundle, job.extension(), ValidationOptions.defaults());
+            // validated for the job's major alone: its variant's version and source, whatever majors this farm serves
+            recipe = RecipeParser.parse(bundle, job.extension(), new ValidationOptions(List.of(job.pgMajor())))
+                    .forMajor(job.pgMajor());
         } catch (Exception e) {
             return failed(log, new BuildFailure(Step.FETCH, "invalid-recipe", BuildFailure.Responsibility.RECIPE, 0,
                     "the recipe revision does not parse here: " + e.getMessage()));

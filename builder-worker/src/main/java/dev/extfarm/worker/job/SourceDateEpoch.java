@@ -9,7 +9,8 @@ import java.nio.file.Path;
 
 /**
  * SOURCE_DATE_EPOCH of a build: the recipe's, else the newest modification time of any entry
- * in the (sha-256 pinned) source archive — the same on every machine (docs/recipes.md).
+ * in the (sha-256 pinned) source archive of {@code recipe}, which is the recipe as built for one major
+ * ({@link Recipe#forMajor(int)}) — the same on every machine (docs/recipes.md).
  */
 public final class SourceDateEpoch {
 

@@ -9,7 +9,9 @@ import dev.extfarm.recipe.source.SourceFetcherConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,8 +44,15 @@ public final class FetchCommand implements Callable<Integer> {
             for (Path dir : dirs) {
                 try {
                     Recipe r = RecipeParser.parse(dir);
-                    Path p = fetcher.fetch(r.source(), RecipeBundle.readDirectory(dir));
-                    out.printf("%s %s: %s (%d bytes)%n", r.name(), r.version(), r.source().sha256(), Files.size(p));
+                    Set<Recipe.Source> fetched = new HashSet<>();
+                    for (int major : r.pgMajors()) {
+                        Recipe.Source source = r.sourceFor(major);
+                        if (!fetched.add(source)) {
+                            continue; // one line per source: a variant's majors share theirs
+                        }
+                        Path p = fetcher.fetch(source, RecipeBundle.readDirectory(dir));
+                        out.printf("%s %s: %s (%d bytes)%n", r.name(), r.versionFor(major), source.sha256(), Files.size(p));
+                    }
                 } catch (SourceException e) {
                     err.printf("%s: %s: %s%n", dir, e.reason().code(), e.getMessage());
                     failed++;

@@ -94,9 +94,19 @@ public class CatalogService {
                     bundles.stream().map(b -> b.pgMajor).collect(java.util.stream.Collectors.toCollection(TreeSet::new))
                             .descendingSet().stream().toList(),
                     bundles.stream().map(b -> b.platform).distinct().sorted().toList(),
-                    bundles.stream().map(b -> b.license).distinct().sorted().toList()));
+                    bundles.stream().map(b -> b.license).distinct().sorted().toList(),
+                    newestByMajor(bundles)));
         }
         return new Page<>(items, s.page(), s.size(), total);
+    }
+
+    /** Major → the newest version published for it, majors descending. */
+    private static Map<Integer, String> newestByMajor(List<BundleEntry> bundles) {
+        Map<Integer, String> newest = new TreeMap<>(Comparator.reverseOrder());
+        for (BundleEntry b : bundles) {
+            newest.merge(b.pgMajor, b.version, (x, y) -> VersionOrder.INSTANCE.compare(x, y) >= 0 ? x : y);
+        }
+        return newest;
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -10,6 +10,7 @@ import dev.extfarm.recipe.InvalidRecipeException;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeParser;
+import dev.extfarm.recipe.ValidationOptions;
 import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.build.Build;
@@ -80,7 +81,7 @@ public class ProvenanceService {
         deps.addObject().put("name", "recipe").put("uri", "extfarm:recipe-revision:" + b.recipeRevision)
                 .putObject("digest").put("sha256", b.recipeRevision);
         RecipeBundle recipe = recipe(b.recipeRevision);
-        String origin = recipe == null ? null : origin(recipe);
+        String origin = recipe == null ? null : origin(recipe, b.pgMajor);
         ObjectNode source = deps.addObject().put("name", "source");
         if (origin != null) {
             source.put("uri", origin);
@@ -125,14 +126,14 @@ public class ProvenanceService {
         }
     }
 
-    /** Where the source came from: its URL, or a package URL for a Debian source package. */
-    private String origin(RecipeBundle bundle) {
+    /** Where the major's source came from: its URL, or a package URL for a Debian source package. */
+    private String origin(RecipeBundle bundle, int pgMajor) {
         try {
-            Recipe r = RecipeParser.parse(bundle, "", targets.validationOptions());
-            if (r.source() instanceof Recipe.UrlSource u) {
+            Recipe.Source source = RecipeParser.parse(bundle, "", new ValidationOptions(List.of(pgMajor))).sourceFor(pgMajor);
+            if (source instanceof Recipe.UrlSource u) {
                 return u.url().toString();
             }
-            if (r.source() instanceof Recipe.DebianSource d) {
+            if (source instanceof Recipe.DebianSource d) {
                 return "pkg:deb/debian/" + d.packageName() + "@" + d.version() + "?arch=source";
             }
         } catch (InvalidRecipeException | RuntimeException e) {

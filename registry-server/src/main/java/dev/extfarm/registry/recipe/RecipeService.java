@@ -83,12 +83,30 @@ public class RecipeService {
                 .setParameter("t", RecipeTransport.toJson(bundle)).setParameter("p", who.tokenId()).executeUpdate();
         em.createNativeQuery("INSERT INTO recipe_push (extension_name, revision, pushed_by) VALUES (:n, :d, :p)")
                 .setParameter("n", recipe.name()).setParameter("d", digest).setParameter("p", who.tokenId()).executeUpdate();
-        var scheduled = scheduler.schedule(new BuildScheduler.Revision(digest, recipe.name(), recipe.version(),
-                recipe.source().sha256()), recipe.pgMajors(), false, who.tokenId());
+        var scheduled = schedule(digest, recipe, recipe.pgMajors(), false, who.tokenId());
         String what = stored == 1 ? "stored" : "was pushed before and is current again (builds with unchanged inputs are "
                 + "answered from the build cache)";
         return new PushResult(digest, recipe.name(), recipe.version(), scheduled, false, "revision " + short12 + " of "
-                + recipe.name() + " " + recipe.version() + " " + what + "; " + scheduled.size() + " build(s) queued", warnings);
+                + recipe.name() + " " + versions(recipe) + " " + what + "; " + scheduled.size() + " build(s) queued", warnings);
+    }
+
+    /** One build per major, each of its major's version and source (a recipe's variants differ per major). */
+    private List<BuildScheduler.Scheduled> schedule(String digest, Recipe recipe, List<Integer> majors, boolean rebuild, Long who) {
+        List<BuildScheduler.Scheduled> out = new ArrayList<>();
+        for (int major : majors) {
+            out.addAll(scheduler.schedule(new BuildScheduler.Revision(digest, recipe.name(), recipe.versionFor(major),
+                    recipe.sourceFor(major).sha256()), List.of(major), rebuild, who));
+        }
+        return out;
+    }
+
+    /** {@code 0.8.1}, or with variants {@code 17.1 (15: 1.7.1, 17: 17.1, 18: 18.0)}. */
+    private static String versions(Recipe recipe) {
+        if (recipe.variants().isEmpty()) {
+            return recipe.version();
+        }
+        return recipe.version() + " (" + String.join(", ", recipe.pgMajors().stream()
+                .map(m -> m + ": " + recipe.versionFor(m)).toList()) + ")";
     }
 
     /** The current revision of an extension: {digest, version, source_sha256, transport}. */
@@ -110,13 +128,14 @@ public class RecipeService {
         Object[] row = latest(extension).orElseThrow(() -> ExtfarmException.notFound("recipe-not-found",
                 "no recipe was pushed for '" + extension + "'; push one with POST /api/v1/recipes (extfarm recipe push DIR)"));
         String digest = (String) row[0];
-        List<Integer> majors;
+        Recipe recipe;
         try {
-            majors = RecipeParser.parse(RecipeTransport.fromJson((String) row[3]), "", targets.validationOptions()).pgMajors();
+            recipe = RecipeParser.parse(RecipeTransport.fromJson((String) row[3]), "", targets.validationOptions());
         } catch (InvalidRecipeException e) {
             throw ExtfarmException.conflict("recipe-outdated", "the latest recipe of '" + extension
                     + "' is no longer valid on this farm; push a corrected one:\n" + e.getMessage());
         }
+        List<Integer> majors = recipe.pgMajors();
         if (pgMajor.isPresent()) {
             if (!majors.contains(pgMajor.get())) {
                 throw ExtfarmException.invalid("invalid-pg", "the latest recipe of '" + extension + "' does not build for PostgreSQL "
@@ -124,8 +143,7 @@ public class RecipeService {
             }
             majors = List.of(pgMajor.get());
         }
-        var scheduled = scheduler.schedule(new BuildScheduler.Revision(digest, extension, (String) row[1], (String) row[2]),
-                majors, true, who.tokenId());
+        var scheduled = schedule(digest, recipe, majors, true, who.tokenId());
         String message = scheduled.isEmpty() ? "every requested major already has a queued or running build of revision "
                 + digest.substring(0, 12) + "; nothing scheduled" : scheduled.size() + " rebuild(s) of revision "
                 + digest.substring(0, 12) + " queued (the build cache is bypassed)";

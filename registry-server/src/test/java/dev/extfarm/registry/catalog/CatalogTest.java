@@ -42,6 +42,19 @@ class CatalogTest {
     }
 
     @Test
+    void theSummaryGivesEachMajorsNewestVersion() {
+        String worker = Api.token("worker", null);
+        String name = Bundles.uniqueName("permajor");
+        Api.upload(worker, Bundles.bundle(name, "1.7.1", 15), 201);
+        Api.upload(worker, Bundles.bundle(name, "17.0", 17), 201);
+        Api.upload(worker, Bundles.bundle(name, "17.1", 17), 201);
+        given().queryParam("q", name).get("/api/v1/extensions").then().statusCode(200)
+                .body("items[0].latest_version", equalTo("17.1"))
+                .body("items[0].latest_version_by_major.'15'", equalTo("1.7.1"))
+                .body("items[0].latest_version_by_major.'17'", equalTo("17.1"));
+    }
+
+    @Test
     void detailListsVersionsPgMajorsAndPlatforms() {
         String worker = Api.token("worker", null);
         String name = Bundles.uniqueName("det");

@@ -56,6 +56,32 @@ class RecipePushTest {
     }
 
     @Test
+    void aRecipeWithVariantsQueuesEachMajorWithItsOwnVersionAndSource() {
+        String maintainer = Farm.token("maintainer");
+        String name = Farm.unique("variants");
+        String yaml = "name: " + name + "\ndescription: one release line per major\nlicense: PostgreSQL\npg: [15, 17]\n"
+                + "variants:\n"
+                + "  - pg: [15]\n    version: 1.7.1\n    source:\n      url: https://example.org/a-1.7.1.tar.gz\n      sha256: " + "1".repeat(64) + "\n"
+                + "  - pg: [17]\n    version: \"17.1\"\n    source:\n      url: https://example.org/a-17.1.tar.gz\n      sha256: " + "7".repeat(64) + "\n";
+
+        JsonPath r = Farm.push(maintainer, Farm.transport(yaml)).then().statusCode(201).extract().jsonPath();
+        assertThat(r.getList("scheduled.pg_major")).containsExactly(15, 17);
+        assertThat(r.getString("message")).contains("17.1 (15: 1.7.1, 17: 17.1)");
+
+        JsonPath on15 = Farm.build(r.getLong("scheduled[0].build_id"));
+        JsonPath on17 = Farm.build(r.getLong("scheduled[1].build_id"));
+        assertThat(on15.getString("version")).isEqualTo("1.7.1");
+        assertThat(on15.getString("inputs.source_sha256")).isEqualTo("1".repeat(64));
+        assertThat(on17.getString("version")).isEqualTo("17.1");
+        assertThat(on17.getString("inputs.source_sha256")).isEqualTo("7".repeat(64));
+
+        as(maintainer).post("/api/v1/recipes/" + name + "/rebuild").then().statusCode(200);
+        JsonPath builds = as(ADMIN).queryParam("extension", name).queryParam("pg", 15).get("/api/v1/builds").then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(builds.getList("items.version", String.class)).isNotEmpty().containsOnly("1.7.1");
+    }
+
+    @Test
     void anUnchangedPushSchedulesNothingAndSaysSo() {
         String maintainer = Farm.token("maintainer");
         String name = Farm.unique("same");

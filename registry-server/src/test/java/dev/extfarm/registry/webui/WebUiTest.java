@@ -213,6 +213,17 @@ class WebUiTest {
     }
 
     @Test
+    void aCardShowsEachMajorsVersionWhenTheyDiffer() {
+        Seed seed = new Seed(Seed.unique("builder"));
+        String name = Seed.unique("ui") + "_audit";
+        seed.succeed(seed.claim(seed.push(name, "1.7.1", List.of(15), "a15").get(15)));
+        seed.succeed(seed.claim(seed.push(name, "17.1", List.of(17), "a17").get(17)));
+
+        browser.open("#/?q=" + name);
+        assertThat(browser.textOf("li.card[data-ext='" + name + "'] .newest", "1.7.1")).isEqualTo("17.1 (17), 1.7.1 (15)");
+    }
+
+    @Test
     void aRunningBuildsLogIsTailedLiveUntilItFails() {
         Seed seed = new Seed(Seed.unique("tailer"));
         String name = Seed.unique("live");

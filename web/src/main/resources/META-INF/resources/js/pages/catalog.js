@@ -90,11 +90,20 @@ function card(x, pg) {
     h('span', { class: 'card-status' }, status('none', 'checking builds…')),
     x.description ? h('p', { class: 'desc' }, x.description) : null,
     h('dl', { class: 'facts' },
-      h('div', {}, h('dt', {}, 'Newest'), h('dd', {}, x.latest_version ? h('code', {}, x.latest_version) : '—')),
+      h('div', {}, h('dt', {}, 'Newest'), h('dd', { class: 'newest' }, newest(x))),
       h('div', {}, h('dt', {}, 'PostgreSQL'), h('dd', { class: 'majors' }, (x.pg_majors || []).join(', ') || '—')),
       h('div', {}, h('dt', {}, 'Size'), h('dd', { class: 'size' }, '…')),
       h('div', {}, h('dt', {}, 'License'), h('dd', {}, (x.licenses || []).join(', ') || '—')),
       h('div', { class: 'hide-narrow' }, h('dt', {}, 'Platforms'), h('dd', {}, (x.platforms || []).join(', ') || '—'))));
+}
+
+/** The newest version, or each major's when they differ (a recipe with per-major variants). */
+function newest(x) {
+  const byMajor = Object.entries(x.latest_version_by_major || {}).sort((a, b) => Number(b[0]) - Number(a[0]));
+  if (!x.latest_version) return '—';
+  if (new Set(byMajor.map(([, v]) => v)).size <= 1) return h('code', {}, x.latest_version);
+  return h('span', { class: 'per-major' }, ...byMajor.flatMap(([major, v], i) =>
+    [i ? ', ' : null, h('code', { title: `newest on PostgreSQL ${major}` }, v), ` (${major})`]));
 }
 
 /** Size of the newest version's bundle(s). */
