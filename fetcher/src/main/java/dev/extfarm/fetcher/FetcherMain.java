@@ -201,7 +201,9 @@ public final class FetcherMain {
                 }
                 case "install" -> {
                     fetcher.recover();
-                    fetcher.specs().loadAtStart();
+                    // prefix mode (18): extfarm.conf names every bundle of the spec, as prepare writes it,
+                    // so PostgreSQL finds what install put there without a prepare first
+                    fetcher.installer().specChanged(fetcher.specs().loadAtStart());
                     if (o.positional.isEmpty()) {
                         throw new IllegalArgumentException("name the extensions to install");
                     }

@@ -10,6 +10,8 @@ import dev.extfarm.fetcher.install.NodeState;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.ComputeSpec;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,6 +90,30 @@ class PrefixInstallerTest {
         assertThat(Files.exists(prefix.resolve(".extfarm/installed/pv.installed"))).isFalse();
         try (var s = Files.list(prefix.resolve(".extfarm/store"))) {
             assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    /**
+     * {@code fetch install} alone (no {@code prepare} before it) leaves a prefix PostgreSQL 18 can
+     * use: extfarm.conf names the bundle's directories (it used to be written by prepare and serve only).
+     */
+    @Test
+    void installFromTheCommandLineWritesTheConfigurationInclude() throws Exception {
+        try (RegistryFixture registry = new RegistryFixture(18, Bundles.PLATFORM)) {
+            registry.publish(Bundles.sql(tmp, "px").pack());
+            Path spec = Files.write(tmp.resolve("spec.json"), registry.specJson());
+            Path prefix = tmp.resolve("prefix");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = FetcherMain.run(new String[]{"install", "px", "--spec-file", spec.toString(), "--prefix", prefix.toString(),
+                    "--trusted-keys", registry.keysFile(tmp).toString(), "--state-dir", tmp.resolve("state").toString(),
+                    "--progress", "plain"}, new PrintWriter(out, true), new PrintWriter(err, true));
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(out.toString()).isEqualTo("px: installed (px 1.0)\n");
+            assertThat(Files.readString(prefix.resolve("extfarm.conf")))
+                    .contains("extension_control_path = '$system:" + prefix.resolve("px") + "/share'")
+                    .contains("dynamic_library_path = '$libdir:" + prefix.resolve("px") + "/lib'");
+            assertThat(Files.exists(prefix.resolve("px/share/extension/px.control"))).isTrue();
         }
     }
 }
