@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -85,11 +87,23 @@ public record BundleManifest(
      * @param sourceSha256   sha-256 of the upstream source archive
      * @param builderImage   digest of the builder image's package list
      * @param sourceDateEpoch the SOURCE_DATE_EPOCH used for every timestamp
+     * @param sourceUrl      where the upstream source can be had (an http(s) URL derived from the recipe's
+     *                       {@code source}, never from a worker's configuration), or null; the image's
+     *                       {@code org.opencontainers.image.source}
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record BuildInputs(String recipeRevision, String sourceSha256, String builderImage, Long sourceDateEpoch) {
+    public record BuildInputs(String recipeRevision, String sourceSha256, String builderImage, Long sourceDateEpoch,
+                              String sourceUrl) {
+
+        /** Longest {@code source_url} accepted. */
+        public static final int MAX_SOURCE_URL = 2048;
+
+        /** Build inputs without a source URL (bundles built before it was recorded, and tests). */
+        public BuildInputs(String recipeRevision, String sourceSha256, String builderImage, Long sourceDateEpoch) {
+            this(recipeRevision, sourceSha256, builderImage, sourceDateEpoch, null);
+        }
     }
 
     /**
@@ -150,6 +164,9 @@ public record BundleManifest(
         libraries.forEach(l -> requirePattern("libraries", l, LIBRARY));
         bundledLibraries.forEach(l -> requirePattern("bundled_libraries", l, LIBRARY));
         systemLibraries.forEach(l -> requirePattern("system_libraries", l, LIBRARY));
+        if (build != null && build.sourceUrl() != null) {
+            checkSourceUrl(build.sourceUrl());
+        }
         if (license == null || license.isBlank() || license.length() > 256) {
             throw new InvalidManifestException("license", "is required: an SPDX license expression such as PostgreSQL or MIT");
         }
@@ -175,6 +192,23 @@ public record BundleManifest(
             }
         }
         return this;
+    }
+
+    /** An absolute http(s) URL of printable ASCII: it ends up in image annotations other tools display. */
+    private static void checkSourceUrl(String url) {
+        boolean printable = url.length() <= BuildInputs.MAX_SOURCE_URL && url.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        URI uri = null;
+        if (printable) {
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+        }
+        if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new InvalidManifestException("build.source_url", "must be an absolute http or https URL of at most "
+                    + BuildInputs.MAX_SOURCE_URL + " printable ASCII characters");
+        }
     }
 
     private static void requirePattern(String field, String value, Pattern pattern) {

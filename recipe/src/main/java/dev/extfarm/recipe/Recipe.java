@@ -90,10 +90,22 @@ public record Recipe(
 
         /** Directory inside the archive to build in; empty: the single top-level directory. */
         Optional<String> subdir();
+
+        /**
+         * Where anyone can get this source, as a public http(s) URL that depends on the recipe alone
+         * (never on a worker's mirror or cache), or empty when there is none. Images carry it as
+         * {@code org.opencontainers.image.source}.
+         */
+        Optional<URI> publicUrl();
     }
 
     /** An archive at an http, https or file URL. */
     public record UrlSource(URI url, String sha256, Optional<String> subdir) implements Source {
+        /** The URL itself, unless it is a {@code file:} URL. */
+        @Override
+        public Optional<URI> publicUrl() {
+            return "http".equals(url.getScheme()) || "https".equals(url.getScheme()) ? Optional.of(url) : Optional.empty();
+        }
     }
 
     /**
@@ -102,6 +114,11 @@ public record Recipe(
      * pg_extfarm module). Part of the recipe revision; still pinned by sha-256 like any source.
      */
     public record BundledSource(String file, String sha256, Optional<String> subdir) implements Source {
+        /** None: the archive travels with the recipe. */
+        @Override
+        public Optional<URI> publicUrl() {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -113,6 +130,16 @@ public record Recipe(
      */
     public record DebianSource(String packageName, String version, String sha256, Optional<String> subdir)
             implements Source {
+        /**
+         * The package version on sources.debian.org ({@code https://sources.debian.org/src/<package>/<version>/}),
+         * or the package's page there when {@code version} is an upstream version (no Debian revision),
+         * which names no single Debian version.
+         */
+        @Override
+        public Optional<URI> publicUrl() {
+            String base = "https://sources.debian.org/src/" + packageName + "/";
+            return Optional.of(URI.create(version.contains("-") ? base + version + "/" : base));
+        }
     }
 
     /**

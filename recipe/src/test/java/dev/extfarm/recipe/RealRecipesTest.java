@@ -42,4 +42,19 @@ class RealRecipesTest {
         assertThat(RecipeParser.parse(recipesDir().resolve("unit")).version()).isEqualTo("7.10");
         assertThat(RecipeParser.parse(recipesDir().resolve("pg_extfarm")).source()).isInstanceOf(Recipe.BundledSource.class);
     }
+
+    /** What images carry as org.opencontainers.image.source: from the recipe alone, never a mirror or a cache path. */
+    @Test
+    void publicSourceUrlsComeFromTheRecipeAlone() throws Exception {
+        assertThat(RecipeParser.parse(recipesDir().resolve("semver")).source().publicUrl())
+                .contains(java.net.URI.create("https://sources.debian.org/src/postgresql-semver/0.40.0-2/"));
+        // an upstream version names no single Debian version: the package's page
+        assertThat(RecipeParser.parse(recipesDir().resolve("pgmemcache")).source().publicUrl())
+                .contains(java.net.URI.create("https://sources.debian.org/src/pgmemcache/"));
+        assertThat(RecipeParser.parse(recipesDir().resolve("pg_extfarm")).source().publicUrl()).isEmpty();
+        assertThat(new Recipe.UrlSource(java.net.URI.create("https://example.org/x-1.0.tar.gz"), "a".repeat(64),
+                java.util.Optional.empty()).publicUrl()).contains(java.net.URI.create("https://example.org/x-1.0.tar.gz"));
+        assertThat(new Recipe.UrlSource(java.net.URI.create("file:///srv/x-1.0.tar.gz"), "a".repeat(64),
+                java.util.Optional.empty()).publicUrl()).isEmpty();
+    }
 }

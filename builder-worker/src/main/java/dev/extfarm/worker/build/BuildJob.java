@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param subdir        directory inside the archive to build in; empty: the single top-level directory
  * @param patches       file name → patch bytes, applied in list order with {@code patch -p1}
  * @param testExtensions control names to CREATE in the smoke test; empty: every one installed
+ * @param sourceUrl     the recipe source's public URL ({@code Recipe.Source#publicUrl}), recorded in the
+ *                      manifest's build inputs; empty when it has none
  */
 public record BuildJob(
         String name,
@@ -33,7 +35,19 @@ public record BuildJob(
         Optional<String> testSql,
         List<String> testExtensions,
         String recipeRevision,
-        long sourceDateEpoch) {
+        long sourceDateEpoch,
+        Optional<String> sourceUrl) {
+
+    /** A job without a public source URL (tests). */
+    public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,
+                    Optional<String> subdir, List<Map.Entry<String, byte[]>> patches, List<String> makeFlags,
+                    Map<String, String> env, Optional<String> preBuild, List<String> buildPackages,
+                    List<String> runtimePackages, boolean sharedPreload, boolean preload, boolean stripLibdir,
+                    Optional<String> testSql, List<String> testExtensions, String recipeRevision, long sourceDateEpoch) {
+        this(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env, preBuild,
+                buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions, recipeRevision,
+                sourceDateEpoch, Optional.empty());
+    }
 
     public BuildJob {
         patches = List.copyOf(patches);

@@ -110,7 +110,8 @@ public final class BuildPipeline {
                 .sharedPreload(job.sharedPreload()).preload(job.preload())
                 .bundledLibraries(collected.bundledLibraries()).systemLibraries(collected.systemLibraries())
                 .licenses(collected.licenseFiles()).sbom(SpdxSbom.FILE)
-                .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), images.packagesDigest(), job.sourceDateEpoch()));
+                .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), images.packagesDigest(), job.sourceDateEpoch(),
+                        job.sourceUrl().orElse(null)));
         TreeInspector.infer(tree, job.name(), manifest);
         BundleManifest m = manifest.build();
         if (m.extensions().isEmpty()) {

@@ -178,7 +178,8 @@ final class JobRunner {
                 recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
-                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch);
+                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,
+                recipe.source().publicUrl().map(java.net.URI::toString));
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

@@ -87,8 +87,12 @@ public final class BundleImage {
 
     /** {@code <version>-pg<major>-<distro>-<arch>}, or empty if that is no valid tag (over 128 characters). */
     public Optional<String> platformTag() {
-        String tag = tagSafe(manifest.version()) + "-pg" + manifest.pgMajor() + "-" + manifest.platform().distro() + "-"
-                + manifest.platform().arch();
+        return platformTag(manifest.version(), manifest.pgMajor(), manifest.platform());
+    }
+
+    /** {@code <version>-pg<major>-<distro>-<arch>} of a bundle of that version, major and platform, if it is a valid tag. */
+    public static Optional<String> platformTag(String version, int pgMajor, dev.extfarm.bundle.Platform platform) {
+        String tag = movingTag(version, pgMajor) + "-" + platform.distro() + "-" + platform.arch();
         return TAG.matcher(tag).matches() ? Optional.of(tag) : Optional.empty();
     }
 
@@ -165,6 +169,14 @@ public final class BundleImage {
         l.put("org.opencontainers.image.vendor", "extfarm");
         if (m.build() != null && m.build().sourceDateEpoch() != null) {
             l.put("org.opencontainers.image.created", Instant.ofEpochSecond(m.build().sourceDateEpoch()).toString());
+        }
+        if (m.build() != null) {
+            // source: where the upstream source is (from the recipe); revision: which source exactly, the pinned
+            // archive's digest (the recipe revision is dev.extfarm.build.recipe-revision)
+            putIfPresent(l, "org.opencontainers.image.source", m.build().sourceUrl());
+            if (m.build().sourceSha256() != null && !m.build().sourceSha256().isEmpty()) {
+                l.put("org.opencontainers.image.revision", "sha256:" + m.build().sourceSha256());
+            }
         }
         l.put("dev.extfarm.bundle.name", m.name());
         l.put("dev.extfarm.bundle.version", m.version());

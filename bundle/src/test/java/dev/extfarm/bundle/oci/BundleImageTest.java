@@ -85,4 +85,51 @@ class BundleImageTest {
         assertThat(b.manifestDigest()).isNotEqualTo(a.manifestDigest());
         assertThat(b.configDigest()).isNotEqualTo(a.configDigest());
     }
+
+    /**
+     * The standard keys a registry UI, a scanner or {@code skopeo inspect} shows, in the manifest's
+     * annotations and the config's labels alike: title, version, licenses, source (the recipe's public
+     * source URL), revision (the pinned source archive) and created (SOURCE_DATE_EPOCH, not the build's
+     * wall clock).
+     */
+    @Test
+    void theStandardAnnotationsNameTheSourceItsRevisionAndTheSourceDate() throws Exception {
+        BundleManifest m = BundleManifest.builder().name("semver").version("0.40.0").pgMajor(18)
+                .platform(Platform.parse("debian-sid-amd64-glibc")).extensions(List.of("semver")).license("PostgreSQL")
+                .build(new BundleManifest.BuildInputs("cd".repeat(32), "3e".repeat(32), "sha256:" + "01".repeat(32),
+                        1_424_095_725L, "https://sources.debian.org/src/postgresql-semver/0.40.0-2/"))
+                .build();
+        BundleImage img = BundleImage.of(BundleManifest.parse(m.toJson()), SHA, 4096);
+        JsonNode annotations = JSON.readTree(img.manifest()).path("annotations");
+        JsonNode labels = JSON.readTree(img.config()).path("config").path("Labels");
+        for (JsonNode keys : List.of(annotations, labels)) {
+            assertThat(keys.path("org.opencontainers.image.title").asText()).isEqualTo("semver");
+            assertThat(keys.path("org.opencontainers.image.version").asText()).isEqualTo("0.40.0");
+            assertThat(keys.path("org.opencontainers.image.licenses").asText()).isEqualTo("PostgreSQL");
+            assertThat(keys.path("org.opencontainers.image.source").asText())
+                    .isEqualTo("https://sources.debian.org/src/postgresql-semver/0.40.0-2/");
+            assertThat(keys.path("org.opencontainers.image.revision").asText()).isEqualTo("sha256:" + "3e".repeat(32));
+            assertThat(keys.path("org.opencontainers.image.created").asText()).isEqualTo("2015-02-16T14:08:45Z");
+        }
+        assertThat(JSON.readTree(img.config()).path("created").asText()).isEqualTo("2015-02-16T14:08:45Z");
+
+        // a bundle built before source URLs were recorded: no source annotation, and the same bytes as then
+        BundleImage old = BundleImage.of(manifest("0.8.0", "debian-13-amd64-glibc"), SHA, 4096);
+        JsonNode oldAnnotations = JSON.readTree(old.manifest()).path("annotations");
+        assertThat(oldAnnotations.has("org.opencontainers.image.source")).isFalse();
+        assertThat(oldAnnotations.path("org.opencontainers.image.revision").asText()).isEqualTo("sha256:" + "ef".repeat(32));
+    }
+
+    @Test
+    void aSourceUrlThatIsNoPublicHttpUrlIsRefused() {
+        for (String bad : List.of("file:///etc/passwd", "ftp://example.org/x.tar.gz", "https://example.org/a b",
+                "https://example.org/\u001b[31m", "/relative/path", "https://" + "a".repeat(2048) + ".org/")) {
+            BundleManifest m = BundleManifest.builder().name("semver").version("0.40.0").pgMajor(18)
+                    .platform(Platform.parse("debian-sid-amd64-glibc")).extensions(List.of("semver")).license("PostgreSQL")
+                    .build(new BundleManifest.BuildInputs("cd".repeat(32), "3e".repeat(32), null, 1L, bad)).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BundleManifest.parse(m.toJson()))
+                    .as(bad).isInstanceOf(dev.extfarm.bundle.InvalidManifestException.class)
+                    .hasMessageContaining("build.source_url");
+        }
+    }
 }

@@ -124,13 +124,15 @@ public class BundleImages {
 
     /**
      * Points {@code <version>-pg<major>} at an index of the newest approved image per platform
-     * (os/architecture/variant), or removes it when there is none.
+     * (os/architecture/variant), or removes it when there is none. The index names each bundle's
+     * recorded image (its stored digest and size), not a digest computed again: an image made by an
+     * earlier extfarm, whose {@link BundleImage} wrote other annotations, stays the image of its bundle.
      */
     @Transactional
     @SuppressWarnings("unchecked")
     public void refreshMovingTag(String name, String version, int pgMajor) {
         String repo = BundleImage.REPOSITORY_PREFIX + name;
-        List<Object[]> rows = em.createNativeQuery("SELECT b.sha256, b.size, CAST(b.manifest AS text), m.size FROM bundle b "
+        List<Object[]> rows = em.createNativeQuery("SELECT b.sha256, b.size, CAST(b.manifest AS text), m.size, i.manifest_digest FROM bundle b "
                         + "JOIN oci_bundle_image i ON i.bundle_sha256 = b.sha256 JOIN oci_manifest m ON m.repository = i.repository "
                         + "AND m.digest = i.manifest_digest WHERE b.extension_name = :n AND b.version = :v AND b.pg_major = :pg "
                         + "AND b.review_state = 'approved' ORDER BY b.created_at DESC, b.sha256")
@@ -143,7 +145,7 @@ public class BundleImages {
                 continue;
             }
             ObjectNode d = JSON.createObjectNode().put("mediaType", BundleImage.MANIFEST_MEDIA_TYPE)
-                    .put("digest", img.manifestDigest()).put("size", ((Number) r[3]).longValue());
+                    .put("digest", (String) r[4]).put("size", ((Number) r[3]).longValue());
             ObjectNode p = d.putObject("platform").put("architecture", img.architecture()).put("os", img.os());
             img.variant().ifPresent(v -> p.put("variant", v));
             d.putObject("annotations").put("dev.extfarm.bundle.platform", img.bundleManifest().platform().id())

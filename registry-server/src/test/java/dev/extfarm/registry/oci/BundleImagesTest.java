@@ -11,8 +11,11 @@ import dev.extfarm.registry.blob.BlobKey;
 import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.support.Bundles;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +35,10 @@ class BundleImagesTest {
     OciMaintenance maintenance;
     @Inject
     BlobStore store;
+    @Inject
+    BundleImages images;
+    @Inject
+    EntityManager em;
 
     record Packed(String name, byte[] bytes, String sha256, BundleManifest manifest) {
         BundleImage image() {
@@ -136,5 +143,44 @@ class BundleImagesTest {
         List<String> tags = Oci.anonymous().get("/v2/" + repo + "/tags/list").then().statusCode(200).extract().path("tags");
         assertThat(tags).containsExactlyInAnyOrder("2.0-pg17", "2.0-pg17-debian-12-amd64", "2.0-pg17-debian-12-arm64",
                 "2.0-pg17-debian-13-amd64", "2.1-pg17", "2.1-pg17-debian-12-amd64");
+    }
+
+    /**
+     * After an upgrade that changed what {@link BundleImage} writes (new annotations), the images
+     * made before keep their digests: the moving tag's index names the recorded image of each
+     * bundle, which exists, not the digest today's code would compute, which does not.
+     */
+    @Test
+    void theMovingTagNamesTheRecordedImageOfABundleMadeByAnEarlierVersion() throws Exception {
+        Packed p = pack(Bundles.uniqueName("older"), "3.0", "debian-12-amd64-glibc", 7);
+        upload(p);
+        BundleImage today = p.image();
+        String repo = today.repository();
+        // the image as an earlier extfarm wrote it: same config and layer, one annotation fewer
+        ObjectNode earlier = (ObjectNode) Oci.JSON.readTree(today.manifest());
+        ((ObjectNode) earlier.path("annotations")).remove("org.opencontainers.image.revision");
+        byte[] earlierBytes = Oci.JSON.writeValueAsBytes(earlier);
+        String worker = Api.token("worker", null);
+        Oci.as(worker).contentType("application/octet-stream").body(today.config()).queryParam("digest", today.configDigest())
+                .post("/v2/" + repo + "/blobs/uploads/").then().statusCode(201);
+        String earlierDigest = Oci.as(worker).contentType(BundleImage.MANIFEST_MEDIA_TYPE).body(earlierBytes)
+                .put("/v2/" + repo + "/manifests/" + today.platformTag().orElseThrow()).then().statusCode(201)
+                .extract().header("Docker-Content-Digest");
+        assertThat(earlierDigest).isNotEqualTo(today.manifestDigest());
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO oci_bundle_image (bundle_sha256, repository, "
+                + "manifest_digest) VALUES (:h, :r, :d)").setParameter("h", p.sha256()).setParameter("r", repo)
+                .setParameter("d", earlierDigest).executeUpdate());
+
+        images.refreshMovingTag(p.name(), "3.0", 17);
+        maintenance.backfill();
+
+        JsonNode index = Oci.JSON.readTree(Oci.anonymous().get("/v2/" + repo + "/manifests/3.0-pg17").then().statusCode(200)
+                .extract().asByteArray());
+        assertThat(index.path("manifests")).hasSize(1);
+        assertThat(index.path("manifests").get(0).path("digest").asText()).isEqualTo(earlierDigest);
+        assertThat(index.path("manifests").get(0).path("size").asLong()).isEqualTo(earlierBytes.length);
+        Oci.anonymous().get("/v2/" + repo + "/manifests/" + earlierDigest).then().statusCode(200);
+        Oci.anonymous().get("/v2/" + repo + "/manifests/" + today.platformTag().orElseThrow()).then().statusCode(200)
+                .header("Docker-Content-Digest", earlierDigest);
     }
 }
