@@ -191,6 +191,15 @@ public record BundleManifest(
                 throw new InvalidManifestException("extensions", "'" + ext + "' has no share/extension/" + ext + ".control in files");
             }
         }
+        for (FileEntry f : files) {
+            // every control file is listed: the registry stores each beside the bundle under its name,
+            // and owns, serves and checks exactly the names listed (a name off the list escaped all that)
+            String control = BundleLayout.controlName(f.path());
+            if (control != null && !extensions.contains(control)) {
+                throw new InvalidManifestException("extensions", "does not list '" + control + "', but the bundle carries "
+                        + f.path() + "; list every control file, each named like " + CONTROL_NAME.pattern());
+            }
+        }
         return this;
     }
 

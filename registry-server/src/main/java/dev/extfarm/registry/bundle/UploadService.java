@@ -24,6 +24,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Accepts a bundle in one pass over the request body: every byte read by the hardened
@@ -62,8 +64,10 @@ public class UploadService {
             Tee tee = new Tee(body, temp, config.maxSize());
             verified = read(tee, address);
             tee.transferTo(OutputStream.nullOutputStream()); // anything after the archive is part of the bytes too
+            // everything is checked before anything is published: a refusal leaves the store as it was
+            Map<BlobKey, byte[]> controls = controlBlobs(address, verified);
             published = temp.commit(address.sha256());
-            storeControlFiles(address, verified);
+            storeControlFiles(controls);
         } catch (TooLarge e) {
             count("too-large");
             throw tooLarge(e.read);
@@ -119,11 +123,28 @@ public class UploadService {
         return verified;
     }
 
-    private void storeControlFiles(BundleAddress address, VerifiedBundle verified) throws IOException {
+    /** The blob key of each control file, computed before anything is published (a name that cannot be a key is refused). */
+    private Map<BlobKey, byte[]> controlBlobs(BundleAddress address, VerifiedBundle verified) {
+        Map<BlobKey, byte[]> out = new LinkedHashMap<>();
         for (var control : verified.controlFiles().entrySet()) {
+            try {
+                out.put(BlobKey.control(address, control.getKey()), control.getValue());
+            } catch (IllegalArgumentException e) {
+                count("rejected");
+                throw new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, "bundle-rejected", "Bundle rejected",
+                        "the control file share/extension/" + control.getKey() + ".control cannot be stored under its name ("
+                                + e.getMessage() + "); nothing was stored. Name control files like [A-Za-z0-9_][A-Za-z0-9_.-]{0,62}")
+                        .with("rule", "control-name").with("entry", "share/extension/" + control.getKey() + ".control");
+            }
+        }
+        return out;
+    }
+
+    private void storeControlFiles(Map<BlobKey, byte[]> controls) throws IOException {
+        for (var control : controls.entrySet()) {
             byte[] bytes = control.getValue();
             try {
-                store.put(BlobKey.control(address, control.getKey()), new ByteArrayInputStream(bytes), Digests.sha256(bytes));
+                store.put(control.getKey(), new ByteArrayInputStream(bytes), Digests.sha256(bytes));
             } catch (BlobDigestMismatchException e) {
                 throw new IOException("control file changed while being stored", e);
             }

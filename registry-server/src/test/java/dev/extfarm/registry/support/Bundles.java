@@ -76,6 +76,121 @@ public final class Bundles {
                 .systemLibraries(List.of("libc.so.6")).license("PostgreSQL").build();
     }
 
+    /**
+     * A bundle packed from the standard tree of {@code name} (control, SQL script, {@code lib/<name>.so})
+     * plus what the caller adds: more control files (listed), libraries (listed modules), any files.
+     */
+    public static Custom custom(String name) {
+        return new Custom(name);
+    }
+
+    /** See {@link #custom}. */
+    public static final class Custom {
+        private final String name;
+        private String version = "1.0";
+        private int pg = 17;
+        private final java.util.List<String> extensions = new java.util.ArrayList<>();
+        private final java.util.List<String> libraries = new java.util.ArrayList<>();
+        private final java.util.List<String> bundled = new java.util.ArrayList<>();
+        private final java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+
+        private Custom(String name) {
+            this.name = name;
+            control(name);
+            library(name);
+        }
+
+        public Custom version(String v) {
+            version = v;
+            return this;
+        }
+
+        public Custom pg(int major) {
+            pg = major;
+            return this;
+        }
+
+        /** {@code share/extension/<control>.control} and its install script, listed in {@code extensions}. */
+        public Custom control(String control) {
+            extensions.add(control);
+            file("share/extension/" + control + ".control", "comment = 'the " + control + " test extension'\ndefault_version = '1.0'\n");
+            return file("share/extension/" + control + "--1.0.sql", "SELECT 1;\n");
+        }
+
+        /** {@code lib/<module>.so}, listed in {@code libraries}. */
+        public Custom library(String module) {
+            libraries.add(module);
+            byte[] so = new byte[256];
+            new java.util.Random(name.hashCode() * 31L + module.hashCode()).nextBytes(so);
+            files.put("lib/" + module + ".so", so);
+            return this;
+        }
+
+        /** A file listed in {@code bundled_libraries} (a dependency, not a module). */
+        public Custom bundledLibrary(String file) {
+            bundled.add(file);
+            return file("lib/" + file, "bundled " + file);
+        }
+
+        public Custom file(String path, String text) {
+            files.put(path, text.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        public Custom withoutFile(String path) {
+            files.remove(path);
+            return this;
+        }
+
+        public Custom unlistedLibrary(String module) {
+            library(module);
+            libraries.remove(module);
+            return this;
+        }
+
+        public Bundle bundle() {
+            try {
+                Path tree = Files.createTempDirectory("bundle-tree");
+                for (var f : files.entrySet()) {
+                    Path p = tree.resolve(f.getKey());
+                    Files.createDirectories(p.getParent());
+                    Files.write(p, f.getValue());
+                }
+                BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(pg).platform(Platform.parse(PLATFORM))
+                        .defaultVersion("1.0").extensions(extensions).libraries(libraries).bundledLibraries(bundled)
+                        .systemLibraries(List.of("libc.so.6")).license("PostgreSQL").build();
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                var packed = BundleWriter.pack(tree, m, 1_700_000_000L, out);
+                return new Bundle(name, version, pg, out.toByteArray(), packed.sha256());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * A tar (crafted, not packed: the writer refuses it) carrying {@code share/extension/<control>.control}
+     * in its manifest's files but not in its extensions; with {@code listed}, in its extensions too.
+     */
+    public static Bundle unlistedControl(String name, String control, boolean listed) {
+        byte[] main = ("comment = 'main'\ndefault_version = '1.0'\n").getBytes(StandardCharsets.UTF_8);
+        byte[] other = "comment = 'smuggled'\n".getBytes(StandardCharsets.UTF_8);
+        String mainPath = "share/extension/" + name + ".control";
+        String otherPath = "share/extension/" + control + ".control";
+        BundleManifest base = manifest(name, "1.0", 17);
+        BundleManifest m = new BundleManifest(1, name, "1.0", 17, base.platform(), "1.0",
+                listed ? List.of(name, control) : List.of(name), List.of(), List.of(), false, false, List.of(), List.of("libc.so.6"),
+                "PostgreSQL", List.of(), null, null, List.of(
+                BundleManifest.FileEntry.file(mainPath, main.length, Digests.sha256(main), false),
+                BundleManifest.FileEntry.file(otherPath, other.length, Digests.sha256(other), false)));
+        return raw(name, m, tar -> {
+            file(tar, mainPath, main);
+            file(tar, otherPath, other);
+        });
+    }
+
     /** A tar whose symlink leaves the tree: rejected with rule link-escape. */
     public static Bundle linkEscape(String name) {
         return raw(name, tar -> {
@@ -107,6 +222,7 @@ public final class Bundles {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                tar.setAddPaxHeadersForNonAsciiNames(true);
                 file(tar, "manifest.json", m.toJson());
                 entries.write(tar);
                 tar.finish();
