@@ -7,6 +7,11 @@
  * and waits, with CHECK_FOR_INTERRUPTS(), then lets PostgreSQL go on.  404 not-in-spec passes
  * through unchanged; every other failure is an ERROR naming the extension and the cause.
  *
+ * A new connection is held after authentication while a library of its session_preload_libraries
+ * or local_preload_libraries (server settings, or the connection's own options) is missing, and
+ * ALTER ROLE / ALTER DATABASE ... SET of those settings fetches the libraries they name at once,
+ * so that the connections they apply to find them on disk.
+ *
  * A short-lived background worker tells the fetcher once PostgreSQL accepts connections
  * (POST /postgres/started), so that the fetcher's background downloads do not compete with
  * PostgreSQL's own start.
@@ -45,12 +50,15 @@
 PG_MODULE_MAGIC;
 
 /*
- * libpq/auth.h pulls in libpq-be.h, which needs the GSSAPI headers (libkrb5-dev) on builds with
- * GSSAPI; the hook only needs an opaque Port, so it is declared here as in libpq/auth.h.
+ * libpq/libpq-be.h (the Port of a connection: its database, user and start-up options) includes
+ * the GSSAPI headers on builds with GSSAPI, which a server-dev package does not pull in
+ * (libkrb5-dev).  Without ENABLE_GSS the header declares the GSSAPI member as a plain pointer
+ * "to keep struct offsets the same (for extension ABI compatibility)", and every member this
+ * module reads comes before it anyway.
  */
-struct Port;
-typedef void (*extfarm_ClientAuthentication_hook_type) (struct Port *, int);
-extern PGDLLIMPORT extfarm_ClientAuthentication_hook_type ClientAuthentication_hook;
+#undef ENABLE_GSS
+#include "libpq/auth.h"
+#include "libpq/libpq-be.h"
 
 void _PG_init(void);
 PGDLLEXPORT void extfarm_started_main(Datum arg);
@@ -61,7 +69,7 @@ static char *marker_dir_guc = NULL;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
-static extfarm_ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
+static ClientAuthentication_hook_type prev_ClientAuthentication = NULL;
 
 /* the socket of the request in progress; closed by the next request if an error left it open */
 static int fetch_fd = -1;
@@ -388,10 +396,11 @@ exchange(const char *request, StringInfo resp, int timeout_s)
 
 /*
  * POST /<kind>/<name> to the fetcher and wait for its answer.  kind is "extensions" or
- * "libraries"; what is the word used in messages ("extension", "library").
+ * "libraries"; what is the word used in messages ("extension", "library"); query, if not NULL,
+ * is added to the request's query string (already escaped).
  */
 static FetchResult
-ask_fetcher(const char *kind, const char *what, const char *name)
+ask_fetcher(const char *kind, const char *what, const char *name, const char *query)
 {
 	StringInfoData req;
 	StringInfoData resp;
@@ -402,8 +411,11 @@ ask_fetcher(const char *kind, const char *what, const char *name)
 	initStringInfo(&req);
 	appendStringInfo(&req, "POST /%s/", kind);
 	append_escaped(&req, name);
-	appendStringInfo(&req, "?timeout=%d HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
-					 "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n", fetch_timeout);
+	appendStringInfo(&req, "?timeout=%d", fetch_timeout);
+	if (query != NULL)
+		appendStringInfo(&req, "&%s", query);
+	appendStringInfoString(&req, " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+						   "Connection: close\r\nUser-Agent: pg_extfarm\r\n\r\n");
 	initStringInfo(&resp);
 	/* the fetcher answers 504 after fetch_timeout; allow it 10 s more to say so */
 	problem = exchange(req.data, &resp, fetch_timeout + 10);
@@ -459,7 +471,7 @@ ensure_extension(const char *extname)
 {
 	if (!enabled() || marker_exists("extensions", extname))
 		return;
-	(void) ask_fetcher("extensions", "extension", extname);
+	(void) ask_fetcher("extensions", "extension", extname, NULL);
 }
 
 static void
@@ -472,7 +484,81 @@ ensure_library(const char *file)
 	module = module_name(file);
 	if (module[0] == '\0' || marker_exists("libraries", module))
 		return;
-	(void) ask_fetcher("libraries", "library", module);
+	(void) ask_fetcher("libraries", "library", module, NULL);
+}
+
+/*
+ * A local_preload_libraries entry: PostgreSQL loads it from $libdir/plugins/ only, so the marker
+ * is not enough in the shared layout; the fetcher is asked to put the bundle's library there too
+ * (?local_preload=true).  In the prefix layout (extfarm.marker_dir set) nothing goes into plugins/.
+ */
+static void
+ensure_plugin_library(const char *file)
+{
+	char	   *module;
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	if (!enabled())
+		return;
+	module = module_name(file);
+	if (module[0] == '\0')
+		return;
+	if (marker_dir_guc != NULL && marker_dir_guc[0] != '\0')
+	{
+		ensure_library(file);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/plugins/%s.so", pkglib_path, module);
+	if (stat(path, &st) == 0)
+		return;
+	(void) ask_fetcher("libraries", "library", module, "local_preload=true");
+}
+
+/*
+ * Fetches every library of a preload list: session_preload_libraries, or (plugins = true)
+ * local_preload_libraries.
+ */
+static void
+ensure_preload_list(const char *list, bool plugins)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+
+	if (list == NULL || list[0] == '\0')
+		return;
+	copy = pstrdup(list);
+	if (!SplitDirectoriesString(copy, ',', &names))
+		return;					/* PostgreSQL reports the bad list itself */
+	foreach(lc, names)
+	{
+		if (plugins)
+			ensure_plugin_library((const char *) lfirst(lc));
+		else
+			ensure_library((const char *) lfirst(lc));
+	}
+}
+
+/*
+ * ALTER ROLE / ALTER DATABASE / ALTER ROLE ... IN DATABASE ... SET session_preload_libraries or
+ * local_preload_libraries: the libraries it names are fetched before the setting is stored, so
+ * the connections it applies to find them on disk.
+ */
+static void
+ensure_setting_libraries(VariableSetStmt *set)
+{
+	bool		plugins;
+
+	if (set == NULL || set->kind != VAR_SET_VALUE || set->name == NULL || !enabled())
+		return;
+	if (pg_strcasecmp(set->name, "session_preload_libraries") == 0)
+		plugins = false;
+	else if (pg_strcasecmp(set->name, "local_preload_libraries") == 0)
+		plugins = true;
+	else
+		return;
+	ensure_preload_list(ExtractSetVariableArgs(set), plugins);
 }
 
 static void
@@ -492,6 +578,12 @@ extfarm_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 			break;
 		case T_LoadStmt:
 			ensure_library(((LoadStmt *) stmt)->filename);
+			break;
+		case T_AlterRoleSetStmt:
+			ensure_setting_libraries(((AlterRoleSetStmt *) stmt)->setstmt);
+			break;
+		case T_AlterDatabaseSetStmt:
+			ensure_setting_libraries(((AlterDatabaseSetStmt *) stmt)->setstmt);
 			break;
 		default:
 			break;
@@ -573,7 +665,7 @@ extfarm_needs_fmgr_hook(Oid fn_oid)
 			if (!module_checked(module))
 			{
 				if (!library_on_disk(probin, module) && !marker_exists("libraries", module))
-					(void) ask_fetcher("libraries", "library", module);
+					(void) ask_fetcher("libraries", "library", module, NULL);
 				remember_module(module);
 			}
 		}
@@ -583,36 +675,91 @@ extfarm_needs_fmgr_hook(Oid fn_oid)
 	return prev;
 }
 
-/* fetches every library of a preload list (session_preload_libraries, local_preload_libraries) */
-static void
-ensure_preload_list(const char *list)
+/* "name=value" or "name-with-dashes=value": the value if the name is guc's (case-insensitive), else NULL */
+static const char *
+option_value(const char *option, const char *guc)
 {
-	char	   *copy;
-	List	   *names;
-	ListCell   *lc;
+	const char *eq = strchr(option, '=');
+	size_t		n = strlen(guc);
 
-	if (list == NULL || list[0] == '\0')
-		return;
-	copy = pstrdup(list);
-	if (!SplitDirectoriesString(copy, ',', &names))
-		return;					/* PostgreSQL reports the bad list itself */
-	foreach(lc, names)
-		ensure_library((const char *) lfirst(lc));
+	if (eq == NULL || (size_t) (eq - option) != n)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = option[i] == '-' ? '_' : option[i];
+
+		if (pg_tolower((unsigned char) c) != guc[i])
+			return NULL;
+	}
+	return eq + 1;
 }
 
 /*
- * Holds a new connection, after authentication, while the libraries PostgreSQL is about to load
- * for the session are missing: they are fetched first instead of failing the connection.
+ * The value the connection's start-up packet gives this setting (guc in lower case), or NULL:
+ * "-c name=value", "-cname=value" and "--name=value" in its "options" (PGOPTIONS), then a
+ * parameter of its own; the last one wins, as PostgreSQL applies them in that order.
+ */
+static const char *
+startup_value(Port *port, const char *guc)
+{
+	const char *found = NULL;
+	ListCell   *lc;
+
+	if (port->cmdline_options != NULL)
+	{
+		/* at most (strlen + 1) / 2 words, as PostgreSQL sizes it for pg_split_opts() */
+		char	  **av = palloc((2 + (strlen(port->cmdline_options) + 1) / 2) * sizeof(char *));
+		int			ac = 0;
+
+		pg_split_opts(av, &ac, port->cmdline_options);
+		for (int i = 0; i < ac; i++)
+		{
+			const char *v = NULL;
+
+			if (strcmp(av[i], "-c") == 0 && i + 1 < ac)
+				v = option_value(av[++i], guc);
+			else if (strncmp(av[i], "-c", 2) == 0 && av[i][2] != '\0')
+				v = option_value(av[i] + 2, guc);
+			else if (strncmp(av[i], "--", 2) == 0)
+				v = option_value(av[i] + 2, guc);
+			if (v != NULL)
+				found = v;
+		}
+	}
+	foreach(lc, port->guc_options)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		lc = lnext(port->guc_options, lc);
+		if (lc == NULL)
+			break;
+		if (pg_strcasecmp(name, guc) == 0)
+			found = (const char *) lfirst(lc);
+	}
+	return found;
+}
+
+/*
+ * Holds a new connection, after authentication, while a library PostgreSQL is about to load for
+ * the session is missing: the server's session_preload_libraries / local_preload_libraries, or
+ * the connection's own (its options).  The settings of the database and the role are applied
+ * later (they cannot be read before the database is chosen); their libraries are fetched when
+ * they are set (ALTER ROLE / ALTER DATABASE ... SET, below) and by the fetcher's phase 3.
  */
 static void
-extfarm_ClientAuthentication(struct Port *port, int status)
+extfarm_ClientAuthentication(Port *port, int status)
 {
+	const char *session;
+	const char *local;
+
 	if (prev_ClientAuthentication)
 		prev_ClientAuthentication(port, status);
 	if (status != STATUS_OK || !enabled())
 		return;
-	ensure_preload_list(session_preload_libraries_string);
-	ensure_preload_list(local_preload_libraries_string);
+	session = startup_value(port, "session_preload_libraries");
+	local = startup_value(port, "local_preload_libraries");
+	ensure_preload_list(session != NULL ? session : session_preload_libraries_string, false);
+	ensure_preload_list(local != NULL ? local : local_preload_libraries_string, true);
 }
 
 /*

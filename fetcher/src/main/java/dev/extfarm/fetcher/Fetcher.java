@@ -181,6 +181,7 @@ public final class Fetcher implements AutoCloseable {
         for (String ext : created) {
             spec.providerOfExtension(ext).ifPresent(p3::add);
         }
+        p3.addAll(roleAndDatabasePreloadBundles());
         List<ComputeSpec.Entry> phase3 = closureOf(p3);
         log.info("phase 3: session/local preload " + concat(settings.preload().session(), settings.preload().local())
                 + " and created extensions " + created + " -> bundles " + phase3.stream().map(ComputeSpec.Entry::name).toList());
@@ -222,6 +223,47 @@ public final class Fetcher implements AutoCloseable {
         return background;
     }
 
+    /**
+     * The bundles providing the libraries that roles and databases preload ({@code ALTER ROLE /
+     * DATABASE ... SET session_preload_libraries / local_preload_libraries}), read through {@code
+     * --psql} when PostgreSQL runs; the local ones also go into {@code $libdir/plugins/}. Empty
+     * without {@code --psql} or while PostgreSQL cannot be reached (pg_extfarm fetches them when
+     * they are set, and holds the connections whose own options name them).
+     */
+    private List<ComputeSpec.Entry> roleAndDatabasePreloadBundles() {
+        if (settings.psql() == null || !postgresStarted) {
+            return List.of();
+        }
+        FetcherSettings.Preload p;
+        try {
+            p = settings.psql().roleAndDatabasePreload();
+        } catch (IOException e) {
+            log.info("cannot read the preload settings of roles and databases (pg_db_role_setting): " + e.getMessage());
+            return List.of();
+        }
+        ComputeSpec spec = specs.current();
+        List<ComputeSpec.Entry> out = new ArrayList<>();
+        for (String lib : concat(p.session(), p.local())) {
+            var provider = spec.providerOfLibrary(lib);
+            if (provider.isEmpty()) {
+                continue;
+            }
+            if (p.local().contains(lib)) {
+                try {
+                    installer.addPluginLibrary(lib);
+                } catch (IOException e) {
+                    log.info("cannot record '" + lib + "' as a local_preload_libraries library: " + e.getMessage());
+                }
+            }
+            out.add(provider.get());
+        }
+        if (!out.isEmpty()) {
+            log.info("roles and databases preload " + concat(p.session(), p.local()) + " -> bundles "
+                    + out.stream().map(ComputeSpec.Entry::name).distinct().toList());
+        }
+        return out;
+    }
+
     /** Why phase 4 may start: PostgreSQL accepts connections, or the hold ran out. */
     private CompletableFuture<String> holdForPostgres() {
         Duration hold = settings.backgroundHold();
@@ -242,6 +284,11 @@ public final class Fetcher implements AutoCloseable {
         postgresAcceptingAt = Instant.now();
         log.info("PostgreSQL accepts connections (" + detail + ")" + (backgroundStarted ? "" : first ? "; phase 4 may start" : ""));
         postgresAccepting.complete("PostgreSQL accepts connections");
+        if (settings.psql() != null) {
+            // the preload settings of roles and databases can be read now (phase 3 ran while PostgreSQL was starting)
+            CompletableFuture.runAsync(() -> closureOf(roleAndDatabasePreloadBundles())
+                    .forEach(e -> scheduler.submit(e.name(), Priority.PRELOAD)), timer);
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("phase", phase);
         out.put("background_started", backgroundStarted);
@@ -327,9 +374,26 @@ public final class Fetcher implements AutoCloseable {
 
     /** Installs the bundle whose manifest lists this library ({@code LOAD}, a preload setting). */
     public Result requestLibrary(String library, Duration timeout) throws FetchException {
+        return requestLibrary(library, timeout, false);
+    }
+
+    /**
+     * As {@link #requestLibrary(String, Duration)}; {@code localPreload}: a connection names it in
+     * local_preload_libraries (pg_extfarm says so), so its bundle also goes into {@code $libdir/plugins/},
+     * now (an installed bundle gets the copies it lacks) and for every later version.
+     */
+    public Result requestLibrary(String library, Duration timeout, boolean localPreload) throws FetchException {
         String name = FetcherSettings.libraryName(library);
         ComputeSpec spec = requireSpec();
         var entry = spec.providerOfLibrary(name);
+        if (entry.isPresent() && localPreload) {
+            try {
+                installer.addPluginLibrary(name);
+            } catch (IOException e) {
+                throw new FetchException(FetchException.Kind.UNAVAILABLE, "state-unwritable", "cannot record '" + name
+                        + "' as a local_preload_libraries library in " + state.root() + ": " + e.getMessage(), e);
+            }
+        }
         if (entry.isEmpty()) {
             for (InstalledRecord r : state.all()) {
                 if (r.installed() && r.libraries().contains(name)) {
@@ -362,7 +426,8 @@ public final class Fetcher implements AutoCloseable {
     private Result install(String asked, ComputeSpec.Entry entry, Duration timeout, Runnable whileWaiting) throws FetchException {
         long t0 = System.nanoTime();
         var rec = state.get(entry.name());
-        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())) {
+        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())
+                && !installer.missingPluginCopies(rec.get())) {
             whileWaiting.run();
             return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
         }
@@ -614,6 +679,7 @@ public final class Fetcher implements AutoCloseable {
         Set<String> preload = new java.util.HashSet<>(settings.preload().shared());
         preload.addAll(settings.preload().session());
         preload.addAll(settings.preload().local());
+        preload.addAll(state.pluginLibraries());
         Set<String> out = new TreeSet<>();
         for (InstalledRecord r : state.all()) {
             if (r.installed() && (r.controls().stream().anyMatch(created::contains) || r.libraries().stream().anyMatch(preload::contains))) {

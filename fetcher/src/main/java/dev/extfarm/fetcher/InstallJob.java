@@ -40,7 +40,8 @@ final class InstallJob {
                 "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
         job.size(e.size());
         var rec = f.state().get(e.name());
-        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && f.installer().markers().present(rec.get())) {
+        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && f.installer().markers().present(rec.get())
+                && !f.installer().missingPluginCopies(rec.get())) {
             return new Job.Outcome(e.name(), e.version(), "already-installed", 0, true);
         }
         boolean defer = rec.isPresent() && rec.get().installed() && f.postgresStarted

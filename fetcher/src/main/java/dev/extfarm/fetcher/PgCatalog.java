@@ -28,6 +28,23 @@ public record PgCatalog(String psql, String conninfo) {
         return out;
     }
 
+    /**
+     * The preload settings of roles and databases ({@code ALTER ROLE / ALTER DATABASE ... SET}, in
+     * {@code pg_db_role_setting}, a shared catalog): every library they name, session ones and
+     * local ones (library names, normalised as in {@link FetcherSettings.Preload}).
+     */
+    public FetcherSettings.Preload roleAndDatabasePreload() throws IOException {
+        List<String> session = new ArrayList<>();
+        List<String> local = new ArrayList<>();
+        for (String s : query(conninfo, "SELECT c FROM pg_db_role_setting, unnest(setconfig) AS c"
+                + " WHERE c ILIKE 'session\\_preload\\_libraries=%' OR c ILIKE 'local\\_preload\\_libraries=%'")) {
+            int eq = s.indexOf('=');
+            List<String> libs = PostgresqlConf.list(s.substring(eq + 1));
+            (s.substring(0, eq).equalsIgnoreCase("local_preload_libraries") ? local : session).addAll(libs);
+        }
+        return new FetcherSettings.Preload(List.of(), session, local);
+    }
+
     private List<String> query(String conn, String sql) throws IOException {
         Process p = new ProcessBuilder(psql, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", conn, "-c", sql)
                 .redirectErrorStream(true).start();

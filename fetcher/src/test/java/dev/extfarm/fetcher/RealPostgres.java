@@ -105,6 +105,24 @@ final class RealPostgres implements AutoCloseable {
         return r.output().strip();
     }
 
+    /**
+     * As {@link #sql}, connected as {@code user} to {@code db}, with {@code options} (the
+     * connection's {@code options}, through PGOPTIONS, e.g. {@code -c session_preload_libraries=x}) unless null.
+     */
+    String sqlAs(String user, String db, String options, String sql) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (options != null) {
+            cmd.addAll(List.of("env", "PGOPTIONS=" + options));
+        }
+        cmd.addAll(List.of(bin.resolve("psql").toString(), "-X", "-h", socketDir.toString(), "-p", Integer.toString(port), "-U", user,
+                "-d", db, "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql));
+        PgRunner.Result r = runner.run(false, cmd);
+        if (r.exit() != 0) {
+            throw new PsqlException(r.output().strip());
+        }
+        return r.output().strip();
+    }
+
     /** One psql session running the script without stopping on errors; stdout and stderr together. */
     String session(String script) throws Exception {
         Path file = root.resolve("script-" + (++scripts) + ".sql");
@@ -135,8 +153,14 @@ final class RealPostgres implements AutoCloseable {
         return "host=" + socketDir + " port=" + port + " user=postgres dbname=postgres";
     }
 
+    /**
+     * What the fetcher's {@code --psql} reads this PostgreSQL with. In a container, the image's
+     * psql may not run on this machine (a newer glibc): this machine's psql 15 connects to the
+     * bind-mounted socket instead (psql talks to newer servers).
+     */
     PgCatalog catalog() {
-        return new PgCatalog(bin.resolve("psql").toString(), "host=" + socketDir + " port=" + port + " user=postgres");
+        Path psql = runner instanceof PgRunner.Local ? bin.resolve("psql") : SYSTEM_LIB.resolve("bin/psql");
+        return new PgCatalog(psql.toString(), "host=" + socketDir + " port=" + port + " user=postgres");
     }
 
     static final class PsqlException extends Exception {

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * GET  /status                  the fetcher's phases and every bundle's state
  * POST /extensions/{name}       install the bundle carrying this extension (and its requirements) now
  * POST /libraries/{name}        install the bundle providing this library now
+                               (?local_preload=true: also into $libdir/plugins/, for local_preload_libraries)
  * POST /refresh                 re-read the compute spec now
  * POST /postgres/started        PostgreSQL accepts connections (pg_extfarm's worker says so): phase 4 may start
  * </pre>
@@ -63,7 +64,8 @@ public final class Routes {
                             + (ext ? "extension" : "library") + " name");
                 }
                 Duration timeout = Duration.ofSeconds(param(query, "timeout", 300));
-                Fetcher.Result r = ext ? fetcher.requestExtension(name, timeout) : fetcher.requestLibrary(name, timeout);
+                Fetcher.Result r = ext ? fetcher.requestExtension(name, timeout)
+                        : fetcher.requestLibrary(name, timeout, "true".equals(value(query, "local_preload")));
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put(ext ? "extension" : "library", r.name());
                 body.put("bundle", r.bundle());

@@ -62,6 +62,18 @@ public interface Installer {
     /** Is this control file or library present on disk without being ours (PostgreSQL's own, e.g. contrib)? */
     boolean providedBySystem(String control, boolean library);
 
+    /**
+     * A library a connection names in local_preload_libraries (PostgreSQL loads those only from
+     * {@code $libdir/plugins/}): from now on its bundle is installed there too (shared mode).
+     */
+    default void addPluginLibrary(String library) throws IOException {
+    }
+
+    /** Does this installed bundle lack the {@code $libdir/plugins/} copies a local_preload_libraries library needs? */
+    default boolean missingPluginCopies(InstalledRecord record) {
+        return false;
+    }
+
     /** Called whenever the spec changes (prefix mode writes its configuration include). */
     default void specChanged(ComputeSpec spec) throws IOException {
     }

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  *   journal/&lt;bundle&gt;.json     an install or removal in progress (see {@link Journal})
  *   staging/                   unpacked bundles before they are installed (emptied at start)
  *   created.json               extensions created in some database (never removed while listed)
+ *   plugin-libraries.json      libraries pg_extfarm asked for as local_preload_libraries (installed into $libdir/plugins/ too)
  *   listing.json               phase 1's last listings, until they are synced (see {@link PendingListings})
  * </pre>
  */
@@ -60,6 +61,7 @@ public final class NodeState {
     private final Path root;
     private final Map<String, InstalledRecord> records = new TreeMap<>();
     private final TreeSet<String> created = new TreeSet<>();
+    private final TreeSet<String> pluginLibraries = new TreeSet<>();
     private final Object createdFile = new Object();
     private final PendingListings listings;
     private final List<String> recovered = new java.util.ArrayList<>();
@@ -98,6 +100,25 @@ public final class NodeState {
         if (Files.exists(c)) {
             created.addAll(json().readValue(c.toFile(), new TypeReference<List<String>>() { }));
         }
+        Path pl = root.resolve("plugin-libraries.json");
+        if (Files.exists(pl)) {
+            pluginLibraries.addAll(json().readValue(pl.toFile(), new TypeReference<List<String>>() { }));
+        }
+    }
+
+    /** Libraries some connection named in local_preload_libraries (per role, database or connection: pg_extfarm said so). */
+    public synchronized TreeSet<String> pluginLibraries() {
+        return new TreeSet<>(pluginLibraries);
+    }
+
+    /** Records a local_preload_libraries library (durably: later versions of its bundle go into plugins/ too); true if new. */
+    public synchronized boolean addPluginLibrary(String library) throws IOException {
+        if (!pluginLibraries.add(library)) {
+            return false;
+        }
+        AtomicFiles.write(root.resolve("plugin-libraries.json"),
+                (json().writeValueAsString(List.copyOf(pluginLibraries)) + "\n").getBytes(StandardCharsets.UTF_8));
+        return true;
     }
 
     public Path root() {

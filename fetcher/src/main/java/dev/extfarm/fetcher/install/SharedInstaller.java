@@ -220,7 +220,8 @@ final class SharedInstaller implements Installer {
             Map<Path, Path> sources = new LinkedHashMap<>();
             List<String> conflicts = new ArrayList<>();
             String id = UUID.randomUUID().toString().substring(0, 8);
-            boolean plugin = m.libraries().stream().anyMatch(layout.pluginLibraries()::contains);
+            Set<String> pluginLibraries = pluginLibraries();
+            boolean plugin = m.libraries().stream().anyMatch(pluginLibraries::contains);
             for (var ft : targets(m, plugin)) {
                 BundleManifest.FileEntry f = ft.file();
                 Path target = ft.target();
@@ -325,6 +326,32 @@ final class SharedInstaller implements Installer {
     }
 
     private record FileTarget(BundleManifest.FileEntry file, Path target) {
+    }
+
+    /** local_preload_libraries as configured, and as connections named them (pg_extfarm asks with ?local_preload=true). */
+    private Set<String> pluginLibraries() {
+        Set<String> all = new java.util.HashSet<>(layout.pluginLibraries());
+        all.addAll(state.pluginLibraries());
+        return all;
+    }
+
+    @Override
+    public void addPluginLibrary(String library) throws IOException {
+        state.addPluginLibrary(library);
+    }
+
+    @Override
+    public boolean missingPluginCopies(InstalledRecord r) {
+        if (!r.installed() || r.libraries().stream().noneMatch(pluginLibraries()::contains)) {
+            return false;
+        }
+        for (String f : r.files().keySet()) {
+            Path p = Path.of(f);
+            if (layout.libDir().equals(p.getParent()) && !r.files().containsKey(layout.libDir().resolve("plugins").resolve(p.getFileName()).toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -75,6 +75,41 @@ final class PgModules {
         return make(target, dir, name);
     }
 
+    /**
+     * Plain libraries (no extension) for the preload tests, built in one {@code make}: each
+     * defines the setting {@code <name>.loaded = 'yes'} in its {@code _PG_init}, so {@code SHOW
+     * <name>.loaded} answers only in a session that loaded it. Returns name → built .so.
+     */
+    static Map<String, Path> loadedMarkerLibraries(PgTarget target, Path base, List<String> names) throws Exception {
+        Path dir = Files.createTempDirectory(base, "preload-");
+        for (String name : names) {
+            Files.writeString(dir.resolve(name + ".c"), """
+                    #include "postgres.h"
+                    #include "fmgr.h"
+                    #include "utils/guc.h"
+                    PG_MODULE_MAGIC;
+                    void _PG_init(void);
+                    static char *loaded = NULL;
+                    void _PG_init(void)
+                    {
+                        DefineCustomStringVariable("NAME.loaded", "set once NAME is loaded", NULL, &loaded, "yes",
+                                                   PGC_USERSET, 0, NULL, NULL, NULL);
+                    }
+                    """.replace("NAME", name), StandardCharsets.UTF_8);
+        }
+        Files.writeString(dir.resolve("Makefile"), "MODULES = " + String.join(" ", names)
+                + "\nPG_CONFIG ?= pg_config\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n");
+        make(target, dir, names.get(0));
+        Map<String, Path> out = new java.util.LinkedHashMap<>();
+        names.forEach(n -> out.put(n, dir.resolve(n + ".so")));
+        return out;
+    }
+
+    /** A bundle carrying the SQL extension {@code name} and the library {@code lib/<name>.so}, providing library {@code name}. */
+    static Path libraryBundle(PgTarget target, Path tmp, String name, Path so) throws Exception {
+        return sql(target, tmp, name).libraries(name).copy("lib/" + name + ".so", so).pack();
+    }
+
     static String typeSql(String name) {
         return ("CREATE TYPE @N@;\n"
                 + "CREATE FUNCTION @N@_in(cstring) RETURNS @N@ AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"
