@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
                 FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
                 dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
                 dev.extfarm.cli.admin.ConsistencyCommand.class,
-                dev.extfarm.cli.catalog.ExtensionsCommand.class, ConfigCommand.class,
+                dev.extfarm.cli.catalog.ExtensionsCommand.class, dev.extfarm.cli.cnpg.CnpgCommand.class, ConfigCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  extfarm up && extfarm builds --failed",
                 "", "Exit codes: 0 ok; 1 rejected input or failed operation; 2 usage error. See docs/cli.md."})

@@ -29,6 +29,11 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     public static RegistryProcess start() throws Exception {
+        return start(java.util.Map.of());
+    }
+
+    /** With these registry settings (environment variables such as EXTFARM_OCI_BACKFILL_EVERY) on top. */
+    public static RegistryProcess start(java.util.Map<String, String> env) throws Exception {
         Path jar = Path.of("..", "registry-server", "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
         if (!Files.exists(jar)) {
             throw new IOException(jar + " is missing; build the registry first (./mvnw package)");
@@ -45,6 +50,7 @@ public final class RegistryProcess implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(data.resolve("registry.log").toFile());
         pb.environment().putAll(java.util.Map.of("EXTFARM_DATA_DIR", data.resolve("data").toString(),
                 "EXTFARM_PORT", String.valueOf(port), "EXTFARM_ADMIN_TOKEN", admin));
+        pb.environment().putAll(env);
         Process p = pb.start();
         URI base = URI.create("http://127.0.0.1:" + port);
         HttpClient http = HttpClient.newHttpClient();

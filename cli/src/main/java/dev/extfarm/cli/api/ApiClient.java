@@ -66,6 +66,25 @@ public final class ApiClient {
         return r.body();
     }
 
+    /**
+     * The exact bytes of a GET with this {@code Accept} (an OCI manifest, whose digest is over its
+     * bytes), or empty on 404.
+     */
+    public java.util.Optional<byte[]> getBytes(String path, String accept) throws IOException, InterruptedException {
+        HttpRequest req = request(path).setHeader("Accept", accept).GET().build();
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException e) {
+            throw new IOException("cannot reach the registry at " + base + " (is it running? `./extfarm up` starts one)");
+        }
+        if (r.statusCode() == 404) {
+            return java.util.Optional.empty();
+        }
+        check(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.Optional.of(r.body());
+    }
+
     public JsonNode post(String path, Object body) throws IOException, InterruptedException {
         return send(request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
@@ -100,19 +119,25 @@ public final class ApiClient {
     }
 
     private static void check(HttpResponse<String> r) throws ApiException {
-        if (r.statusCode() < 400) {
+        check(r.statusCode(), r.body());
+    }
+
+    /** problem+json ({@code title: detail}), or under /v2 the OCI error envelope ({@code CODE: message}). */
+    private static void check(int status, String text) throws ApiException {
+        if (status < 400) {
             return;
         }
         JsonNode body = null;
-        String message = "HTTP " + r.statusCode();
+        String message = "HTTP " + status;
         try {
-            body = JSON.readTree(r.body());
-            String title = body.path("title").asText("");
-            String detail = body.path("detail").asText("");
+            body = JSON.readTree(text);
+            JsonNode oci = body.path("errors").path(0);
+            String title = oci.isObject() ? oci.path("code").asText("") : body.path("title").asText("");
+            String detail = oci.isObject() ? oci.path("message").asText("") : body.path("detail").asText("");
             message = (title.isEmpty() ? message : title) + (detail.isEmpty() ? "" : ": " + detail);
         } catch (IOException notJson) {
-            message += ": " + r.body();
+            message += ": " + text;
         }
-        throw new ApiException(r.statusCode(), message, body);
+        throw new ApiException(status, message, body);
     }
 }
