@@ -266,6 +266,9 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
             if (b.sharedPreload()) {
                 line.append("; must be in shared_preload_libraries");
             }
+            if (b.privateExtension()) {
+                line.append("; private: the Cluster pulls it with imagePullSecrets holding a compute token of a tenant it is granted to");
+            }
             lines.add(line.toString());
         }
         for (String s : systemRequired) {

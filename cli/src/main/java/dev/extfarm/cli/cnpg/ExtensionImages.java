@@ -24,12 +24,14 @@ final class ExtensionImages {
 
     /** One approved bundle of the catalog, as far as an image volume needs it. */
     record Bundle(String name, String version, int pgMajor, String platform, String sha256, List<String> extensions,
-                  List<String> requires, List<String> libraries, boolean sharedPreload, List<String> bundledLibraries) {
+                  List<String> requires, List<String> libraries, boolean sharedPreload, List<String> bundledLibraries,
+                  boolean privateExtension) {
 
-        static Bundle of(String name, String version, JsonNode b) {
-            return new Bundle(name, version, b.path("pg_major").asInt(), b.path("platform").asText(), b.path("sha256").asText(),
-                    strings(b.path("extensions")), strings(b.path("requires")), strings(b.path("libraries")),
-                    b.path("shared_preload").asBoolean(), strings(b.path("bundled_libraries")));
+        static Bundle of(JsonNode ext, String version, JsonNode b) {
+            return new Bundle(ext.path("name").asText(), version, b.path("pg_major").asInt(), b.path("platform").asText(),
+                    b.path("sha256").asText(), strings(b.path("extensions")), strings(b.path("requires")),
+                    strings(b.path("libraries")), b.path("shared_preload").asBoolean(), strings(b.path("bundled_libraries")),
+                    "private".equals(ext.path("visibility").asText()));
         }
 
         private static List<String> strings(JsonNode array) {
@@ -80,7 +82,7 @@ final class ExtensionImages {
             bundles.sort((a, b) -> b.path("uploaded_at").asText().compareTo(a.path("uploaded_at").asText()));
             for (JsonNode b : bundles) {
                 if (b.path("pg_major").asInt() == pgMajor && "approved".equals(b.path("review_state").asText("approved"))) {
-                    out.add(Bundle.of(ext.path("name").asText(), v.path("version").asText(), b));
+                    out.add(Bundle.of(ext, v.path("version").asText(), b));
                 }
             }
         }

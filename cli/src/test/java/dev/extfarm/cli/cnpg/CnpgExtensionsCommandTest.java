@@ -55,8 +55,14 @@ class CnpgExtensionsCommandTest {
         upload(bundle("cn_two", "1.0", TRIXIE, List.of(), false, 6));
         upload(bundle("cn_bad_", "1.0", SID, List.of(), false, 7));
         upload(bundle("cn-user", "1.0", SID, List.of(), false, 8));
+        HttpResponse<String> reserved = HTTP.send(HttpRequest.newBuilder(registry.base.resolve("/api/v1/admin/extensions/cn_secret/visibility"))
+                .header("Authorization", "Bearer " + registry.adminToken).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"visibility\": \"private\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(reserved.statusCode()).as(reserved.body()).isBetween(200, 204);
+        upload(bundle("cn_secret", "1.0", SID, List.of(), false, 9));
         // tags: one per platform and version, one moving tag per version
         awaitImages(Map.of("cn_base", 4, "cn_user", 2, "cn_preload", 2, "cn_two", 3, "cn_bad_", 2, "cn-user", 2));
+        awaitImages(Map.of("cn_secret", 2), registry.adminToken);
     }
 
     @AfterAll
@@ -128,6 +134,20 @@ class CnpgExtensionsCommandTest {
         // named already: not twice
         CliRun.Result both = cnpg("cn_base", "cn_user", "--pg", "18");
         assertThat(new YAMLMapper().readTree(both.out()).path("extensions").findValuesAsText("name")).containsExactly("cn_base", "cn_user");
+    }
+
+    @Test
+    void aPrivateExtensionIsPrintedForWhoMaySeeItWithWhatTheClusterNeedsToPullIt() throws Exception {
+        CliRun.Result anonymous = cnpg("cn_secret", "--pg", "18");
+        assertThat(anonymous.code()).isEqualTo(1);
+        assertThat(anonymous.err()).contains("has no extension 'cn_secret'");
+        List<String> args = new ArrayList<>(List.of("cnpg", "extensions", "cn_secret", "--pg", "18", "--registry",
+                registry.base.toString(), "--token", registry.adminToken));
+        CliRun.Result admin = CliRun.run(args.toArray(String[]::new));
+        assertThat(admin.code()).as(admin.toString()).isZero();
+        assertThat(admin.out()).contains("private: the Cluster pulls it with imagePullSecrets holding a compute token");
+        String reference = new YAMLMapper().readTree(admin.out()).path("extensions").get(0).path("image").path("reference").asText();
+        assertThat(reference).contains("/extensions/cn_secret@sha256:");
     }
 
     @Test
@@ -223,11 +243,18 @@ class CnpgExtensionsCommandTest {
 
     /** The registry's backfill makes the images (every second here) and the moving tags. */
     static void awaitImages(Map<String, Integer> tags) throws Exception {
+        awaitImages(tags, null);
+    }
+
+    static void awaitImages(Map<String, Integer> tags, String token) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         for (String name : tags.keySet()) {
             while (true) {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(registry.base.resolve("/v2/extensions/" + name + "/tags/list"))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                HttpRequest.Builder req = HttpRequest.newBuilder(registry.base.resolve("/v2/extensions/" + name + "/tags/list"));
+                if (token != null) {
+                    req.header("Authorization", "Bearer " + token);
+                }
+                HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && JSON.readTree(r.body()).path("tags").size() >= tags.get(name)) {
                     break;
                 }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * builds there), set by {@code -Dextfarm.quickstart.targets}. Sources come from the verified cache
  * that `.ci/run` fills ({@code EXTFARM_SOURCE_CACHE}): the test sends no traffic beyond 127.0.0.1.
  */
-class QuickstartIT {
+public class QuickstartIT {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final String TARGETS = System.getProperty("extfarm.quickstart.targets", "bookworm-pg15");
@@ -48,7 +48,7 @@ class QuickstartIT {
     static Path data;
     static int port;
 
-    record Run(int code, String output, Duration took) {
+    public record Run(int code, String output, Duration took) {
     }
 
     @BeforeAll
@@ -127,7 +127,7 @@ class QuickstartIT {
     }
 
     /** Runs ./extfarm from the repository root, its output echoed for the CI log. */
-    static Run extfarm(Duration timeout, String... args) throws Exception {
+    public static Run extfarm(Duration timeout, String... args) throws Exception {
         List<String> command = Stream.concat(Stream.of("./extfarm"), Stream.of(args)).toList();
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
         pb.environment().remove("EXTFARM_DATA_DIR");
@@ -180,7 +180,7 @@ class QuickstartIT {
     }
 
     /** A free port whose successor is free too (the worker listens on port + 1). */
-    static int freePortPair() throws IOException {
+    public static int freePortPair() throws IOException {
         for (int i = 0; i < 50; i++) {
             try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 int p = a.getLocalPort();
@@ -197,7 +197,7 @@ class QuickstartIT {
     }
 
     /** CI builds the images in the background and exports the builder's pid; wait for it. */
-    static void awaitImages() throws InterruptedException {
+    public static void awaitImages() throws InterruptedException {
         String pid = System.getenv("EXTFARM_IMAGES_PID");
         if (pid == null || pid.isBlank()) {
             return;
