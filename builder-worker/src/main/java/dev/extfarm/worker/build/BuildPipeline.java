@@ -26,6 +26,9 @@ import java.util.Set;
  */
 public final class BuildPipeline {
 
+    /** The runtime images' PostgreSQL user (Debian's postgres package creates it): the smoke test runs as it. */
+    static final String SMOKE_TEST_USER = "postgres";
+
     private final DockerCli docker;
     private final DerivedImages derived;
     private final RuntimeLibraries runtimeLibraries;
@@ -98,7 +101,17 @@ public final class BuildPipeline {
 
         log.enter(Step.COLLECT);
         Path tree = work.resolve("tree");
-        TreeCollector.Collected collected = TreeCollector.collect(out, job.name(), job.pgMajor(), job.stripLibdir(), tree, log);
+        TreeCollector collector = new TreeCollector(job.name(), job.pgMajor(), tree, log);
+        r = OutputExport.run(docker, images.buildImage(), out, log, collector::read);
+        if (r.daemonError() || r.timedOut() || r.oomKilled()) {
+            throw FailureClassifier.classify(Step.COLLECT, r, log.tail()).toException();
+        }
+        if (r.exitCode() != 0) {
+            throw new BuildFailure(Step.COLLECT, "output-unreadable", Responsibility.RECIPE, r.exitCode(),
+                    "the build left files in /out that its own user cannot read (tar exited with " + r.exitCode() + "): "
+                            + FailureClassifier.grep(log.tail(), "tar: ")).toException();
+        }
+        TreeCollector.Collected collected = collector.finish(job.stripLibdir());
         if (!Files.isDirectory(tree.resolve("share/extension"))) {
             throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
                     "make install put no control file under share/postgresql/" + job.pgMajor() + "/extension").toException();
@@ -122,9 +135,11 @@ public final class BuildPipeline {
         log.enter(Step.SMOKE_TEST);
         List<String> extensions = job.testExtensions().isEmpty() ? m.extensions() : job.testExtensions();
         String preload = job.sharedPreload() ? String.join(",", m.libraries()) : "";
-        List<String> smoke = List.of("--network", "none", "--cap-drop", "ALL",
-                "--cap-add", "CHOWN", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "DAC_OVERRIDE", "--cap-add", "FOWNER",
-                "--memory", String.valueOf(limits.memoryBytes()), "--pids-limit", String.valueOf(limits.pids()),
+        // Like the build container: the recipe's module runs here. PostgreSQL's own user, no capability at all.
+        List<String> smoke = List.of("--network", "none", "--user", SMOKE_TEST_USER,
+                "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                "--memory", String.valueOf(limits.memoryBytes()), "--memory-swap", String.valueOf(limits.memoryBytes()),
+                "--pids-limit", String.valueOf(limits.pids()), "--cpus", String.valueOf(limits.cpus()),
                 "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
                 "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
                 "-e", "EXTFARM_PRELOAD=" + preload);

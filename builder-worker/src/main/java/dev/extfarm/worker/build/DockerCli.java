@@ -2,6 +2,7 @@ package dev.extfarm.worker.build;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -72,6 +73,85 @@ public final class DockerCli {
         boolean oom = state.startsWith("true");
         boolean daemonError = state.isEmpty() && exit == 125 || exit == 125 && !state.startsWith("false 125");
         return new Result(exit, oom, timedOut, daemonError);
+    }
+
+    /** Reads a container's standard output as bytes; what it throws stops the container. */
+    public interface OutputReader {
+        void read(InputStream stdout) throws IOException;
+    }
+
+    /**
+     * Runs {@code docker run <options> <image> <command>} and hands its standard output, as bytes,
+     * to {@code reader} on this thread; standard error goes to {@code log}. The container is killed
+     * after {@code timeout}, or as soon as the reader throws. When the container timed out, was
+     * OOM-killed or Docker itself failed, the result says so and the reader's exception (a cut
+     * stream) is dropped; otherwise the reader's exception is rethrown once the container is gone.
+     */
+    public Result runReading(List<String> options, String image, List<String> command, Duration timeout,
+                             Consumer<String> log, OutputReader reader) throws IOException, InterruptedException {
+        String name = "extfarm-" + UUID.randomUUID();
+        List<String> cmd = new ArrayList<>(List.of(docker, "run", "--name", name));
+        cmd.addAll(options);
+        cmd.add(image);
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        Thread errors = new Thread(() -> pumpLines(p.getErrorStream(), log), name + "-stderr");
+        errors.setDaemon(true);
+        errors.start();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    timedOut.set(true);
+                    log.accept("##[extfarm] wall-time limit of " + timeout.toSeconds() + " s reached: killing the container");
+                    quiet(docker, "kill", name);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                // the run ended first
+            }
+        }, name + "-deadline");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        Exception failure = null;
+        try (InputStream stdout = p.getInputStream()) {
+            reader.read(stdout);
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            quiet(docker, "kill", name);
+            p.destroyForcibly();
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        watchdog.interrupt();
+        errors.join(10_000);
+        int exit = p.exitValue();
+        String state = output(docker, "inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", name).strip();
+        quiet(docker, "rm", "-f", name);
+        boolean oom = state.startsWith("true");
+        // no container state at all: Docker never ran it (and the reader saw a cut stream)
+        boolean daemonError = state.isEmpty() && (exit == 125 || failure != null) || exit == 125 && !state.startsWith("false 125");
+        Result result = new Result(exit, oom, timedOut.get(), daemonError);
+        if (failure != null && !result.timedOut() && !oom && !daemonError) {
+            if (failure instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) failure;
+        }
+        return result;
+    }
+
+    private static void pumpLines(InputStream in, Consumer<String> log) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                log.accept(line);
+            }
+        } catch (IOException e) {
+            log.accept("##[extfarm] log stream broken: " + e.getMessage());
+        }
     }
 
     private static void pump(Process p, Consumer<String> log) {

@@ -62,6 +62,8 @@ final class FailureClassifier {
             case 41 -> new BuildFailure(Step.BUNDLE_LIBS, "missing-runtime-library", Responsibility.RECIPE, 41, afterMarker(last,
                     "a library the module needs at run time is neither in the runtime image nor anywhere it could be bundled from")
                     + "; install it with make install or declare its Debian package in build_packages");
+            case 50 -> new BuildFailure(Step.SMOKE_TEST, "smoke-test-setup-failed", Responsibility.FARM, 50, afterMarker(last,
+                    "the smoke-test container could not set up its private PostgreSQL installation"));
             case 51 -> new BuildFailure(Step.SMOKE_TEST, "missing-runtime-library", Responsibility.RECIPE, 51,
                     "a library the bundle needs is missing at run time: " + grep(tail, "not found"));
             case 52 -> new BuildFailure(Step.SMOKE_TEST, "server-start-failed", Responsibility.RECIPE, 52,
@@ -73,6 +75,8 @@ final class FailureClassifier {
                     "CREATE EXTENSION failed: " + grep(tail, "ERROR"));
             case 54 -> new BuildFailure(Step.SMOKE_TEST, "smoke-test-failed", Responsibility.RECIPE, 54,
                     "the recipe's test SQL failed: " + grep(tail, "ERROR"));
+            case 55 -> new BuildFailure(Step.SMOKE_TEST, "smoke-test-failed", Responsibility.RECIPE, 55, afterMarker(last,
+                    "the bundle could not be copied into the smoke test's PostgreSQL installation"));
             default -> new BuildFailure(step, "unexpected-exit", Responsibility.FARM, r.exitCode(),
                     "the " + step.id() + " container exited with " + r.exitCode());
         };
@@ -92,7 +96,7 @@ final class FailureClassifier {
         return "see the log";
     }
 
-    private static String grep(List<String> tail, String needle) {
+    static String grep(List<String> tail, String needle) {
         for (String line : tail) {
             if (line.contains(needle)) {
                 return line.strip();

@@ -69,7 +69,11 @@ step bundle-libs
 # they need that the runtime image does not provide, transitively. Bundled libraries are copied
 # next to the module (lib/) and, like the modules, get RUNPATH $ORIGIN: rpath only covers a
 # file's direct dependencies, so each bundled library needs its own.
-mkdir -p /out/bundled
+# Whatever the recipe's scripts left under these names (a link, a FIFO) goes first: the worker
+# reads /out only as a tar stream (see OutputExport) and refuses such things, but a FIFO here
+# would otherwise stall this script until the wall-time limit.
+rm -rf /out/bundled /out/libs.tsv
+mkdir /out/bundled || fail 40 "cannot create /out/bundled"
 : > /out/libs.tsv
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
 queue=()

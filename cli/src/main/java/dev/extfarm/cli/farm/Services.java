@@ -41,12 +41,24 @@ final class Services {
     }
 
     ProcessHandle start(String name, List<String> command, Map<String, String> env, Path workDir) throws IOException {
+        return start(name, command, env, workDir, List.of());
+    }
+
+    /** As above, without the given variables of this process's environment (secrets the service must not inherit). */
+    ProcessHandle start(String name, List<String> command, Map<String, String> env, Path workDir, List<String> withoutVariables)
+            throws IOException {
         Files.createDirectories(data.resolve("logs"));
         Files.createDirectories(data.resolve("run"));
+        if (!Files.exists(log(name))) {
+            // the registry's log holds the admin token it prints at its first start: owner only
+            Files.createFile(log(name), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
         // setsid: the service outlives this command and is not hit by the terminal's Ctrl-C.
         ProcessBuilder pb = new ProcessBuilder(concat("setsid", command)).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        withoutVariables.forEach(pb.environment()::remove);
         pb.environment().putAll(env);
         Process p = pb.start();
         Files.writeString(data.resolve("run").resolve(name + ".pid"), p.pid() + "\n");

@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +66,10 @@ public final class UpCommand implements Callable<Integer> {
             description = "where the worker keeps verified upstream sources (default: $EXTFARM_SOURCE_CACHE, else DATA/sources)")
     Path sourceCache;
 
+    /** The CLI's own credentials and the registry's settings, which the worker must not inherit. */
+    static final List<String> WORKER_UNSET = List.of("EXTFARM_TOKEN", "EXTFARM_ADMIN_TOKEN", "EXTFARM_DATA_DIR",
+            "EXTFARM_SIGNING_KEY_FILE", "EXTFARM_DB_URL", "EXTFARM_DB_USER", "EXTFARM_DB_PASSWORD");
+
     private PrintWriter out;
 
     @Override
@@ -75,7 +78,8 @@ public final class UpCommand implements Callable<Integer> {
         Path home = LocalFarm.home();
         Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
         Path sources = sourceCache != null ? sourceCache.toAbsolutePath()
-                : CliEnvironment.get("EXTFARM_SOURCE_CACHE").map(Path::of).orElse(data.resolve("sources"));
+                : CliEnvironment.get("EXTFARM_SOURCE_CACHE").map(Path::of).orElse(layout.sources());
+        FarmLayout layout = new FarmLayout(data);
         URI registry = URI.create("http://127.0.0.1:" + port);
         Services services = new Services(data);
         long t0 = System.nanoTime();
@@ -98,6 +102,10 @@ public final class UpCommand implements Callable<Integer> {
 
         step("4/6", "registry and worker");
         var reg = services.running("registry");
+        List<String> moved = layout.prepare(reg.isPresent());
+        if (!moved.isEmpty()) {
+            out.println("data:     moved the registry's " + String.join(", ", moved) + " into " + layout.registry());
+        }
         if (reg.isEmpty() && Services.portInUse(port)) {
             throw new IOException("port " + port + " on 127.0.0.1 is in use by a process `extfarm up` did not start; "
                     + "stop it or choose another port with --port");
@@ -105,13 +113,13 @@ public final class UpCommand implements Callable<Integer> {
         if (reg.isEmpty() || !Services.healthy(registry)) {
             reg = java.util.Optional.of(services.start("registry", List.of("java", "-jar",
                     home.resolve("registry-server/target/quarkus-app/quarkus-run.jar").toString()),
-                    Map.of("EXTFARM_DATA_DIR", data.toString(), "EXTFARM_PORT", String.valueOf(port)), home));
+                    Map.of("EXTFARM_DATA_DIR", layout.registry().toString(), "EXTFARM_PORT", String.valueOf(port)), layout.registry()));
             if (!Services.waitHealthy(registry, reg.get(), Duration.ofSeconds(90))) {
                 throw new IOException("the registry did not become healthy; see " + services.log("registry"));
             }
         }
         out.println("registry: " + registry + "   (log: " + services.log("registry") + ")");
-        Tokens tokens = new Tokens(data, registry);
+        Tokens tokens = new Tokens(layout);
         ApiClient admin = new ApiClient(registry, tokens.admin());
         Path targetsFile = data.resolve("run/worker.targets");
         String wanted = String.join(",", targets);
@@ -128,9 +136,9 @@ public final class UpCommand implements Callable<Integer> {
             ProcessHandle worker = services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
                     Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
                             "EXTFARM_WORKER_TARGETS", String.join(",", targets),
-                            "EXTFARM_WORKER_WORK_DIR", data.resolve("worker").toString(),
+                            "EXTFARM_WORKER_WORK_DIR", layout.worker().toString(),
                             "EXTFARM_WORKER_SOURCE_CACHE", sources.toString(),
-                            "EXTFARM_WORKER_PORT", String.valueOf(workerPort)), home);
+                            "EXTFARM_WORKER_PORT", String.valueOf(workerPort)), layout.worker(), WORKER_UNSET);
             // A worker that cannot start (its port taken meanwhile, no Docker access) must stop `up` here,
             // not leave it following builds nobody will run.
             if (!Services.waitHealthy(URI.create("http://127.0.0.1:" + workerPort), worker, Duration.ofSeconds(120))) {
@@ -185,7 +193,7 @@ public final class UpCommand implements Callable<Integer> {
         follower.summary(names);
         out.printf("%nDone in %d s.%n", (System.nanoTime() - t0) / 1_000_000_000L);
         out.println("  web UI and API:  " + registry + "/  (builds: " + registry + "/api/v1/builds)");
-        out.println("  admin token:     " + data.resolve("admin-token"));
+        out.println("  admin token:     " + layout.adminToken());
         out.println("  fetch a bundle:  curl -O " + registry + "/extensions/<name>/sha-256+<hex>/bundle.tar"
                 + "   (addresses: ./extfarm builds, or " + registry + "/api/v1/extensions/<name>)");
         out.println("  verify it:       curl -O <that URL>.sig && curl -so keys.json " + registry + "/api/v1/keys"
@@ -226,35 +234,36 @@ public final class UpCommand implements Callable<Integer> {
         return t.endsWith("h") ? Duration.ofHours(v) : t.endsWith("m") ? Duration.ofMinutes(v) : Duration.ofSeconds(v);
     }
 
-    /** Admin token from the registry's first start; worker and maintainer tokens created once and kept beside it. */
+    /**
+     * Admin token from the registry's first start (in its own directory); worker and maintainer
+     * tokens created once and kept in the CLI's part of the data directory, never the worker's.
+     */
     static final class Tokens {
-        private final Path data;
+        private final FarmLayout layout;
 
-        Tokens(Path data, URI registry) {
-            this.data = data;
+        Tokens(FarmLayout layout) {
+            this.layout = layout;
         }
 
         String admin() throws IOException {
-            return LocalFarm.adminToken(data).orElseThrow(() -> new IOException("no admin token in " + data.resolve("admin-token")));
+            return LocalFarm.adminToken(layout.data()).orElseThrow(() -> new IOException("no admin token in " + layout.adminToken()));
         }
 
         String worker(ApiClient admin) throws IOException, InterruptedException {
-            return stored("worker-token", admin, "worker");
+            return stored(layout.workerToken(), admin, "worker");
         }
 
         String maintainer(ApiClient admin) throws IOException, InterruptedException {
-            return stored("maintainer-token", admin, "maintainer");
+            return stored(layout.maintainerToken(), admin, "maintainer");
         }
 
-        private String stored(String file, ApiClient admin, String role) throws IOException, InterruptedException {
-            Path f = data.resolve(file);
+        private String stored(Path f, ApiClient admin, String role) throws IOException, InterruptedException {
             if (Files.exists(f)) {
                 return Files.readString(f).strip();
             }
             JsonNode r = admin.post("/api/v1/admin/tokens", Map.of("role", role, "label", "quickstart " + role));
             String token = r.path("token").asText();
-            Files.writeString(f, token + "\n");
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            FarmLayout.writeSecret(f, token + "\n");
             return token;
         }
     }

@@ -86,7 +86,23 @@ public class QuickstartIT {
         }
 
         // 2. What it published, through the API: every recipe's bundle for that major, downloadable, intact.
-        ApiClient admin = new ApiClient(base, Files.readString(data.resolve("admin-token")).strip());
+        ApiClient admin = new ApiClient(base, Files.readString(data.resolve("registry/admin-token")).strip());
+
+        // The layout: the registry and the worker in separate directories, every secret 0600 and
+        // none of them in the worker's directory (its working directory).
+        FarmLayout layout = new FarmLayout(data);
+        for (Path secret : List.of(layout.adminToken(), layout.signingKey(), layout.workerToken(), layout.maintainerToken())) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+                    .as(secret.toString()).isEqualTo("rw-------");
+        }
+        String adminToken = Files.readString(layout.adminToken()).strip();
+        try (Stream<Path> s = Files.walk(layout.worker())) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as(f + " in the worker's directory").doesNotContain(adminToken);
+            }
+        }
+        long workerPid = Long.parseLong(Files.readString(layout.run().resolve("worker.pid")).strip());
+        assertThat(Path.of("/proc/" + workerPid + "/cwd").toRealPath()).as("the worker's working directory").isEqualTo(layout.worker().toRealPath());
         for (String r : recipes) {
             JsonNode ext = admin.get("/api/v1/extensions/" + r);
             JsonNode bundle = null;
@@ -123,7 +139,7 @@ public class QuickstartIT {
         assertThat(listening(port)).as("registry port").isFalse();
         assertThat(listening(port + 1)).as("worker port").isFalse();
         assertThat(processesUsing(data)).as("processes of this farm (registry, worker, embedded PostgreSQL)").isEmpty();
-        assertThat(data.resolve("admin-token")).exists();
+        assertThat(data.resolve("registry/admin-token")).exists();
     }
 
     /** Runs ./extfarm from the repository root, its output echoed for the CI log. */
