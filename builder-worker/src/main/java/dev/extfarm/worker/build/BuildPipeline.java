@@ -77,6 +77,7 @@ public final class BuildPipeline {
         log.enter(Step.BUILD_DEPS);
         String buildImage = derived.ensure(images.buildImage(), job.buildPackages(), log);
         String runtimeImage = derived.ensure(images.runtimeImage(), job.runtimePackages(), log);
+        String smokeImage = derived.forSmokeTest(runtimeImage, job.pgMajor(), log);
         Set<String> systemLibs = runtimeLibraries.of(runtimeImage);
 
         Path jobDir = prepareJobDir(job, work.resolve("job"), systemLibs);
@@ -125,8 +126,13 @@ public final class BuildPipeline {
                 .licenses(collected.licenseFiles()).sbom(SpdxSbom.FILE)
                 .build(new BundleManifest.BuildInputs(job.recipeRevision(), job.sourceSha256(), images.packagesDigest(), job.sourceDateEpoch(),
                         job.sourceUrl().orElse(null)));
-        TreeInspector.infer(tree, job.name(), manifest);
-        BundleManifest m = manifest.build();
+        BundleManifest m;
+        try {
+            TreeInspector.infer(tree, job.name(), manifest);
+            m = manifest.build();
+        } catch (IllegalArgumentException e) { // a control file the build installed does not parse
+            throw new BuildFailure(Step.COLLECT, "invalid-control-file", Responsibility.RECIPE, 0, String.valueOf(e.getMessage())).toException();
+        }
         if (m.extensions().isEmpty()) {
             throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
                     "no control file was installed").toException();
@@ -143,7 +149,7 @@ public final class BuildPipeline {
                 "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
                 "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
                 "-e", "EXTFARM_PRELOAD=" + preload);
-        r = docker.run(smoke, runtimeImage, List.of("bash", "/job/smoke-test.sh"), Duration.ofMinutes(10), log);
+        r = docker.run(smoke, smokeImage, List.of("bash", "/job/smoke-test.sh"), Duration.ofMinutes(10), log);
         if (r.exitCode() != 0 || r.timedOut()) {
             throw FailureClassifier.classify(Step.SMOKE_TEST, r, log.tail()).toException();
         }

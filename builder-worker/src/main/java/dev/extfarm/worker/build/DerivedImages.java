@@ -60,6 +60,37 @@ final class DerivedImages {
         return tag;
     }
 
+    /** PostgreSQL's directories a bundle installs into (Debian's layout), for {@link #forSmokeTest}. */
+    static List<String> bundleDirectories(int pgMajor) {
+        return List.of("/usr/share/postgresql/" + pgMajor + "/extension", "/usr/share/postgresql/" + pgMajor + "/tsearch_data",
+                "/usr/share/postgresql/" + pgMajor + "/contrib", "/usr/lib/postgresql/" + pgMajor + "/lib");
+    }
+
+    /**
+     * {@code runtime} with PostgreSQL's extension, tsearch_data, contrib and lib directories owned
+     * by its {@code postgres} user, made once per image and reused: the smoke test then installs
+     * the bundle exactly where the fetcher does (some extensions hard-code that path, e.g. unit's
+     * COPY of its .data files) while running as that user with no capability at all. Only this
+     * chown runs as root, with no network and no recipe code.
+     */
+    String forSmokeTest(String runtime, int pgMajor, BuildLog log) throws IOException, InterruptedException {
+        String runtimeId = docker.output(docker.docker(), "image", "inspect", "-f", "{{.Id}}", runtime).strip();
+        String key = Digests.sha256((runtimeId + "\nsmoke-test " + pgMajor).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        String tag = "extfarm/derived:smoke-" + key;
+        if (docker.imageExists(tag)) {
+            return tag;
+        }
+        String dirs = String.join(" ", bundleDirectories(pgMajor));
+        log.accept("##[extfarm] preparing " + tag + ": " + runtime + " with " + dirs + " owned by postgres");
+        DockerCli.Result r = docker.run(List.of("--network", "none", "--user", "0"), runtime,
+                List.of("bash", "-c", "mkdir -p " + dirs + " && chown -R postgres:postgres " + dirs), Duration.ofMinutes(5), log, tag);
+        if (r.exitCode() != 0) {
+            throw new BuildFailure(Step.BUILD_DEPS, "image-prepare-failed", BuildFailure.Responsibility.FARM, r.exitCode(),
+                    "could not prepare the smoke-test image from " + runtime).toException();
+        }
+        return tag;
+    }
+
     /** The common case: the builder image already carries the declared packages (no network needed). */
     private boolean allInstalled(String image, TreeSet<String> packages) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("dpkg-query", "-W", "-f", "${db:Status-Status}\\n"));

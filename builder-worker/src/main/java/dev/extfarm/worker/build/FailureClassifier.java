@@ -63,7 +63,7 @@ final class FailureClassifier {
                     "a library the module needs at run time is neither in the runtime image nor anywhere it could be bundled from")
                     + "; install it with make install or declare its Debian package in build_packages");
             case 50 -> new BuildFailure(Step.SMOKE_TEST, "smoke-test-setup-failed", Responsibility.FARM, 50, afterMarker(last,
-                    "the smoke-test container could not set up its private PostgreSQL installation"));
+                    "the smoke-test image is not prepared for an unprivileged smoke test"));
             case 51 -> new BuildFailure(Step.SMOKE_TEST, "missing-runtime-library", Responsibility.RECIPE, 51,
                     "a library the bundle needs is missing at run time: " + grep(tail, "not found"));
             case 52 -> new BuildFailure(Step.SMOKE_TEST, "server-start-failed", Responsibility.RECIPE, 52,

@@ -1,35 +1,30 @@
 #!/bin/bash
 # Runs inside a clean runtime image (PostgreSQL server only) like the build container: as the
-# image's postgres user, --network none, --cap-drop ALL, no-new-privileges, with limits. It cannot
-# write to the image's PostgreSQL directories, so it builds a private installation prefix under
-# /tmp: the binaries it needs copied (PostgreSQL finds its share and lib directories relative to
-# its own executable, after resolving links), the image's share and lib trees mirrored as links,
-# the bundle copied in. Then every ELF file must resolve its libraries, PostgreSQL starts (socket
-# in a directory this user owns) and each extension is created. Exit codes: 50 setup (the
+# image's postgres user, --network none, --cap-drop ALL, no-new-privileges, with limits. The worker
+# runs it on a copy of the runtime image whose PostgreSQL extension/lib directories that user owns
+# (DerivedImages.forSmokeTest), so the bundle goes exactly where the fetcher installs it without
+# any privilege. Then every ELF file must resolve its libraries, PostgreSQL starts (data and
+# socket in a directory this user owns) and each extension is created. Exit codes: 50 setup (the
 # image's), 51 missing library, 52 server start, 53 CREATE EXTENSION, 54 test SQL, 55 the bundle
-# does not copy into the prefix.
+# does not copy into place.
 set -uo pipefail
 fail() { echo "##[extfarm] failed: $2"; exit "$1"; }
 N="$EXTFARM_PG_MAJOR"
+BIN=/usr/lib/postgresql/$N/bin
+LIB=/usr/lib/postgresql/$N/lib
+SHARE=/usr/share/postgresql/$N
 echo "##[extfarm] step smoke-test"
-echo "##[extfarm] smoke test as $(id -un) (uid $(id -u)), $(grep -E '^CapEff' /proc/self/status | tr -s ' \t' ' '), $(grep -E '^CapBnd' /proc/self/status | tr -s ' \t' ' '), $(grep -E '^NoNewPrivs' /proc/self/status | tr -s ' \t' ' ')"
+status() { grep -E "^$1:" /proc/self/status | tr -s ' \t' ' '; }
+echo "##[extfarm] smoke test as $(id -un) (uid $(id -u)), $(status CapEff), $(status CapBnd), $(status NoNewPrivs)"
 [ "$(id -u)" != 0 ] || fail 50 "the smoke test must not run as root"
-
-PG=/tmp/pg                                   # owned by this user: data, socket, logs, the prefix
-ROOT=$PG/root
-BIN=$ROOT/usr/lib/postgresql/$N/bin
-LIB=$ROOT/usr/lib/postgresql/$N/lib
-SHARE=$ROOT/usr/share/postgresql/$N
-mkdir -p -m 0700 "$PG" && mkdir -p "$BIN" "$LIB" "$SHARE" || fail 50 "cannot create $PG"
-for b in postgres initdb pg_ctl psql; do
-  cp "/usr/lib/postgresql/$N/bin/$b" "$BIN/" || fail 50 "cannot copy $b"
+for d in "$SHARE/extension" "$SHARE/tsearch_data" "$SHARE/contrib" "$LIB"; do
+  [ -w "$d" ] || fail 50 "$d is not writable by $(id -un): run the smoke test on the image DerivedImages.forSmokeTest prepares"
 done
-cp -rs "/usr/lib/postgresql/$N/lib/." "$LIB/" && cp -rs "/usr/share/postgresql/$N/." "$SHARE/" || fail 50 "cannot mirror PostgreSQL's directories"
 
-# The bundle over the mirror: its files replace links of the same name, never write through them.
+# Files replace what is there (--remove-destination): never written through a link.
 cp -r --remove-destination /bundle/share/extension/. "$SHARE/extension/" || fail 55 "cannot install the bundle's share/extension"
 for d in tsearch_data contrib; do
-  if [ -d "/bundle/share/$d" ]; then mkdir -p "$SHARE/$d" && cp -r --remove-destination "/bundle/share/$d/." "$SHARE/$d/" || fail 55 "cannot install the bundle's share/$d"; fi
+  if [ -d "/bundle/share/$d" ]; then cp -r --remove-destination "/bundle/share/$d/." "$SHARE/$d/" || fail 55 "cannot install the bundle's share/$d"; fi
 done
 if [ -d /bundle/lib ]; then cp -a --remove-destination /bundle/lib/. "$LIB/" || fail 55 "cannot install the bundle's lib/"; fi
 
@@ -45,6 +40,8 @@ while IFS= read -r -d '' f; do
 done < <(find /bundle/lib -type f -print0 2>/dev/null)
 [ "$missing" = 0 ] || fail 51 "a library the bundle needs is missing from the runtime image"
 
+PG=/tmp/pg
+mkdir -m 0700 "$PG" || fail 50 "cannot create $PG"
 "$BIN/initdb" -D "$PG/data" -A trust -E UTF8 >"$PG/initdb.log" 2>&1 || { cat "$PG/initdb.log"; fail 52 "initdb failed"; }
 {
   echo "listen_addresses = ''"

@@ -120,6 +120,14 @@ class BuildOutputBoundaryTest {
     }
 
     @Test
+    void aControlFileThatDoesNotParseIsTheRecipesFailure() throws Exception {
+        List<String> log = new ArrayList<>();
+        BuildOutcome o = build(EXT + "echo 'this is not a control file' > $D/junk.control", Optional.empty(), log);
+        BuildPipelineTest.assertFailure(o, Step.COLLECT, "invalid-control-file", BuildFailure.Responsibility.RECIPE);
+        assertThat(o.failure().get().message()).contains("junk.control");
+    }
+
+    @Test
     void theSmokeTestRunsTheModuleAsNonRootWithoutCapabilities() throws Exception {
         // The test SQL runs in the backend that loaded the module: its own /proc/self/status tells.
         String sql = """

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 /**
  * --registry / --token / --profile. Each value comes from, in this order: the flag, the environment
  * (EXTFARM_REGISTRY, EXTFARM_TOKEN, EXTFARM_PROFILE), the config file (docs/cli.md), then the
- * local quickstart's defaults (http://127.0.0.1:7780 and ./data/admin-token).
+ * local quickstart's defaults (http://127.0.0.1:7780 and ./data/registry/admin-token).
  */
 public final class RegistryOptions {
 
@@ -25,7 +25,7 @@ public final class RegistryOptions {
     String registry;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "API token (default: $EXTFARM_TOKEN, else the config file, else ./data/admin-token of a local quickstart)")
+            description = "API token (default: $EXTFARM_TOKEN, else the config file, else ./data/registry/admin-token of a local quickstart)")
     String token;
 
     @Option(names = "--profile", paramLabel = "NAME",

@@ -77,9 +77,9 @@ public final class UpCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         Path home = LocalFarm.home();
         Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
+        FarmLayout layout = new FarmLayout(data);
         Path sources = sourceCache != null ? sourceCache.toAbsolutePath()
                 : CliEnvironment.get("EXTFARM_SOURCE_CACHE").map(Path::of).orElse(layout.sources());
-        FarmLayout layout = new FarmLayout(data);
         URI registry = URI.create("http://127.0.0.1:" + port);
         Services services = new Services(data);
         long t0 = System.nanoTime();
