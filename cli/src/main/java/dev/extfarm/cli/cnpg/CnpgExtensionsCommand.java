@@ -55,6 +55,8 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
 
     /** CNPG's rule for an extension's name (the mount directory /extensions/NAME). */
     static final Pattern CNPG_NAME = Pattern.compile("[a-z0-9]([a-z0-9_-]*[a-z0-9])?");
+    /** A registry host as image references name it: a DNS name or IPv4 address, or [IPv6], and a port. */
+    static final Pattern HOST = Pattern.compile("([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?");
     /** The first major with extension_control_path. */
     static final int FIRST_MAJOR = 18;
 
@@ -104,8 +106,9 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
         }
         URI base = registry.registry();
         String host = imageRegistry != null ? imageRegistry : base.getAuthority();
-        if (host == null || host.isEmpty() || host.contains("/") || host.contains("@")) {
-            throw new UsageException("no registry host to name in image references: give --image-registry HOST[:PORT]");
+        if (host == null || !HOST.matcher(host).matches()) {
+            throw new UsageException((imageRegistry != null ? "--image-registry " + imageRegistry + " is no HOST[:PORT]"
+                    : "no registry host in " + base) + ": give the host the cluster pulls from with --image-registry HOST[:PORT]");
         }
         ExtensionImages images = new ExtensionImages(new ApiClient(registry));
 

@@ -65,6 +65,8 @@ class CloudNativePgImageVolumesIT {
     static final Map<String, byte[]> pulledManifests = new LinkedHashMap<>();
     static String container;
     static int scenario;
+    static String upOutput;
+    static String adminToken;
 
     @BeforeAll
     static void buildPullAndStart() throws Exception {
@@ -86,10 +88,12 @@ class CloudNativePgImageVolumesIT {
                 data.toString(), "--targets", "sid-pg18", "--source-cache", SOURCE_CACHE, "--recipes",
                 ROOT.resolve("recipes/semver").toString(), ROOT.resolve("recipes/pgmemcache").toString(), FIXTURE.toString());
         assertThat(up.code()).as(up.output()).isZero();
+        upOutput = up.output();
         for (String name : List.of("semver", "pgmemcache", "semver_util")) {
             assertThat(up.output()).as(name + " built for 18").containsPattern("(?m)ok +#\\d+ +" + name + " +pg18 +succeeded");
         }
         String admin = Files.readString(data.resolve("admin-token")).strip();
+        adminToken = admin;
         platform = cli("extensions", "semver", "--output", "json", "--token", admin).path("versions").get(0).path("bundles")
                 .findValues("platform").get(0).asText();
 
@@ -209,6 +213,25 @@ class CloudNativePgImageVolumesIT {
         assertThat(semver.path("org.opencontainers.image.licenses").asText()).isEqualTo("PostgreSQL");
         // a source that travels with its recipe has no public URL
         assertThat(JSON.readTree(pulledManifests.get("semver_util")).path("annotations").has("org.opencontainers.image.source")).isFalse();
+    }
+
+    /**
+     * The worker pushed each image (Jib) and the registry recorded that push as the bundle's image:
+     * the digest the stanza names is the one in the build's log. Had the worker's bytes differed from
+     * the registry's own {@code BundleImage} (they are built apart, from the bundle alone), the
+     * registry would have made another image and moved the platform tag to it.
+     */
+    @Test
+    void theImageTheStanzaNamesIsTheOneTheWorkerPushed() throws Exception {
+        for (JsonNode e : stanza.path("extensions")) {
+            String name = e.path("name").asText();
+            java.util.regex.Matcher build = java.util.regex.Pattern.compile("ok +#(\\d+) +" + name + " +pg18 +succeeded").matcher(upOutput);
+            assertThat(build.find()).as("the build of " + name).isTrue();
+            CliRun.Result log = CliRun.run("build", "log", build.group(1), "--registry", registry, "--token", adminToken);
+            assertThat(log.code()).as(log.toString()).isZero();
+            String reference = e.path("image").path("reference").asText();
+            assertThat(log.out()).as("build log of " + name).contains("pushed image " + reference);
+        }
     }
 
     /**

@@ -183,6 +183,9 @@ class CnpgExtensionsCommandTest {
         assertThat(old.err()).contains("need PostgreSQL 18 or later");
         assertThat(cnpg("cn_base").code()).as("--pg is required").isEqualTo(2);
         assertThat(cnpg("Bad/Name", "--pg", "18").code()).isEqualTo(2);
+        CliRun.Result badHost = cnpg("cn_base", "--pg", "18", "--image-registry", "registry.example.com/path");
+        assertThat(badHost.code()).isEqualTo(2);
+        assertThat(badHost.err()).contains("--image-registry registry.example.com/path is no HOST[:PORT]");
         for (CliRun.Result r : List.of(trailing, clash, unknown, noBundle, old)) {
             assertThat(r.out()).as("nothing printed to standard output on failure").isEmpty();
         }
