@@ -78,6 +78,30 @@ public class Visibility {
     }
 
     /**
+     * True if everyone who may see {@code target} may also see {@code source}: before bytes of
+     * {@code source} become readable through {@code target} (an OCI cross-repository mount). A
+     * public source: yes; a private source and a public target: no; both private: when every
+     * tenant granted the target and every owner of the target also has the source.
+     */
+    public boolean everyoneWhoSeesAlsoSees(String target, String source) {
+        Snapshot s = snapshot;
+        if (!s.privateNames.contains(source) || source.equals(target)) {
+            return true;
+        }
+        if (!s.privateNames.contains(target)) {
+            return false;
+        }
+        for (Map<Long, Set<String>> holders : List.of(s.grants, s.owned)) {
+            for (Set<String> names : holders.values()) {
+                if (names.contains(target) && !names.contains(source)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
      * The private extension names this viewer must not see; add {@code extension_name NOT IN (:hidden)}
      * to a query when it is not empty.
      */

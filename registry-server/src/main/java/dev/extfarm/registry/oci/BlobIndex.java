@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which repository may serve which blob, and where its bytes are. A bundle is also the layer of its
  * image: {@code sha256:<bundle hex>} in {@code extensions/<name>} resolves to the bundle's own key
- * the first time it is asked for, so the bytes are stored once. Lookups for serving are cached per
+ * the first time it is asked for, so the bytes are stored once. Who may read a blob there is its
+ * owner's rule ({@link Held}), not only the repository's. Lookups for serving are cached per
  * replica for {@code extfarm.oci.blob-cache-ttl}; a delete here drops the entry at once.
  */
 @ApplicationScoped
@@ -24,7 +25,16 @@ public class BlobIndex {
     public record BlobRef(Digest digest, long size, BlobKey key) {
     }
 
-    private record Cached(BlobRef ref, long until) {
+    /**
+     * A blob as one repository holds it, and whose readers may read it there: {@code owner} is the
+     * extension of the bundle it is (a layer), else the repository's own extension when one of its
+     * manifests references it, else null: bytes a pusher uploaded that no manifest uses, which only
+     * pushers read.
+     */
+    public record Held(BlobRef ref, String owner) {
+    }
+
+    private record Cached(Held held, long until) {
     }
 
     private static final int CACHE_LIMIT = 20_000;
@@ -43,9 +53,9 @@ public class BlobIndex {
     }
 
     /** A cached lookup (no database); empty on a miss. */
-    Optional<BlobRef> cached(String repository, Digest digest) {
+    Optional<Held> cached(String repository, Digest digest) {
         Cached c = cache.get(repository + "@" + digest);
-        return c != null && c.until > System.currentTimeMillis() ? Optional.of(c.ref) : Optional.empty();
+        return c != null && c.until > System.currentTimeMillis() ? Optional.of(c.held) : Optional.empty();
     }
 
     /** The blob as {@code repository} may serve it, linking a bundle layer on first use. */
@@ -56,8 +66,34 @@ public class BlobIndex {
             ref = bundleLayer(repository, digest);
             ref.ifPresent(r -> link(repository, r));
         }
-        ref.ifPresent(r -> remember(repository, r));
         return ref;
+    }
+
+    /** The blob with its owner ({@link Held}), as reads and mounts need it; remembered for serving when it has an owner. */
+    @Transactional
+    public Optional<Held> held(String repository, Digest digest) {
+        Optional<Held> held = find(repository, digest).map(ref -> new Held(ref, owner(repository, digest)));
+        held.filter(h -> h.owner() != null).ifPresent(h -> remember(repository, h));
+        return held;
+    }
+
+    @SuppressWarnings("unchecked")
+    private String owner(String repository, Digest digest) {
+        if (digest.isSha256()) {
+            List<String> bundle = em.createNativeQuery("SELECT extension_name FROM bundle WHERE sha256 = :h")
+                    .setParameter("h", digest.hex()).getResultList();
+            if (!bundle.isEmpty()) {
+                return bundle.get(0);
+            }
+        }
+        boolean referenced = !em.createNativeQuery("SELECT 1 FROM oci_manifest_blob WHERE repository = :r AND blob_digest = :d "
+                + "LIMIT 1").setParameter("r", repository).setParameter("d", digest.toString()).getResultList().isEmpty();
+        return referenced ? OciPath.extension(repository) : null;
+    }
+
+    /** Forgets what is remembered about the repository's blobs (a manifest was deleted: a blob may have lost its owner). */
+    void forget(String repository) {
+        cache.keySet().removeIf(k -> k.startsWith(repository + "@"));
     }
 
     @SuppressWarnings("unchecked")
@@ -180,10 +216,10 @@ public class BlobIndex {
                 .getSingleResult();
     }
 
-    private void remember(String repository, BlobRef ref) {
+    private void remember(String repository, Held held) {
         if (cache.size() > CACHE_LIMIT) {
             cache.clear();
         }
-        cache.put(repository + "@" + ref.digest(), new Cached(ref, System.currentTimeMillis() + config.blobCacheTtl().toMillis()));
+        cache.put(repository + "@" + held.ref().digest(), new Cached(held, System.currentTimeMillis() + config.blobCacheTtl().toMillis()));
     }
 }

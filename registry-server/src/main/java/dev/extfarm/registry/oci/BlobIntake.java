@@ -96,9 +96,9 @@ public class BlobIntake {
         }
         if (!uploads.advance(s, size)) {
             store.delete(key);
-            throw outOfOrder(uploads.get(s.repository(), s.id().toString()), "another request added a chunk to this upload first");
+            throw outOfOrder(uploads.get(s.repository(), s.id().toString(), s.tokenId()), "another request added a chunk to this upload first");
         }
-        return new Uploads.Session(s.id(), s.repository(), s.size() + size, s.chunks() + 1);
+        return new Uploads.Session(s.id(), s.repository(), s.size() + size, s.chunks() + 1, s.tokenId());
     }
 
     /**
@@ -123,7 +123,7 @@ public class BlobIntake {
 
     /** Cancels the session and removes its chunks. */
     public void discard(Uploads.Session s) throws IOException {
-        uploads.remove(s.repository(), s.id().toString());
+        uploads.remove(s);
         deleteChunks(s);
     }
 

@@ -3,6 +3,7 @@ package dev.extfarm.registry.oci;
 import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.oci.BlobIndex.BlobRef;
+import dev.extfarm.registry.oci.BlobIndex.Held;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * {@code GET|HEAD|DELETE /v2/<name>/blobs/<digest>}. Bytes of a filesystem store go out with
  * {@code sendFile} from the event loop (zero-copy); a cached location means no database round
  * trip. {@code Range} gives 206, a range past the end 416. Blobs are immutable:
- * {@code Cache-Control: public, max-age=31536000, immutable} for public repositories.
+ * {@code Cache-Control: public, max-age=31536000, immutable} for public repositories. Who may read
+ * a blob is decided by its owner ({@link Held}), not only by the repository in the URL.
  */
 @ApplicationScoped
 public class BlobRoutes {
@@ -73,29 +75,44 @@ public class BlobRoutes {
 
     void get(OciCall call) {
         String repo = call.repository();
-        auth.requireRead(call.viewer, repo);
-        Digest digest = Digest.parse(call.path.reference());
-        Optional<BlobRef> cached = index.cached(repo, digest);
-        if (cached.isPresent()) {
-            serve(call, cached.get());
-            return;
+        if (auth.knownReadable(call.viewer, repo)) {
+            Digest digest = Digest.parse(call.path.reference());
+            Optional<Held> cached = index.cached(repo, digest).filter(h -> mayRead(call, h));
+            if (cached.isPresent()) {
+                serve(call, cached.get());
+                return;
+            }
         }
-        call.blocking(() -> index.find(repo, digest).orElseThrow(() -> OciException.blobUnknown(repo, digest)))
-                .onSuccess(ref -> {
-                    try {
-                        serve(call, ref);
-                    } catch (RuntimeException e) {
-                        call.fail(e);
-                    }
-                }).onFailure(call::fail);
+        call.blocking(() -> {
+            auth.requireRead(call.viewer, repo);
+            Digest digest = Digest.parse(call.path.reference());
+            return index.held(repo, digest).filter(h -> mayRead(call, h)).orElseThrow(() -> OciException.blobUnknown(repo, digest));
+        }).onSuccess(held -> {
+            try {
+                serve(call, held);
+            } catch (RuntimeException e) {
+                call.fail(e);
+            }
+        }).onFailure(call::fail);
     }
 
-    private void serve(OciCall call, BlobRef ref) {
+    /**
+     * The blob's owner decides, not only the repository named in the URL: a bundle's bytes are read
+     * by those who may see that bundle's extension, whichever repository links them; bytes no
+     * manifest uses yet by pushers only. Anyone else gets BLOB_UNKNOWN, as for a blob that is not there.
+     */
+    private boolean mayRead(OciCall call, Held held) {
+        return held.owner() == null ? OciAuth.isPusher(call.viewer) : auth.canRead(call.viewer, held.owner());
+    }
+
+    private void serve(OciCall call, Held held) {
+        BlobRef ref = held.ref();
         HttpServerResponse resp = call.response(200);
         String etag = "\"" + ref.digest() + "\"";
+        boolean isPrivate = held.owner() == null || visibility.isPrivate(held.owner()) || visibility.isPrivate(call.path.extension());
         resp.putHeader("Docker-Content-Digest", ref.digest().toString()).putHeader("ETag", etag)
                 .putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", "application/octet-stream")
-                .putHeader("Cache-Control", visibility.isPrivate(call.path.extension()) ? "private" : PUBLIC_CACHE);
+                .putHeader("Cache-Control", isPrivate ? "private" : PUBLIC_CACHE);
         String inm = call.request().getHeader("If-None-Match");
         if (inm != null && (inm.contains(etag) || inm.strip().equals("*"))) {
             resp.setStatusCode(304).end();
@@ -154,10 +171,10 @@ public class BlobRoutes {
     }
 
     void delete(OciCall call) {
-        auth.requireDelete(call.viewer, call.repository());
-        Digest digest = Digest.parse(call.path.reference());
+        auth.requireDeleteRole(call.viewer, call.repository());
         call.blocking(() -> {
-            index.unlink(call.repository(), digest);
+            auth.requireRead(call.viewer, call.repository());
+            index.unlink(call.repository(), Digest.parse(call.path.reference()));
             return null;
         }).onSuccess(v -> call.response(202).putHeader("Content-Length", "0").end()).onFailure(call::fail);
     }

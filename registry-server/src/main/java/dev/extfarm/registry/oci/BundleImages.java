@@ -60,7 +60,10 @@ public class BundleImages {
                 (String) r[3]));
     }
 
-    /** A pushed manifest that is exactly the image of a bundle of this repository is recorded as such. */
+    /**
+     * A pushed manifest that is exactly the image of a bundle of this repository ({@link PushRules}
+     * lets no other image in) is recorded as such, and its platform tag follows the registry's rule.
+     */
     void onPushed(@Observes Manifests.Pushed p) {
         ManifestDocument doc = p.document();
         if (doc.isIndex() || doc.blobs().size() != 2 || !BundleImage.LAYER_MEDIA_TYPE.equals(doc.blobs().get(1).mediaType())
@@ -73,6 +76,7 @@ public class BundleImages {
         }
         BundleImage image = row.get().image();
         if (Arrays.equals(image.manifest(), p.content())) {
+            tagPlatform(image, row.get().sha256());
             record(row.get().sha256(), image);
             attachSignature(row.get().sha256());
         }
@@ -94,14 +98,24 @@ public class BundleImages {
         blobs.find(repo, Digest.parse(image.layerDigest())).orElseThrow();
         Digest digest = Digest.parse(image.manifestDigest());
         manifests.insert(repo, digest, ManifestDocument.parse(BundleImage.MANIFEST_MEDIA_TYPE, image.manifest()), image.manifest());
-        image.platformTag().ifPresent(tag -> {
-            if (!taggedWithNewer(repo, tag, sha256)) {
-                manifests.tag(repo, tag, digest);
-            }
-        });
+        tagPlatform(image, sha256);
         record(sha256, image);
         attachSignature(sha256);
         return digest.toString();
+    }
+
+    /**
+     * The registry's rule for platform tags: {@code <version>-pg<major>-<distro>-<arch>} points at
+     * the image of the newest accepted build of that platform, so it moves when a rebuild's image
+     * arrives (pushed, or created here), never back to an older one.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void tagPlatform(BundleImage image, String sha256) {
+        image.platformTag().ifPresent(tag -> {
+            if (!taggedWithNewer(image.repository(), tag, sha256)) {
+                manifests.tag(image.repository(), tag, Digest.parse(image.manifestDigest()));
+            }
+        });
     }
 
     /** True if the tag points at the image of a bundle created after this one (a newer build wins). */

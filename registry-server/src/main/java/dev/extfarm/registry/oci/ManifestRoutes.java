@@ -17,7 +17,8 @@ import java.util.List;
  * Manifests ({@code GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>}) and the listings:
  * tags ({@code /v2/<name>/tags/list}), repositories ({@code /v2/_catalog}) and referrers
  * ({@code /v2/<name>/referrers/<digest>}). Lists page with {@code n} and {@code last} and a
- * {@code Link: <...>; rel="next"} header; they follow the visibility rule.
+ * {@code Link: <...>; rel="next"} header; they follow the visibility rule. Repositories are those
+ * of the catalog ({@link CatalogNames}); what a push may store is {@link PushRules}'s.
  */
 @ApplicationScoped
 public class ManifestRoutes {
@@ -35,9 +36,11 @@ public class ManifestRoutes {
 
     void get(OciCall call) {
         String repo = call.repository();
-        auth.requireRead(call.viewer, repo);
         String reference = call.path.reference();
-        call.blocking(() -> manifests.get(repo, reference).orElseThrow(() -> OciException.manifestUnknown(repo, reference)))
+        call.blocking(() -> {
+            auth.requireRead(call.viewer, repo);
+            return manifests.get(repo, reference).orElseThrow(() -> OciException.manifestUnknown(repo, reference));
+        })
                 .onSuccess(m -> {
                     HttpServerResponse resp = call.response(200).putHeader("Content-Type", m.mediaType())
                             .putHeader("Docker-Content-Digest", m.digest().toString())
@@ -53,13 +56,16 @@ public class ManifestRoutes {
 
     void put(OciCall call) {
         String repo = call.repository();
-        auth.requirePush(call.viewer, repo);
+        auth.requirePushRole(call.viewer, repo);
         String contentType = call.request().getHeader("Content-Type");
         String length = call.request().getHeader("Content-Length");
         if (length != null && Long.parseLong(length.strip()) > config.maxManifestSize()) {
             throw tooLarge();
         }
-        call.blocking(() -> manifests.put(repo, call.path.reference(), contentType, readManifest(call)))
+        call.blocking(() -> {
+            auth.requirePush(call.viewer, repo);
+            return manifests.put(repo, call.path.reference(), contentType, readManifest(call));
+        })
                 .onSuccess(p -> {
                     HttpServerResponse resp = call.response(201)
                             .putHeader("Location", "/v2/" + repo + "/manifests/" + p.digest())
@@ -89,8 +95,9 @@ public class ManifestRoutes {
     }
 
     void delete(OciCall call) {
-        auth.requireDelete(call.viewer, call.repository());
+        auth.requireDeleteRole(call.viewer, call.repository());
         call.blocking(() -> {
+            auth.requireRead(call.viewer, call.repository());
             manifests.delete(call.repository(), call.path.reference());
             return null;
         }).onSuccess(v -> call.response(202).putHeader("Content-Length", "0").end()).onFailure(call::fail);
@@ -98,18 +105,14 @@ public class ManifestRoutes {
 
     void tags(OciCall call) {
         String repo = call.repository();
-        auth.requireRead(call.viewer, repo);
-        int n = pageSize(call);
         String last = call.query("last");
         call.blocking(() -> {
-            if (!manifests.repositoryExists(repo)) {
-                throw OciException.nameUnknown(repo);
-            }
-            return manifests.tags(repo, n, last);
+            auth.requireRead(call.viewer, repo);
+            return manifests.tags(repo, pageSize(call), last);
         }).onSuccess(page -> {
             ObjectNode body = JSON.createObjectNode().put("name", repo);
             page.names().forEach(body.putArray("tags")::add);
-            sendPage(call, body, page, n, "/v2/" + repo + "/tags/list");
+            sendPage(call, body, page, pageSize(call), "/v2/" + repo + "/tags/list");
         }).onFailure(call::fail);
     }
 
@@ -152,10 +155,11 @@ public class ManifestRoutes {
 
     void referrers(OciCall call) {
         String repo = call.repository();
-        auth.requireRead(call.viewer, repo);
-        Digest subject = Digest.parse(call.path.reference());
         String artifactType = call.query("artifactType");
-        call.blocking(() -> manifests.referrers(repo, subject, artifactType)).onSuccess(list -> {
+        call.blocking(() -> {
+            auth.requireRead(call.viewer, repo);
+            return manifests.referrers(repo, Digest.parse(call.path.reference()), artifactType);
+        }).onSuccess(list -> {
             ObjectNode index = JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", ManifestDocument.OCI_INDEX);
             var arr = index.putArray("manifests");
             for (Manifests.Referrer r : list) {

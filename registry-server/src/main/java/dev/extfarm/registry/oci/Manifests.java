@@ -15,8 +15,10 @@ import java.util.Set;
 
 /**
  * Manifests and tags of repositories. A push is checked whole before anything is written (syntax,
- * digest, every referenced blob or manifest present in the repository with its declared size) and
- * written in one transaction, so a refused manifest leaves nothing visible.
+ * digest, the push rules of {@link PushRules}, every referenced blob or manifest present in the
+ * repository with its declared size) and written in one transaction, so a refused manifest leaves
+ * nothing visible. The blobs each manifest references are recorded ({@code oci_manifest_blob}):
+ * they decide who may read a blob ({@link BlobIndex.Held}).
  */
 @ApplicationScoped
 public class Manifests {
@@ -45,6 +47,8 @@ public class Manifests {
     BlobIndex blobs;
     @Inject
     Event<Pushed> pushed;
+    @Inject
+    PushRules rules;
 
     /** Checks and stores a pushed manifest under {@code reference} (a tag or its digest). */
     @Transactional
@@ -66,6 +70,7 @@ public class Manifests {
         } else {
             throw ManifestDocument.invalid("'" + reference + "' is neither a digest nor a tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})");
         }
+        rules.check(repository, tag, digest, doc, bytes);
         for (Descriptor d : doc.blobs()) {
             if (!d.distributable()) {
                 continue;
@@ -87,7 +92,7 @@ public class Manifests {
         }
         insert(repository, digest, doc, bytes);
         if (tag != null) {
-            tag(repository, tag, digest);
+            tagOnce(repository, tag, digest);
         }
         Pushed p = new Pushed(repository, digest, doc, bytes);
         pushed.fire(p);
@@ -104,6 +109,11 @@ public class Manifests {
                 .setParameter("s", doc.subject() == null ? null : doc.subject().digest().toString())
                 .setParameter("ann", doc.annotations() == null ? null : doc.annotations().toString())
                 .setParameter("n", bytes.length).setParameter("c", bytes).executeUpdate();
+        for (Descriptor d : doc.blobs()) {
+            em.createNativeQuery("INSERT INTO oci_manifest_blob (repository, manifest_digest, blob_digest) VALUES (:r, :m, :b) "
+                            + "ON CONFLICT DO NOTHING").setParameter("r", repository).setParameter("m", digest.toString())
+                    .setParameter("b", d.digest().toString()).executeUpdate();
+        }
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -111,6 +121,17 @@ public class Manifests {
         em.createNativeQuery("INSERT INTO oci_tag (repository, tag, manifest_digest) VALUES (:r, :t, :d) "
                         + "ON CONFLICT (repository, tag) DO UPDATE SET manifest_digest = excluded.manifest_digest, updated_at = now()")
                 .setParameter("r", repository).setParameter("t", tag).setParameter("d", digest.toString()).executeUpdate();
+    }
+
+    /**
+     * Sets a tag for a push: only if it is not set yet; a tag set meanwhile to another manifest
+     * refuses the push (tags do not move by a push, see {@link PushRules}).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void tagOnce(String repository, String tag, Digest digest) {
+        em.createNativeQuery("INSERT INTO oci_tag (repository, tag, manifest_digest) VALUES (:r, :t, :d) ON CONFLICT DO NOTHING")
+                .setParameter("r", repository).setParameter("t", tag).setParameter("d", digest.toString()).executeUpdate();
+        rules.requireUnsetOrSame(repository, tag, digest);
     }
 
     /** The manifest a tag or digest names. */
@@ -153,12 +174,7 @@ public class Manifests {
         if (n == 0) {
             throw OciException.manifestUnknown(repository, reference);
         }
-    }
-
-    @Transactional
-    public boolean repositoryExists(String repository) {
-        return !em.createNativeQuery("SELECT 1 FROM oci_repository WHERE name = :r").setParameter("r", repository)
-                .getResultList().isEmpty();
+        blobs.forget(repository);
     }
 
     /** Tags in byte order, after {@code last}, at most {@code n}. */
@@ -171,13 +187,14 @@ public class Manifests {
         return page(rows, n);
     }
 
-    /** Repositories in byte order, minus those hidden from the viewer. */
+    /** Repositories of the catalog in byte order, minus those hidden from the viewer. */
     @Transactional
     @SuppressWarnings("unchecked")
     public Page repositories(Set<String> hiddenExtensions, int n, String last) {
-        String hidden = hiddenExtensions.isEmpty() ? "" : " AND extension_name NOT IN (:hidden)";
-        var q = em.createNativeQuery("SELECT name FROM oci_repository WHERE (CAST(:last AS text) IS NULL "
-                + "OR name COLLATE \"C\" > CAST(:last AS text) COLLATE \"C\")" + hidden + " ORDER BY name COLLATE \"C\" LIMIT :n")
+        String hidden = hiddenExtensions.isEmpty() ? "" : " AND r.extension_name NOT IN (:hidden)";
+        var q = em.createNativeQuery("SELECT r.name FROM oci_repository r JOIN extension e ON e.name = r.extension_name "
+                + "WHERE (CAST(:last AS text) IS NULL OR r.name COLLATE \"C\" > CAST(:last AS text) COLLATE \"C\")" + hidden
+                + " ORDER BY r.name COLLATE \"C\" LIMIT :n")
                 .setParameter("last", last).setParameter("n", n + 1);
         if (!hiddenExtensions.isEmpty()) {
             q.setParameter("hidden", hiddenExtensions);

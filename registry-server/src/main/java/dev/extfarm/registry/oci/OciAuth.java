@@ -19,14 +19,17 @@ import java.util.Optional;
  * tokens, sent as {@code Authorization: Bearer <token>} or as the password of
  * {@code Authorization: Basic} (what {@code docker login}, skopeo {@code --creds} and Jib send).
  * Clients that follow the {@code WWW-Authenticate: Bearer realm=...} challenge get the same token
- * back from {@link TokenHandler}; without credentials they get {@link #ANONYMOUS_TOKEN}.
+ * back from the token endpoint ({@link OciRoutes}); without credentials they get {@link #ANONYMOUS_TOKEN}.
  *
  * <ul>
  *   <li>read (pull, HEAD, tags, referrers): the visibility rule ({@link Visibility#canSee}); workers
  *       may also read what they publish into;</li>
- *   <li>push (uploads, mounts, manifest PUT): worker and admin tokens;</li>
+ *   <li>push (uploads, mounts, manifest PUT): worker and admin tokens, into repositories of the
+ *       catalog only ({@link CatalogNames}); what they may push is {@link PushRules}'s;</li>
  *   <li>delete: admin tokens.</li>
  * </ul>
+ * A repository that does not exist and one the caller may not see get the same answer,
+ * NAME_UNKNOWN; role checks come first and do not look at the name.
  */
 @ApplicationScoped
 public class OciAuth {
@@ -41,6 +44,8 @@ public class OciAuth {
     Visibility visibility;
     @Inject
     OciConfig config;
+    @Inject
+    CatalogNames names;
 
     /** The API token in an Authorization header, or empty for none / anonymous. */
     static Optional<String> secret(String header) {
@@ -95,27 +100,50 @@ public class OciAuth {
     }
 
     boolean canRead(Viewer viewer, String extension) {
-        return visibility.canSee(viewer, extension) || viewer.is(Role.WORKER);
+        return visibility.canSee(viewer, extension) || isPusher(viewer);
     }
 
-    /** Read access, or NAME_UNKNOWN: a repository the viewer may not see does not exist for them. */
+    /** Workers and admins: they push, and may read every blob of a repository, also one no manifest uses yet. */
+    static boolean isPusher(Viewer viewer) {
+        return viewer.is(Role.WORKER) || viewer.isAdmin();
+    }
+
+    /**
+     * Read access to a repository of the catalog, or NAME_UNKNOWN: a name the viewer may not see
+     * and a name that does not exist get the same answer. Blocking.
+     */
     void requireRead(Viewer viewer, String repository) {
-        if (!canRead(viewer, OciPath.extension(repository))) {
+        String extension = OciPath.extension(repository);
+        if (!canRead(viewer, extension) || !names.exists(extension)) {
             throw OciException.nameUnknown(repository);
         }
     }
 
-    void requirePush(Viewer viewer, String repository) {
+    /** The same from memory only, for the event loop: false means "ask {@link #requireRead}". */
+    boolean knownReadable(Viewer viewer, String repository) {
+        String extension = OciPath.extension(repository);
+        return canRead(viewer, extension) && names.knownToExist(extension);
+    }
+
+    /** May the viewer push at all (worker and admin tokens)? Answered from the token alone, before the name is looked at. */
+    void requirePushRole(Viewer viewer, String repository) {
         if (viewer.asPrincipal().isEmpty()) {
             throw unauthorized("pushing to " + repository + " needs a worker or admin token (docker login -u <any> -p <token>)");
         }
-        if (!viewer.is(Role.WORKER) && !viewer.isAdmin()) {
+        if (!isPusher(viewer)) {
             throw new OciException(OciError.DENIED, "a " + viewer.principal().role().id()
                     + " token may not push; pushing needs a worker or admin token").detail("name", repository);
         }
     }
 
-    void requireDelete(Viewer viewer, String repository) {
+    /** Push access to a repository of the catalog: the role, then the name (NAME_UNKNOWN outside the catalog). Blocking. */
+    void requirePush(Viewer viewer, String repository) {
+        requirePushRole(viewer, repository);
+        requireRead(viewer, repository);
+    }
+
+    /** May the viewer delete at all (admin tokens)? From the token alone. */
+    void requireDeleteRole(Viewer viewer, String repository) {
         if (viewer.asPrincipal().isEmpty()) {
             throw unauthorized("deleting from " + repository + " needs an admin token");
         }

@@ -44,10 +44,37 @@ public class SignatureArtifacts {
     @Inject
     BundleSigner signer;
 
+    /** The artifact of a bundle's current signature: where it goes, its manifest and its one layer (the JWS). */
+    record Artifact(String repository, byte[] manifest, byte[] jws) {
+    }
+
     /** Attaches the bundle's current signature to its image; returns the artifact digest, empty if either is missing. */
     @Transactional
-    @SuppressWarnings("unchecked")
     public Optional<String> attach(String bundleSha256) throws IOException {
+        Optional<Artifact> artifact = artifact(bundleSha256);
+        if (artifact.isEmpty()) {
+            return Optional.empty();
+        }
+        Artifact a = artifact.get();
+        put(a.repository(), EMPTY);
+        put(a.repository(), a.jws());
+        Digest digest = Digest.sha256(a.manifest());
+        manifests.insert(a.repository(), digest, ManifestDocument.parse(BundleImage.MANIFEST_MEDIA_TYPE, a.manifest()), a.manifest());
+        return Optional.of(digest.toString());
+    }
+
+    /** The farm's signature artifact for the bundle image {@code imageDigest} of the repository, if it is one and is signed. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public Optional<Artifact> artifactOfImage(String repository, String imageDigest) throws IOException {
+        List<String> bundle = em.createNativeQuery("SELECT bundle_sha256 FROM oci_bundle_image WHERE repository = :r "
+                + "AND manifest_digest = :d").setParameter("r", repository).setParameter("d", imageDigest).getResultList();
+        return bundle.isEmpty() ? Optional.empty() : artifact(bundle.get(0));
+    }
+
+    /** The artifact of the bundle's current signature, as {@link #attach} stores it; empty without an image or a signature. */
+    @SuppressWarnings("unchecked")
+    private Optional<Artifact> artifact(String bundleSha256) throws IOException {
         List<Object[]> rows = em.createNativeQuery("SELECT i.repository, i.manifest_digest, m.size, b.extension_name FROM oci_bundle_image i "
                         + "JOIN oci_manifest m ON m.repository = i.repository AND m.digest = i.manifest_digest "
                         + "JOIN bundle b ON b.sha256 = i.bundle_sha256 WHERE i.bundle_sha256 = :h")
@@ -63,20 +90,15 @@ public class SignatureArtifacts {
         if (jws.isEmpty() || kid.isEmpty()) {
             return Optional.empty();
         }
-        Digest emptyDigest = put(repo, EMPTY);
-        Digest layerDigest = put(repo, jws.get());
         ObjectNode m = JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", BundleImage.MANIFEST_MEDIA_TYPE)
                 .put("artifactType", ARTIFACT_TYPE);
-        m.putObject("config").put("mediaType", EMPTY_MEDIA_TYPE).put("digest", emptyDigest.toString()).put("size", EMPTY.length)
-                .put("data", "e30=");
-        m.putArray("layers").addObject().put("mediaType", ARTIFACT_TYPE).put("digest", layerDigest.toString())
+        m.putObject("config").put("mediaType", EMPTY_MEDIA_TYPE).put("digest", Digest.sha256(EMPTY).toString())
+                .put("size", EMPTY.length).put("data", "e30=");
+        m.putArray("layers").addObject().put("mediaType", ARTIFACT_TYPE).put("digest", Digest.sha256(jws.get()).toString())
                 .put("size", jws.get().length);
         m.putObject("subject").put("mediaType", BundleImage.MANIFEST_MEDIA_TYPE).put("digest", image).put("size", imageSize);
         m.putObject("annotations").put(KID_ANNOTATION, kid.get()).put(BundleImage.LABEL_BUNDLE_SHA256, bundleSha256);
-        byte[] bytes = m.toString().getBytes(StandardCharsets.UTF_8);
-        Digest digest = Digest.sha256(bytes);
-        manifests.insert(repo, digest, ManifestDocument.parse(BundleImage.MANIFEST_MEDIA_TYPE, bytes), bytes);
-        return Optional.of(digest.toString());
+        return Optional.of(new Artifact(repo, m.toString().getBytes(StandardCharsets.UTF_8), jws.get()));
     }
 
     private Digest put(String repo, byte[] bytes) throws IOException {

@@ -1,16 +1,19 @@
 package dev.extfarm.registry.oci;
 
+import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.oci.BlobIndex.BlobRef;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.InputStream;
+import java.util.Optional;
 
 /**
  * Blob pushes: {@code POST /v2/<name>/blobs/uploads/} (a session; {@code ?digest=} monolithic;
  * {@code ?mount=&from=} cross-repository mount), {@code PATCH} (a chunk, sequential, checked
  * against {@code Content-Range}), {@code PUT ?digest=} (last bytes, verify, publish),
  * {@code GET} (state) and {@code DELETE} (cancel) of {@code /v2/<name>/blobs/uploads/<id>}.
+ * Only into repositories of the catalog; a session continues only for the token that started it.
  */
 @ApplicationScoped
 public class UploadRoutes {
@@ -23,41 +26,68 @@ public class UploadRoutes {
     BlobIntake intake;
     @Inject
     BlobIndex index;
+    @Inject
+    CatalogNames names;
+    @Inject
+    Visibility visibility;
 
     void start(OciCall call) {
         String repo = call.repository();
-        auth.requirePush(call.viewer, repo);
+        auth.requirePushRole(call.viewer, repo);
         String mount = call.query("mount");
         String from = call.query("from");
         String digestParam = call.query("digest");
         if (mount != null && from != null) {
-            Digest digest = Digest.parse(mount);
-            String source = OciPath.validName(from);
             call.blocking(() -> {
-                if (auth.canRead(call.viewer, OciPath.extension(source))) {
-                    var ref = index.find(source, digest);
-                    if (ref.isPresent()) {
-                        index.link(repo, ref.get());
-                        return ref.get();
-                    }
-                }
-                return null;
+                auth.requirePush(call.viewer, repo);
+                return mount(call, Digest.parse(mount), from);
             }).onSuccess(ref -> {
-                if (ref != null) {
+                if (ref.isPresent()) {
                     call.body.discard();
-                    created(call, ref);
+                    created(call, ref.get());
                 } else {
                     newSession(call);
                 }
             }).onFailure(call::fail);
             return;
         }
-        if (digestParam != null) {
-            Digest digest = Digest.parse(digestParam);
-            call.blocking(() -> intake.receive(repo, call.body, digest)).onSuccess(ref -> created(call, ref)).onFailure(call::fail);
-            return;
+        call.blocking(() -> {
+            auth.requirePush(call.viewer, repo);
+            return digestParam == null ? null : intake.receive(repo, call.body, Digest.parse(digestParam));
+        }).onSuccess(ref -> {
+            if (ref != null) {
+                created(call, ref);
+            } else {
+                newSession(call);
+            }
+        }).onFailure(call::fail);
+    }
+
+    /**
+     * A cross-repository mount links the blob without its bytes, but only where it reveals nothing:
+     * the caller may read it in {@code from}, and everyone who may read the target may read the
+     * blob's owner (a bundle's extension, else {@code from}'s). Otherwise (also for a source that
+     * does not exist or is not visible) the spec's fallback: empty, and the caller gets an upload
+     * session.
+     */
+    private Optional<BlobRef> mount(OciCall call, Digest digest, String from) {
+        String source;
+        try {
+            source = OciPath.validName(from);
+        } catch (OciException notAName) {
+            return Optional.empty();
         }
-        newSession(call);
+        String target = OciPath.extension(call.repository());
+        if (!auth.canRead(call.viewer, OciPath.extension(source)) || !names.exists(OciPath.extension(source))) {
+            return Optional.empty();
+        }
+        return index.held(source, digest)
+                .filter(h -> h.owner() == null ? OciAuth.isPusher(call.viewer) : auth.canRead(call.viewer, h.owner()))
+                .filter(h -> visibility.everyoneWhoSeesAlsoSees(target, h.owner() == null ? OciPath.extension(source) : h.owner()))
+                .map(h -> {
+                    index.link(call.repository(), h.ref());
+                    return h.ref();
+                });
     }
 
     private void newSession(OciCall call) {
@@ -68,41 +98,46 @@ public class UploadRoutes {
         }).onFailure(call::fail);
     }
 
-    void status(OciCall call) {
+    /** The caller's own session in this repository (BLOB_UPLOAD_UNKNOWN for anyone else's). Blocking. */
+    private Uploads.Session session(OciCall call) {
         auth.requirePush(call.viewer, call.repository());
-        call.blocking(() -> uploads.get(call.repository(), call.path.reference()))
-                .onSuccess(s -> accepted(call, s, 204)).onFailure(call::fail);
+        return uploads.get(call.repository(), call.path.reference(), call.viewer.tokenId());
+    }
+
+    void status(OciCall call) {
+        auth.requirePushRole(call.viewer, call.repository());
+        call.blocking(() -> session(call)).onSuccess(s -> accepted(call, s, 204)).onFailure(call::fail);
     }
 
     void patch(OciCall call) {
-        auth.requirePush(call.viewer, call.repository());
+        auth.requirePushRole(call.viewer, call.repository());
         String contentRange = call.request().getHeader("Content-Range");
         call.blocking(() -> {
-            Uploads.Session s = uploads.get(call.repository(), call.path.reference());
+            Uploads.Session s = session(call);
             checkRange(call, s, contentRange);
             return intake.appendChunk(s, limited(call, contentRange));
         }).onSuccess(s -> accepted(call, s, 202)).onFailure(call::fail);
     }
 
     void put(OciCall call) {
-        auth.requirePush(call.viewer, call.repository());
+        auth.requirePushRole(call.viewer, call.repository());
         String digestParam = call.query("digest");
-        if (digestParam == null) {
-            throw new OciException(OciError.DIGEST_INVALID, "finish an upload with PUT ...?digest=<digest of all its bytes>");
-        }
-        Digest digest = Digest.parse(digestParam);
         String contentRange = call.request().getHeader("Content-Range");
         call.blocking(() -> {
-            Uploads.Session s = uploads.get(call.repository(), call.path.reference());
+            Uploads.Session s = session(call);
+            if (digestParam == null) {
+                throw new OciException(OciError.DIGEST_INVALID, "finish an upload with PUT ...?digest=<digest of all its bytes>");
+            }
+            Digest digest = Digest.parse(digestParam);
             checkRange(call, s, contentRange);
             return intake.complete(s, limited(call, contentRange), digest);
         }).onSuccess(ref -> created(call, ref)).onFailure(call::fail);
     }
 
     void cancel(OciCall call) {
-        auth.requirePush(call.viewer, call.repository());
+        auth.requirePushRole(call.viewer, call.repository());
         call.blocking(() -> {
-            intake.discard(uploads.get(call.repository(), call.path.reference()));
+            intake.discard(session(call));
             return null;
         }).onSuccess(v -> call.response(204).end()).onFailure(call::fail);
     }

@@ -20,8 +20,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class Uploads {
 
-    /** A session as stored. */
-    public record Session(UUID id, String repository, long size, int chunks) {
+    /** A session as stored; {@code tokenId} started it, and only that token continues it. */
+    public record Session(UUID id, String repository, long size, int chunks, Long tokenId) {
         /** The spec's {@code Range} header value: {@code 0-<last byte>} ({@code 0-0} when empty). */
         public String range() {
             return "0-" + Math.max(0, size - 1);
@@ -49,25 +49,28 @@ public class Uploads {
         UUID id = UUID.randomUUID();
         em.createNativeQuery("INSERT INTO oci_upload (id, repository, token_id) VALUES (:id, :r, :t)")
                 .setParameter("id", id).setParameter("r", repository).setParameter("t", tokenId).executeUpdate();
-        return new Session(id, repository, 0, 0);
+        return new Session(id, repository, 0, 0, tokenId);
     }
 
-    /** The session, if it exists and belongs to the repository. */
+    /**
+     * The session, if it exists, belongs to the repository and was started by the token: for
+     * anyone else it does not exist (BLOB_UPLOAD_UNKNOWN).
+     */
     @Transactional
     @SuppressWarnings("unchecked")
-    public Session get(String repository, String id) {
+    public Session get(String repository, String id, Long tokenId) {
         UUID uuid;
         try {
             uuid = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw OciException.uploadUnknown(repository, id);
         }
-        List<Object[]> rows = em.createNativeQuery("SELECT size, chunks FROM oci_upload WHERE id = :id AND repository = :r")
+        List<Object[]> rows = em.createNativeQuery("SELECT size, chunks, token_id FROM oci_upload WHERE id = :id AND repository = :r")
                 .setParameter("id", uuid).setParameter("r", repository).getResultList();
-        if (rows.isEmpty()) {
+        if (rows.isEmpty() || !java.util.Objects.equals(tokenId, rows.get(0)[2] == null ? null : ((Number) rows.get(0)[2]).longValue())) {
             throw OciException.uploadUnknown(repository, id);
         }
-        return new Session(uuid, repository, ((Number) rows.get(0)[0]).longValue(), ((Number) rows.get(0)[1]).intValue());
+        return new Session(uuid, repository, ((Number) rows.get(0)[0]).longValue(), ((Number) rows.get(0)[1]).intValue(), tokenId);
     }
 
     /**
@@ -83,10 +86,10 @@ public class Uploads {
 
     /** Removes the session row; returns it (for its chunks) if it was there. */
     @Transactional
-    public Optional<Session> remove(String repository, String id) {
+    public Optional<Session> remove(Session session) {
         Session s;
         try {
-            s = get(repository, id);
+            s = get(session.repository(), session.id().toString(), session.tokenId());
         } catch (OciException e) {
             return Optional.empty();
         }
@@ -100,8 +103,8 @@ public class Uploads {
     @SuppressWarnings("unchecked")
     public List<Session> expire(Duration olderThan) {
         List<Object[]> rows = em.createNativeQuery("DELETE FROM oci_upload WHERE updated_at < now() - make_interval(secs => :s) "
-                + "RETURNING id, repository, size, chunks").setParameter("s", (double) olderThan.toSeconds()).getResultList();
+                + "RETURNING id, repository, size, chunks, token_id").setParameter("s", (double) olderThan.toSeconds()).getResultList();
         return rows.stream().map(r -> new Session((UUID) r[0], (String) r[1], ((Number) r[2]).longValue(),
-                ((Number) r[3]).intValue())).toList();
+                ((Number) r[3]).intValue(), r[4] == null ? null : ((Number) r[4]).longValue())).toList();
     }
 }

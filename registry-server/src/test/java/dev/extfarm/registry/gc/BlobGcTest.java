@@ -82,8 +82,11 @@ class BlobGcTest {
 
     @Test
     void inFlightUploadsAreKeptHoweverOld() throws Exception {
-        // an OCI upload session with one chunk in the store, the session still open
-        String repo = "extensions/" + Bundles.uniqueName("gc");
+        // an OCI upload session with one chunk in the store, the session still open (in a repository of the catalog)
+        String name = Bundles.uniqueName("gc");
+        Api.as(Api.ADMIN).contentType("application/json").body(java.util.Map.of("visibility", "public"))
+                .put("/api/v1/admin/extensions/" + name + "/visibility").then().statusCode(200);
+        String repo = "extensions/" + name;
         String loc = Api.as(Api.ADMIN).post("/v2/" + repo + "/blobs/uploads/").then().statusCode(202).extract().header("Location");
         loc = Api.as(Api.ADMIN).contentType("application/octet-stream").body(new byte[] {1, 2, 3}).patch(loc)
                 .then().statusCode(202).extract().header("Location");

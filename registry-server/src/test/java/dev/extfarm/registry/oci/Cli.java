@@ -8,13 +8,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a client we did not write (docker, skopeo) and returns its stdout; a non-zero exit fails with its output. */
+/** Runs a client we did not write (docker, skopeo) and returns its output; {@link #run} fails on a non-zero exit. */
 final class Cli {
 
     private Cli() {
     }
 
     static String run(Map<String, String> env, String... command) {
+        Result r = attempt(env, command);
+        if (r.exit() != 0) {
+            throw new AssertionError(String.join(" ", command) + " exited " + r.exit() + ":\n" + r.output());
+        }
+        return r.output();
+    }
+
+    /** How a command ended: its exit code and its output (stdout and stderr). */
+    record Result(int exit, String output) {
+    }
+
+    /** Runs the command and returns how it ended, whatever its exit code. */
+    static Result attempt(Map<String, String> env, String... command) {
         try {
             Path out = Files.createTempFile("cli", ".out");
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
@@ -26,10 +39,7 @@ final class Cli {
             }
             String text = Files.readString(out, StandardCharsets.UTF_8);
             Files.delete(out);
-            if (p.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ":\n" + text);
-            }
-            return text;
+            return new Result(p.exitValue(), text);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command[0] + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -16,7 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Random;
 
-/** A small OCI client over REST Assured, for tests: blobs, manifests, digests, in a fresh repository. */
+/**
+ * A small OCI client over REST Assured, for tests: blobs, manifests, digests, in a fresh repository
+ * of the catalog (only those exist under /v2, and only bundle images are pushed into them).
+ */
 final class Oci {
 
     static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -30,8 +33,16 @@ final class Oci {
     private Oci() {
     }
 
-    /** A fresh repository name: extensions/<prefix>_<random>. */
+    /** A fresh repository of the catalog: extensions/<prefix>_<random>, a public extension with nothing in it yet. */
     static String repo(String prefix) {
+        String name = Bundles.uniqueName(prefix);
+        Api.as(Api.ADMIN).contentType("application/json").body(java.util.Map.of("visibility", "public"))
+                .put("/api/v1/admin/extensions/" + name + "/visibility").then().statusCode(200);
+        return "extensions/" + name;
+    }
+
+    /** A repository name outside the catalog. */
+    static String unknownRepo(String prefix) {
         return "extensions/" + Bundles.uniqueName(prefix);
     }
 
@@ -100,15 +111,16 @@ final class Oci {
         return admin().contentType(mediaType).body(body).put("/v2/" + repo + "/manifests/" + reference);
     }
 
-    /** Pushes config + one layer + manifest under the tag; returns the manifest bytes. */
-    static byte[] image(String repo, String tag, long seed) {
-        byte[] config = config("seed-" + seed);
-        byte[] layer = random(1000, seed);
-        pushBlob(repo, config);
-        pushBlob(repo, layer);
-        byte[] m = bytes(manifest(config, layer));
-        putManifest(repo, tag, MANIFEST, m).then().statusCode(201);
-        return m;
+    /** An uploaded bundle whose image the registry made (backfill), in a fresh repository. */
+    static BundleImagesTest.Packed published(OciMaintenance maintenance, String prefix, String version, int seed) {
+        try {
+            BundleImagesTest.Packed p = BundleImagesTest.pack(Bundles.uniqueName(prefix), version, Bundles.PLATFORM, seed);
+            BundleImagesTest.upload(p);
+            maintenance.backfill();
+            return p;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String errorCode(Response r) {

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.registry.support.Api;
+import dev.extfarm.registry.support.Bundles;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import java.util.List;
@@ -65,13 +66,15 @@ class OciErrorCodesTest {
     }
 
     @Test
-    void manifestBlobUnknownAndNothingPartialIsVisible() {
-        String repo = Oci.repo("err");
-        byte[] config = Oci.config("missing-layer");
-        Oci.pushBlob(repo, config);
-        byte[] m = Oci.bytes(Oci.manifest(config, Oci.random(10, 51)));
-        envelope(Oci.putManifest(repo, "t", Oci.MANIFEST, m).then(), 400, "MANIFEST_BLOB_UNKNOWN");
-        assertNothingVisible(repo, "t", m);
+    void manifestBlobUnknownAndNothingPartialIsVisible() throws Exception {
+        // the image of an uploaded bundle, pushed before its config
+        BundleImagesTest.Packed p = BundleImagesTest.pack(Bundles.uniqueName("err"), "1.0", Bundles.PLATFORM, 51);
+        BundleImagesTest.upload(p);
+        String repo = p.image().repository();
+        String tag = p.image().platformTag().orElseThrow();
+        envelope(Oci.putManifest(repo, tag, Oci.MANIFEST, p.image().manifest()).then(), 400, "MANIFEST_BLOB_UNKNOWN")
+                .body("errors[0].detail.digest", equalTo(p.image().configDigest()));
+        assertNothingVisible(repo, tag, p.image().manifest());
     }
 
     @Test
@@ -96,9 +99,9 @@ class OciErrorCodesTest {
         envelope(Oci.putManifest(repo, "t", Oci.MANIFEST, Oci.bytes(v1)).then(), 400, "MANIFEST_INVALID");
         ObjectNode wrongType = Oci.manifest(config);
         envelope(Oci.putManifest(repo, "t", Oci.INDEX, Oci.bytes(wrongType)).then(), 400, "MANIFEST_INVALID");
-        ObjectNode wrongSize = Oci.manifest(config);
-        ((ObjectNode) wrongSize.get("config")).put("size", 1);
-        envelope(Oci.putManifest(repo, "t", Oci.MANIFEST, Oci.bytes(wrongSize)).then(), 400, "MANIFEST_INVALID");
+        ObjectNode badSize = Oci.manifest(config);
+        ((ObjectNode) badSize.get("config")).put("size", -1);
+        envelope(Oci.putManifest(repo, "t", Oci.MANIFEST, Oci.bytes(badSize)).then(), 400, "MANIFEST_INVALID");
         ObjectNode noConfig = Oci.manifest(config);
         noConfig.remove("config");
         envelope(Oci.putManifest(repo, "t", Oci.MANIFEST, Oci.bytes(noConfig)).then(), 400, "MANIFEST_INVALID");
@@ -118,7 +121,6 @@ class OciErrorCodesTest {
     @Test
     void manifestUnknown() {
         String repo = Oci.repo("err");
-        Oci.image(repo, "v1", 52);
         envelope(Oci.admin().get("/v2/" + repo + "/manifests/v2").then(), 404, "MANIFEST_UNKNOWN");
         envelope(Oci.admin().delete("/v2/" + repo + "/manifests/v2").then(), 404, "MANIFEST_UNKNOWN");
     }
@@ -132,7 +134,10 @@ class OciErrorCodesTest {
 
     @Test
     void nameUnknown() {
-        envelope(Oci.admin().get("/v2/" + Oci.repo("err") + "/tags/list").then(), 404, "NAME_UNKNOWN");
+        String repo = Oci.unknownRepo("err");
+        envelope(Oci.admin().get("/v2/" + repo + "/tags/list").then(), 404, "NAME_UNKNOWN");
+        envelope(Oci.admin().get("/v2/" + repo + "/manifests/latest").then(), 404, "NAME_UNKNOWN");
+        envelope(Oci.admin().post("/v2/" + repo + "/blobs/uploads/").then(), 404, "NAME_UNKNOWN");
     }
 
     @Test

@@ -3,7 +3,10 @@ package dev.extfarm.registry.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.extfarm.bundle.oci.BundleImage;
+import dev.extfarm.registry.support.Bundles;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -11,31 +14,39 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class OciManagementTest {
 
+    @Inject
+    OciMaintenance maintenance;
+
     @Test
-    void deletingATagThenItsManifestRemovesThemFromTheTagList() {
-        String repo = Oci.repo("manage");
-        byte[] m = Oci.image(repo, "tagtest0", 40);
-        Oci.putManifest(repo, "keep", Oci.MANIFEST, Oci.image(repo, "other", 41)).then().statusCode(201);
+    void deletingATagThenItsManifestRemovesThemFromTheTagList() throws Exception {
+        String name = Bundles.uniqueName("manage");
+        BundleImagesTest.Packed first = BundleImagesTest.pack(name, "1.0", Bundles.PLATFORM, 40);
+        BundleImagesTest.Packed other = BundleImagesTest.pack(name, "2.0", Bundles.PLATFORM, 41);
+        BundleImagesTest.upload(first);
+        BundleImagesTest.upload(other);
+        maintenance.backfill();
+        BundleImage img = first.image();
+        String repo = img.repository();
+        String tag = img.platformTag().orElseThrow();
         int before = Oci.admin().get("/v2/" + repo + "/tags/list").then().extract().<List<String>>path("tags").size();
-        Oci.admin().delete("/v2/" + repo + "/manifests/tagtest0").then().statusCode(202);
-        Oci.admin().get("/v2/" + repo + "/manifests/tagtest0").then().statusCode(404);
-        Oci.admin().get("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(200);
-        Oci.admin().delete("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(202);
-        Oci.admin().get("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(404);
-        Oci.admin().delete("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(404)
+        Oci.admin().delete("/v2/" + repo + "/manifests/" + tag).then().statusCode(202);
+        Oci.admin().get("/v2/" + repo + "/manifests/" + tag).then().statusCode(404);
+        Oci.admin().get("/v2/" + repo + "/manifests/" + img.manifestDigest()).then().statusCode(200);
+        Oci.admin().delete("/v2/" + repo + "/manifests/" + img.manifestDigest()).then().statusCode(202);
+        Oci.admin().get("/v2/" + repo + "/manifests/" + img.manifestDigest()).then().statusCode(404);
+        Oci.admin().delete("/v2/" + repo + "/manifests/" + img.manifestDigest()).then().statusCode(404)
                 .body("errors[0].code", equalTo("MANIFEST_UNKNOWN"));
         List<String> after = Oci.admin().get("/v2/" + repo + "/tags/list").then().statusCode(200).extract().path("tags");
-        assertThat(after).hasSizeLessThan(before).doesNotContain("tagtest0").contains("keep", "other");
+        assertThat(after).hasSizeLessThan(before).doesNotContain(tag).contains(other.image().platformTag().orElseThrow(),
+                other.image().movingTag());
     }
 
     @Test
-    void deletingAManifestDeletesEveryTagOnIt() {
-        String repo = Oci.repo("manage");
-        byte[] m = Oci.image(repo, "t1", 42);
-        Oci.putManifest(repo, "t2", Oci.MANIFEST, m).then().statusCode(201);
-        Oci.admin().delete("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(202);
-        Oci.admin().get("/v2/" + repo + "/manifests/t1").then().statusCode(404);
-        Oci.admin().get("/v2/" + repo + "/manifests/t2").then().statusCode(404);
+    void deletingAManifestDeletesEveryTagOnIt() throws Exception {
+        BundleImagesTest.Packed p = Oci.published(maintenance, "manage", "1.0", 42);
+        BundleImage img = p.image();
+        Oci.admin().delete("/v2/" + img.repository() + "/manifests/" + img.manifestDigest()).then().statusCode(202);
+        Oci.admin().get("/v2/" + img.repository() + "/manifests/" + img.platformTag().orElseThrow()).then().statusCode(404);
     }
 
     @Test
@@ -53,12 +64,13 @@ class OciManagementTest {
 
     @Test
     void onlyAdminsDelete() {
-        String repo = Oci.repo("manage");
-        byte[] m = Oci.image(repo, "x", 44);
+        BundleImagesTest.Packed p = Oci.published(maintenance, "manage", "1.0", 44);
+        String repo = p.image().repository();
+        String tag = p.image().platformTag().orElseThrow();
         String worker = dev.extfarm.registry.support.Api.token("worker", null);
-        Oci.as(worker).delete("/v2/" + repo + "/manifests/x").then().statusCode(403).body("errors[0].code", equalTo("DENIED"));
-        Oci.anonymous().delete("/v2/" + repo + "/manifests/" + Oci.sha256(m)).then().statusCode(401)
+        Oci.as(worker).delete("/v2/" + repo + "/manifests/" + tag).then().statusCode(403).body("errors[0].code", equalTo("DENIED"));
+        Oci.anonymous().delete("/v2/" + repo + "/manifests/" + p.image().manifestDigest()).then().statusCode(401)
                 .body("errors[0].code", equalTo("UNAUTHORIZED"));
-        Oci.admin().get("/v2/" + repo + "/manifests/x").then().statusCode(200);
+        Oci.admin().get("/v2/" + repo + "/manifests/" + tag).then().statusCode(200);
     }
 }

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The conformance suite's pull workflow (and Range), re-expressed; each test in its own repository. */
 @QuarkusTest
 class OciPullTest {
+
+    @Inject
+    OciMaintenance maintenance;
 
     @Test
     void blobsAreServedWithTheirDigestAndMissingOnesAre404() {
@@ -30,10 +34,11 @@ class OciPullTest {
 
     @Test
     void manifestsByTagAndDigestCarryTheirTypeAndDigest() {
-        String repo = Oci.repo("pull");
-        byte[] m = Oci.image(repo, "v1", 2);
+        BundleImagesTest.Packed p = Oci.published(maintenance, "pull", "1.0", 2);
+        String repo = p.image().repository();
+        byte[] m = p.image().manifest();
         String d = Oci.sha256(m);
-        for (String ref : new String[] {"v1", d}) {
+        for (String ref : new String[] {p.image().platformTag().orElseThrow(), d}) {
             Oci.admin().accept(Oci.MANIFEST).head("/v2/" + repo + "/manifests/" + ref).then().statusCode(200)
                     .header("Docker-Content-Digest", d).header("Content-Type", Oci.MANIFEST)
                     .header("Content-Length", String.valueOf(m.length));
@@ -73,8 +78,9 @@ class OciPullTest {
 
     @Test
     void publicBlobsAreImmutableForCaches() {
-        String repo = Oci.repo("cache");
-        String d = Oci.pushBlob(repo, Oci.random(100, 4));
+        BundleImagesTest.Packed p = Oci.published(maintenance, "cache", "1.0", 4);
+        String repo = p.image().repository();
+        String d = p.image().configDigest();
         Oci.anonymous().get("/v2/" + repo + "/blobs/" + d).then().statusCode(200)
                 .header("Cache-Control", "public, max-age=31536000, immutable").header("ETag", "\"" + d + "\"");
         Oci.anonymous().header("If-None-Match", "\"" + d + "\"").get("/v2/" + repo + "/blobs/" + d).then().statusCode(304);

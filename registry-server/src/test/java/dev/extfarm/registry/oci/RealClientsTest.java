@@ -1,17 +1,21 @@
 package dev.extfarm.registry.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.Jib;
-import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.extfarm.bundle.oci.BundleImage;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.support.Bundles;
@@ -19,6 +23,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -27,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,10 +39,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients we did not write against the running registry on 127.0.0.1: docker pull / create / cp and
- * docker push (chunked uploads), skopeo inspect and copy both ways, Jib Core push and pull. The
- * files that come out are compared byte for byte with the bundle's. Skipped where docker or skopeo
- * are missing.
+ * Clients we did not write against the running registry on 127.0.0.1: docker pull / create / cp,
+ * skopeo inspect and copy both ways, Jib Core's registry client pull; and their pushes of anything
+ * but a bundle's own image (docker push of a re-tagged image, skopeo copy elsewhere, Jib's own
+ * image) refused with the rule in their output. The files that come out are compared byte for byte with the bundle's.
+ * Skipped where docker or skopeo are missing.
  */
 @QuarkusTest
 class RealClientsTest {
@@ -148,47 +153,79 @@ class RealClientsTest {
         assertThat(Files.readAllBytes(layout.resolve("blobs/sha256/" + p.sha256()))).isEqualTo(p.bytes());
         assertThat(Files.readAllBytes(layout.resolve("blobs/sha256/" + img.manifestDigest().substring(7)))).isEqualTo(img.manifest());
 
+        // and back into its own repository under its own tag: the same bytes, so the push is accepted (and changes nothing)
         String worker = Api.token("worker", null);
-        String copy = host + "/extensions/" + Bundles.uniqueName("skopeocopy") + ":back";
+        String copy = host + "/" + img.repository() + ":" + img.platformTag().orElseThrow();
         Cli.run(env, "skopeo", "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", "worker:" + worker,
                 "oci:" + layout + ":copied", "docker://" + copy);
         JsonNode back = Oci.JSON.readTree(Cli.run(env, "skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + copy));
         assertThat(Oci.JSON.writeValueAsBytes(back)).isEqualTo(Oci.JSON.writeValueAsBytes(Oci.JSON.readTree(img.manifest())));
-        JsonNode backInspect = Oci.JSON.readTree(Cli.run(env, "skopeo", "inspect", "--tls-verify=false", "docker://" + copy));
-        assertThat(backInspect.path("Digest").asText()).isEqualTo(img.manifestDigest());
         Path again = tmp.resolve("again");
         Cli.run(env, "skopeo", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + copy, "dir:" + again);
         assertThat(Files.readAllBytes(again.resolve(p.sha256()))).isEqualTo(p.bytes());
+
+        // into another repository, or under another tag: refused, with the rule in skopeo's output
+        String otherRepo = Oci.repo("skopeocopy");
+        for (String target : List.of(host + "/" + otherRepo + ":" + img.platformTag().orElseThrow(), host + "/" + img.repository() + ":latest")) {
+            Cli.Result refused = Cli.attempt(env, "skopeo", "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
+                    "worker:" + worker, "oci:" + layout + ":copied", "docker://" + target);
+            assertThat(refused.exit()).as(refused.output()).isNotZero();
+            assertThat(refused.output()).containsIgnoringCase("denied");
+        }
+        Oci.admin().get("/v2/" + img.repository() + "/manifests/latest").then().statusCode(404);
+        Oci.admin().get("/v2/" + otherRepo + "/tags/list").then().statusCode(200).body("tags", org.hamcrest.Matchers.empty());
     }
 
     @Test
-    void dockerPushesChunkedAndPullsBackIdentical() throws Exception {
+    void dockerPushOfAnythingButABundleImageIsRefused() throws Exception {
         assumeClients("docker");
         BundleImagesTest.Packed p = published("dockerpush", 103);
-        Map<String, byte[]> expected = files(new ByteArrayInputStream(p.bytes()));
         String source = host + "/" + p.image().repository() + ":" + p.image().platformTag().orElseThrow();
-        String target = host + "/extensions/" + Bundles.uniqueName("pushed") + ":v1";
+        List<String> before = Oci.admin().get("/v2/" + p.image().repository() + "/tags/list").then().extract().path("tags");
+        String otherRepo = Oci.repo("pushed");
+        List<String> targets = List.of(host + "/" + p.image().repository() + ":latest", host + "/" + otherRepo + ":v1");
         try {
             Cli.run(env, "docker", "pull", source);
-            Cli.run(env, "docker", "tag", source, target);
             String worker = Api.token("worker", null);
             Cli.run(env, "docker", "login", host, "-u", "worker", "-p", worker);
-            String pushed = Cli.run(env, "docker", "push", target);
-            String digest = pushed.replaceAll("(?s).*digest: (sha256:[0-9a-f]{64}).*", "$1");
-            assertThat(digest).startsWith("sha256:");
-            Cli.run(env, "docker", "rmi", "-f", source, target);
-            String pulled = Cli.run(env, "docker", "pull", target);
-            assertThat(pulled).contains("Digest: " + digest);
-            assertSameFiles(dockerFiles(target, expected), expected);
+            for (String target : targets) {
+                Cli.run(env, "docker", "tag", source, target);
+                // docker uploads what it must (chunked), then the manifest is refused with the rule it breaks
+                Cli.Result pushed = Cli.attempt(env, "docker", "push", target);
+                assertThat(pushed.exit()).as(pushed.output()).isNotZero();
+                assertThat(pushed.output()).containsIgnoringCase("denied");
+            }
         } finally {
-            Cli.run(env, "docker", "rmi", "-f", source, target);
+            Cli.run(env, "docker", "rmi", "-f", source, targets.get(0), targets.get(1));
         }
+        assertThat(Oci.admin().get("/v2/" + p.image().repository() + "/tags/list").then().extract().<List<String>>path("tags"))
+                .containsExactlyInAnyOrderElementsOf(before);
+        Oci.admin().get("/v2/" + otherRepo + "/tags/list").then().statusCode(200).body("tags", org.hamcrest.Matchers.empty());
     }
 
     @Test
-    void jibCorePushesAndPullsBack() throws Exception {
-        BundleImagesTest.Packed p = BundleImagesTest.pack(Bundles.uniqueName("jib"), "3.0", "debian-12-amd64-glibc", 104);
+    void jibCorePullsABundleImageAndItsOwnImagesAreRefused() throws Exception {
+        BundleImagesTest.Packed p = published("jib", 104);
         Map<String, byte[]> expected = files(new ByteArrayInputStream(p.bytes()));
+        System.setProperty("sendCredentialsOverHttp", "true");
+        String worker = Api.token("worker", null);
+        String repo = p.image().repository();
+
+        // Jib's registry client (the worker's) pulls the image: the manifest by its tag, and the layer, which is the bundle
+        FailoverHttpClient http = new FailoverHttpClient(true, true, e -> { });
+        try {
+            RegistryClient client = RegistryClient.factory(EventHandlers.NONE, host, repo, http).newRegistryClient();
+            client.doPullBearerAuth();
+            var manifest = client.pullManifest(p.image().platformTag().orElseThrow());
+            assertThat(manifest.getDigest().toString()).isEqualTo(p.image().manifestDigest());
+            ByteArrayOutputStream layerBytes = new ByteArrayOutputStream();
+            client.pullBlob(DescriptorDigest.fromDigest(p.image().layerDigest()), size -> { }, read -> { }).writeTo(layerBytes);
+            assertThat(layerBytes.toByteArray()).isEqualTo(p.bytes());
+        } finally {
+            http.shutDown();
+        }
+
+        // Jib's own image (its gzip layer of the same files) is no bundle's image: refused, nothing stored
         Path tree = tmp.resolve("tree");
         FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName("bundle");
         for (var e : expected.entrySet()) {
@@ -197,30 +234,15 @@ class RealClientsTest {
             Files.write(f, e.getValue());
             layer.addEntry(f, AbsoluteUnixPath.get("/" + e.getKey()));
         }
-        System.setProperty("sendCredentialsOverHttp", "true");
-        String worker = Api.token("worker", null);
-        String repo = "extensions/" + p.name();
-        JibContainer pushed = Jib.fromScratch().setFormat(ImageFormat.OCI).addFileEntriesLayer(layer.build())
-                .addLabel("dev.extfarm.test", "jib").containerize(Containerizer
-                        .to(RegistryImage.named(ImageReference.of(host, repo, "jib")).addCredential("worker", worker))
-                        .setAllowInsecureRegistries(true).setApplicationLayersCache(tmp.resolve("jib-cache"))
-                        .setBaseImageLayersCache(tmp.resolve("jib-base-cache")));
-        String digest = pushed.getDigest().toString();
-        JsonNode manifest = Oci.JSON.readTree(Oci.anonymous().get("/v2/" + repo + "/manifests/jib").then().statusCode(200)
-                .header("Docker-Content-Digest", digest).extract().asByteArray());
-        String layerDigest = manifest.path("layers").get(0).path("digest").asText();
-        byte[] layerBytes = Oci.anonymous().get("/v2/" + repo + "/blobs/" + layerDigest).then().statusCode(200).extract().asByteArray();
-        assertSameFiles(files(new GZIPInputStream(new ByteArrayInputStream(layerBytes))), expected);
-
-        // and Jib pulls it back (as the base of a new image, pushed to another repository by mount)
-        String copyRepo = "extensions/" + Bundles.uniqueName("jibcopy");
-        JibContainer copy = Jib.from(RegistryImage.named(ImageReference.of(host, repo, "jib")).addCredential("worker", worker))
-                .setFormat(ImageFormat.OCI).containerize(Containerizer
-                        .to(RegistryImage.named(ImageReference.of(host, copyRepo, "copy")).addCredential("worker", worker))
-                        .setAllowInsecureRegistries(true).setApplicationLayersCache(tmp.resolve("jib-cache"))
-                        .setBaseImageLayersCache(tmp.resolve("jib-base-cache")));
-        JsonNode copied = Oci.JSON.readTree(Oci.anonymous().get("/v2/" + copyRepo + "/manifests/copy").then().statusCode(200)
-                .header("Docker-Content-Digest", copy.getDigest().toString()).extract().asByteArray());
-        assertThat(copied.path("layers").get(0).path("digest").asText()).isEqualTo(layerDigest);
+        for (String tag : List.of("jib", p.image().platformTag().orElseThrow())) {
+            assertThatThrownBy(() -> Jib.fromScratch().setFormat(ImageFormat.OCI).addFileEntriesLayer(layer.build())
+                    .addLabel("dev.extfarm.test", "jib").containerize(Containerizer
+                            .to(RegistryImage.named(ImageReference.of(host, repo, tag)).addCredential("worker", worker))
+                            .setAllowInsecureRegistries(true).setApplicationLayersCache(tmp.resolve("jib-cache"))
+                            .setBaseImageLayersCache(tmp.resolve("jib-base-cache")))).isInstanceOf(Exception.class);
+        }
+        Oci.anonymous().get("/v2/" + repo + "/manifests/jib").then().statusCode(404);
+        Oci.anonymous().get("/v2/" + repo + "/manifests/" + p.image().platformTag().orElseThrow()).then().statusCode(200)
+                .header("Docker-Content-Digest", p.image().manifestDigest());
     }
 }
