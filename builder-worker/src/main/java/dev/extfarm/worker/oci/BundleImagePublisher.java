@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.DigestException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -26,8 +27,10 @@ import java.util.function.Consumer;
  * {@link BundleImage} (layer = the bundle tar itself, config with the bundle's labels), so the
  * same bundle always gives the same image digest. The layer is usually already in the registry
  * (the bundle was just uploaded; the registry serves it as the layer), so only the config and the
- * manifest travel. Tag: {@code <version>-pg<major>-<distro>-<arch>}; the registry keeps the moving
- * {@code <version>-pg<major>} tag itself.
+ * manifest travel. Tag: {@code <version>-pg<major>-<distro>-<arch>}, unless that tag points at
+ * another build already (a rebuild): tags do not move by a push on the extfarm registry, so the
+ * image then goes by digest and the registry points the tag at the newest build itself. It keeps
+ * the moving {@code <version>-pg<major>} tag itself too (docs/oci.md#what-may-be-pushed).
  *
  * <pre>
  * var published = new BundleImagePublisher(URI.create("http://127.0.0.1:7780"), workerToken)
@@ -75,17 +78,17 @@ public final class BundleImagePublisher {
             }
             boolean layerUploaded = pushIfMissing(client, digest(image.layerDigest()), () -> Blobs.from(bundleTar));
             pushIfMissing(client, digest(image.configDigest()), () -> Blobs.from(new ByteArrayInputStream(image.config())));
-            List<String> tags = new ArrayList<>();
             RawManifest raw = new RawManifest(image.manifest(), BundleImage.MANIFEST_MEDIA_TYPE);
-            image.platformTag().ifPresent(tags::add);
-            if (tags.isEmpty()) {
-                client.pushManifest(raw, image.manifestDigest());
-            }
-            for (String tag : tags) {
-                DescriptorDigest pushed = client.pushManifest(raw, tag);
-                if (!pushed.toString().equals(image.manifestDigest())) {
-                    throw new IOException("the registry stored manifest " + pushed + ", not " + image.manifestDigest());
-                }
+            List<String> tags = new ArrayList<>();
+            Optional<String> tag = image.platformTag();
+            Optional<String> taken = tag.isPresent() ? heldByAnother(client, tag.get(), image.manifestDigest()) : Optional.empty();
+            if (tag.isEmpty() || taken.isPresent()) {
+                // tags do not move by a push: the extfarm registry points the platform tag at the newest build itself
+                taken.ifPresent(other -> log.accept("tag :" + tag.get() + " points at " + other + "; pushing by digest"));
+                requireSame(client.pushManifest(raw, image.manifestDigest()), image);
+            } else {
+                requireSame(client.pushManifest(raw, tag.get()), image);
+                tags.add(tag.get());
             }
             String reference = server + "/" + image.repository() + "@" + image.manifestDigest();
             log.accept("pushed image " + reference + (tags.isEmpty() ? "" : " as :" + String.join(", :", tags))
@@ -107,6 +110,18 @@ public final class BundleImagePublisher {
         }
         client.pushBlob(digest, blob.open(), null, n -> { });
         return true;
+    }
+
+    /** The digest a tag points at, if it points at another manifest than {@code digest}. */
+    private static Optional<String> heldByAnother(RegistryClient client, String tag, String digest)
+            throws IOException, RegistryException {
+        return client.checkManifest(tag).map(m -> m.getDigest().toString()).filter(d -> !d.equals(digest));
+    }
+
+    private static void requireSame(DescriptorDigest pushed, BundleImage image) throws IOException {
+        if (!pushed.toString().equals(image.manifestDigest())) {
+            throw new IOException("the registry stored manifest " + pushed + ", not " + image.manifestDigest());
+        }
     }
 
     private static DescriptorDigest digest(String d) throws IOException {

@@ -28,20 +28,25 @@ class BundleImagePublisherTest {
     Path tmp;
 
     static BundleWriter.Packed pack(Path dir, String name, String version) throws Exception {
-        Path tree = dir.resolve("tree-" + name);
+        return pack(dir, name, version, name.hashCode(), name + ".tar");
+    }
+
+    /** A build of {@code name} whose library comes from {@code seed} (another seed: a rebuild with other bytes), into {@code dir/tar}. */
+    static BundleWriter.Packed pack(Path dir, String name, String version, long seed, String tar) throws Exception {
+        Path tree = dir.resolve("tree-" + tar);
         Files.createDirectories(tree.resolve("share/extension"));
         Files.writeString(tree.resolve("share/extension/" + name + ".control"), "default_version = '" + version + "'\n");
         Files.writeString(tree.resolve("share/extension/" + name + "--" + version + ".sql"), "SELECT 1;\n");
         Files.createDirectories(tree.resolve("lib"));
         byte[] so = new byte[50_000];
-        new java.util.Random(name.hashCode()).nextBytes(so);
+        new java.util.Random(seed).nextBytes(so);
         Files.write(tree.resolve("lib/" + name + ".so"), so);
         BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(15)
                 .platform(Platform.parse("debian-12-amd64-glibc")).defaultVersion(version).extensions(List.of(name))
                 .libraries(List.of(name)).license("PostgreSQL")
                 .build(new BundleManifest.BuildInputs("1".repeat(64), "2".repeat(64), "sha256:" + "3".repeat(64), 1_700_000_000L))
                 .build();
-        return BundleWriter.pack(tree, m, 1_700_000_000L, dir.resolve(name + ".tar"));
+        return BundleWriter.pack(tree, m, 1_700_000_000L, dir.resolve(tar));
     }
 
     @Test
