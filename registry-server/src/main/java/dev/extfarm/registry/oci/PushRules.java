@@ -19,7 +19,8 @@ import java.util.Optional;
  *   <li>the image of a bundle of that name that was uploaded and accepted, byte for byte what
  *       {@link BundleImage} makes of it (as the worker's publisher and the registry's backfill
  *       do: its single layer is the bundle, its config and annotations come from the bundle's
- *       {@code manifest.json}), pushed by its sha256 digest or under its own platform tag;</li>
+ *       {@code manifest.json}) or the image the registry already holds for it (made by an earlier
+ *       {@link BundleImage}), pushed by its sha256 digest or under its own platform tag;</li>
  *   <li>the farm's signature artifact of such an image ({@link SignatureArtifacts}), by digest.</li>
  * </ul>
  * Tags do not move by a push: a tag that is set may be pushed again with the same manifest only.
@@ -74,7 +75,7 @@ public class PushRules {
                         + "first (PUT /extensions/" + name + "/sha-256+" + layer.digest().hex() + "/bundle.tar)")
                 .detail("layer", layer.digest().toString()));
         BundleImage image = bundle.image();
-        if (!Arrays.equals(image.manifest(), bytes)) {
+        if (!Arrays.equals(image.manifest(), bytes) && !isRecordedImage(repository, bundle.sha256(), digest)) {
             throw denied(repository, "this is not the image of bundle " + layer.digest() + ": that image is " + image.manifestDigest()
                     + ", made by the bundle alone (config, labels and annotations from its manifest.json; docs/oci.md#the-image)")
                     .detail("expected", image.manifestDigest()).detail("actual", digest.toString());
@@ -111,6 +112,16 @@ public class PushRules {
                     + Digest.sha256(expected.get().manifest()) + "); the registry attaches it itself")
                     .detail("expected", Digest.sha256(expected.get().manifest()).toString());
         }
+    }
+
+    /**
+     * True if the digest is the image the registry holds for the bundle: made by an earlier
+     * {@link BundleImage} (other annotations), it may be pushed again as it is.
+     */
+    private boolean isRecordedImage(String repository, String sha256, Digest digest) {
+        return !em.createNativeQuery("SELECT 1 FROM oci_bundle_image WHERE bundle_sha256 = :h AND repository = :r "
+                + "AND manifest_digest = :d").setParameter("h", sha256).setParameter("r", repository)
+                .setParameter("d", digest.toString()).getResultList().isEmpty();
     }
 
     /** Tags are immutable for pushes: a set tag takes the manifest it points at, and no other. */
