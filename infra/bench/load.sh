@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load on one registry (embedded PostgreSQL, filesystem blobs) on 127.0.0.1, bounded in count and time:
 #  1. pulls: CONCURRENCY (500) clients GET the same OCI blob at once, for blobs of 1, 10 and 100 MB
-#     (pushed with skopeo to /v2/extensions/loadbench), one pull each;
+#     (the layers of bundle images: bundles loadbench_<MB>, uploaded), one pull each;
 #  2. compute nodes: NODES (200) simulated nodes over 4 tenants loop for DURATION (60 s): the compute
 #     spec with their compute token, then every bundle in it through the spec's link (plain for the
 #     two public bundles, HMAC-signed for the tenants' private one).
@@ -22,8 +22,8 @@ fi
 PULL_TIMEOUT=${PULL_TIMEOUT:-600}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-for tool in java curl skopeo python3 taskset; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install skopeo util-linux curl python3)" >&2; exit 1; }
+for tool in java curl python3 taskset; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install util-linux curl python3)" >&2; exit 1; }
 done
 
 jar=registry-server/target/quarkus-app/quarkus-run.jar
@@ -47,45 +47,22 @@ api() { # METHOD PATH [JSON] → body
   curl -fsS -X "$1" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' ${3:+--data "$3"} "$base$2"
 }
 
-# 1. blobs: an OCI layout with one layer per size, pushed with skopeo
-python3 - "$work/layout" $SIZES_MB <<'PY'
-import hashlib, json, os, sys
-root, sizes = sys.argv[1], [int(s) for s in sys.argv[2:]]
-os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
-def blob(data):
-    h = hashlib.sha256(data).hexdigest()
-    open(f"{root}/blobs/sha256/{h}", "wb").write(data)
-    return h
-layers = []
-for mb in sizes:
-    data = os.urandom(mb * 1024 * 1024)
-    layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:" + blob(data), "size": len(data)})
-config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers",
-                     "diff_ids": [l["digest"] for l in layers]}}).encode()
-manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                  "digest": "sha256:" + blob(config), "size": len(config)}, "layers": layers}).encode()
-m = blob(manifest)
-json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-           "digest": "sha256:" + m, "size": len(manifest), "annotations": {"org.opencontainers.image.ref.name": "load"}}]},
-          open(f"{root}/index.json", "w"))
-json.dump({"imageLayoutVersion": "1.0.0"}, open(f"{root}/oci-layout", "w"))
-with open(f"{root}/../layers.txt", "w") as out:
-    for l in layers:
-        print(l["digest"], l["size"], file=out)
-PY
-skopeo copy -q --preserve-digests --dest-tls-verify=false --dest-creds "load:$admin" \
-  "oci:$work/layout:load" "docker://127.0.0.1:$port/extensions/loadbench:v1"
+# 1. blobs: one bundle per size (its library that many MB), uploaded; its bytes are the single layer
+#    of its image, served under /v2 from the first request on
+cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
 pull_args=()
-while read -r digest size; do
-  pull_args+=("/v2/extensions/loadbench/blobs/$digest" "$size")
-  got=$(curl -fs "$base/v2/extensions/loadbench/blobs/$digest" | sha256sum | cut -c1-64)
-  [ "sha256:$got" = "$digest" ] || { echo "blob $digest came back as $got" >&2; exit 1; }
-done < "$work/layers.txt"
-rm -rf "$work/layout"
+for mb in $SIZES_MB; do
+  name=loadbench_$mb
+  sha=$(java -cp "$cp" infra/bench/MakeBundle.java "$name" $((mb * 1024 * 1024)) "$work/$name.tar")
+  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/$name.tar" \
+    "$base/extensions/$name/sha-256+$sha/bundle.tar"
+  pull_args+=("/v2/extensions/$name/blobs/sha256:$sha" "$(stat -c %s "$work/$name.tar")")
+  rm -f "$work/$name.tar"
+  got=$(curl -fs "$base/v2/extensions/$name/blobs/sha256:$sha" | sha256sum | cut -c1-64)
+  [ "$got" = "$sha" ] || { echo "blob sha256:$sha came back as $got" >&2; exit 1; }
+done
 
 # 2. bundles for the compute nodes: two public, one private granted to every tenant
-cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
 api PUT /api/v1/admin/extensions/load_private/visibility '{"visibility": "private"}' >/dev/null
 for spec in load_public_a:100000 load_public_b:1000000 load_private:200000; do
   name=${spec%%:*}; bytes=${spec##*:}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The extfarm registry's /v2 vs the CNCF distribution registry (Debian's docker-registry), both on
-# 127.0.0.1 with a filesystem store. The same image (three uncompressed layers of 1, 10 and 100 MB)
-# is pushed to both with skopeo (--preserve-digests: same digests, same bytes), then wrk GETs each
+# 127.0.0.1 with a filesystem store. The same images (bundles of 1, 10 and 100 MB, each the single
+# uncompressed layer of its image) are in both: uploaded to extfarm, copied from there to the
+# distribution registry with skopeo (--preserve-digests: same digests, same bytes), then wrk GETs each
 # layer blob at concurrency 10 and 100 against both, interleaved so both see the same background
 # load. Servers pinned to one core, wrk to another; figures are medians of RUNS runs after a warm-up.
 # Prints requests/s, MB/s and the ratio extfarm/distribution.
@@ -32,7 +33,7 @@ ours=$(free_port); dist=$(free_port)
 admin=efa_bench-admin-token-$RANDOM$RANDOM
 
 # 1. extfarm registry (embedded PostgreSQL, filesystem blobs), pinned
-EXTFARM_DATA_DIR="$work/extfarm" EXTFARM_PORT=$ours EXTFARM_ADMIN_TOKEN=$admin \
+EXTFARM_DATA_DIR="$work/extfarm" EXTFARM_PORT=$ours EXTFARM_ADMIN_TOKEN=$admin EXTFARM_OCI_BACKFILL_EVERY=1s \
   taskset -c "$SERVER_CPU" java ${BENCH_JAVA_OPTS:-} -jar "$jar" > "$work/extfarm.log" 2>&1 &
 pids+=($!)
 
@@ -56,40 +57,27 @@ for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$ours/q/health/ready" >/dev
 curl -fs "http://127.0.0.1:$ours/q/health/ready" >/dev/null || { cat "$work/extfarm.log"; exit 1; }
 for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$dist/v2/" && break; sleep 0.1; done
 
-# 3. one OCI layout with a layer per size, pushed to both
-python3 - "$work/layout" $SIZES_MB <<'PY'
-import hashlib, json, os, sys
-root, sizes = sys.argv[1], [int(s) for s in sys.argv[2:]]
-os.makedirs(f"{root}/blobs/sha256", exist_ok=True)
-def blob(data):
-    h = hashlib.sha256(data).hexdigest()
-    open(f"{root}/blobs/sha256/{h}", "wb").write(data)
-    return h
-layers = []
-for mb in sizes:
-    data = os.urandom(mb * 1024 * 1024)
-    layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:" + blob(data), "size": len(data)})
-config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers",
-                     "diff_ids": [l["digest"] for l in layers]}}).encode()
-manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                  "digest": "sha256:" + blob(config), "size": len(config)}, "layers": layers}).encode()
-m = blob(manifest)
-json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-           "digest": "sha256:" + m, "size": len(manifest), "annotations": {"org.opencontainers.image.ref.name": "bench"}}]},
-          open(f"{root}/index.json", "w"))
-json.dump({"imageLayoutVersion": "1.0.0"}, open(f"{root}/oci-layout", "w"))
-for l, mb in zip(layers, sizes):
-    print(mb, l["digest"], file=open(f"{root}/../layers.txt", "a"))
-PY
-skopeo copy -q --preserve-digests --dest-tls-verify=false --dest-creds "bench:$admin" \
-  "oci:$work/layout:bench" "docker://127.0.0.1:$ours/extensions/bench:v1"
-skopeo copy -q --preserve-digests --dest-tls-verify=false \
-  "oci:$work/layout:bench" "docker://127.0.0.1:$dist/extensions/bench:v1"
+# 3. one bundle per size (its library that many MB of random bytes), uploaded to extfarm, whose
+#    backfill makes its image (the single, uncompressed layer is the bundle); skopeo copies each image
+#    to the distribution registry (--preserve-digests: same digests, same bytes)
+cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
+for mb in $SIZES_MB; do
+  sha=$(java -cp "$cp" infra/bench/MakeBundle.java "bench_$mb" $((mb * 1024 * 1024)) "$work/bench_$mb.tar")
+  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/bench_$mb.tar" \
+    "http://127.0.0.1:$ours/extensions/bench_$mb/sha-256+$sha/bundle.tar"
+  rm -f "$work/bench_$mb.tar"
+  echo "$mb sha256:$sha" >> "$work/layers.txt"
+done
+for mb in $SIZES_MB; do
+  image=extensions/bench_$mb:1.0-pg17-debian-12-amd64
+  for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$ours/v2/${image/://manifests/}" && break; sleep 0.5; done
+  skopeo copy -q --preserve-digests --src-tls-verify=false --dest-tls-verify=false \
+    "docker://127.0.0.1:$ours/$image" "docker://127.0.0.1:$dist/$image"
+done
 
 url() { # server size → URL of that layer's blob
   local port=$ours; [ "$1" = distribution ] && port=$dist
-  echo "http://127.0.0.1:$port/v2/extensions/bench/blobs/$(awk -v s="$2" '$1==s {print $2}' "$work/layers.txt")"
+  echo "http://127.0.0.1:$port/v2/extensions/bench_$2/blobs/$(awk -v s="$2" '$1==s {print $2}' "$work/layers.txt")"
 }
 
 # 4. same bytes from both
