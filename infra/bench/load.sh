@@ -48,12 +48,13 @@ api() { # METHOD PATH [JSON] → body
 }
 
 # 1. blobs: one bundle per size (its library that many MB), uploaded; its bytes are the single layer
-#    of its image, served under /v2 from the first request on
+#    of its image, served under /v2 from the first request on (built for PG 16: not in the compute
+#    nodes' PG 17 spec below)
 cp=$(ls registry-server/target/quarkus-app/lib/main/*.jar | tr '\n' ':')
 pull_args=()
 for mb in $SIZES_MB; do
   name=loadbench_$mb
-  sha=$(java -cp "$cp" infra/bench/MakeBundle.java "$name" $((mb * 1024 * 1024)) "$work/$name.tar")
+  sha=$(java -cp "$cp" infra/bench/MakeBundle.java "$name" $((mb * 1024 * 1024)) "$work/$name.tar" 16)
   curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin" --data-binary "@$work/$name.tar" \
     "$base/extensions/$name/sha-256+$sha/bundle.tar"
   pull_args+=("/v2/extensions/$name/blobs/sha256:$sha" "$(stat -c %s "$work/$name.tar")")
