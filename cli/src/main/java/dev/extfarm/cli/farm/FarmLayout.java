@@ -86,7 +86,7 @@ final class FarmLayout {
 
     /**
      * Creates the directories (0700), moves an earlier layout's registry files into registry/
-     * unless that registry is still running, and makes every secret file that exists 0600.
+     * unless that registry is still running, and makes every secret file and log that exists 0600.
      * Returns what was moved.
      */
     List<String> prepare(boolean registryRunning) throws IOException {
@@ -108,7 +108,11 @@ final class FarmLayout {
         if (Files.isDirectory(signing, LinkOption.NOFOLLOW_LINKS)) {
             Files.setPosixFilePermissions(signing, PosixFilePermissions.fromString("rwx------"));
         }
-        for (Path f : secrets()) {
+        List<Path> ownerOnly = new ArrayList<>(secrets());
+        try (var logs = Files.list(logs())) { // the registry's log holds the admin token it printed once
+            logs.forEach(ownerOnly::add);
+        }
+        for (Path f : ownerOnly) {
             if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                 Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
             }

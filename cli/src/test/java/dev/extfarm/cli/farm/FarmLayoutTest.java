@@ -66,6 +66,8 @@ class FarmLayoutTest {
         Files.setPosixFilePermissions(data.resolve("maintainer-token"), PosixFilePermissions.fromString("rw-r--r--"));
         Files.setPosixFilePermissions(data.resolve("signing/farm.jwk"), PosixFilePermissions.fromString("rw-r--r--"));
         Files.createDirectories(data.resolve("worker/job-1"));
+        Files.createDirectories(data.resolve("logs"));
+        Files.writeString(data.resolve("logs/registry.log"), "extfarm admin token (shown once ...): efa_old\n");
 
         FarmLayout layout = new FarmLayout(data);
         assertThat(layout.prepare(false)).containsExactly("pg", "blobs", "signing", "admin-token");
@@ -78,6 +80,7 @@ class FarmLayoutTest {
             }
         }
         assertThat(mode(layout.registry().resolve("signing"))).isEqualTo("rwx------");
+        assertThat(mode(layout.logs().resolve("registry.log"))).as("the log that printed the admin token").isEqualTo("rw-------");
         assertThat(LocalFarm.adminToken(data)).contains("efa_old");
         // again: nothing more to move
         assertThat(layout.prepare(false)).isEmpty();
