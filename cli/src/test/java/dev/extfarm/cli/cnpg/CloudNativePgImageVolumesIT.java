@@ -92,7 +92,7 @@ class CloudNativePgImageVolumesIT {
         for (String name : List.of("semver", "pgmemcache", "semver_util")) {
             assertThat(up.output()).as(name + " built for 18").containsPattern("(?m)ok +#\\d+ +" + name + " +pg18 +succeeded");
         }
-        String admin = Files.readString(data.resolve("admin-token")).strip();
+        String admin = dev.extfarm.cli.api.LocalFarm.adminToken(data).orElseThrow(() -> new AssertionError("no admin token in " + data));
         adminToken = admin;
         platform = cli("extensions", "semver", "--output", "json", "--token", admin).path("versions").get(0).path("bundles")
                 .findValues("platform").get(0).asText();
