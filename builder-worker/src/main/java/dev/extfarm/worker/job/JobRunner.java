@@ -99,7 +99,10 @@ final class JobRunner {
                 } catch (RegistryClient.LeaseLostException e) {
                     throw e;
                 } catch (IOException e) {
-                    fail(result, new BuildFailure(Step.PUBLISH, "upload-failed", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+                    BuildFailure f = publishFailure(e);
+                    log.accept("##[extfarm] build failed at " + f.step().id() + ": " + f.cause() + ": " + f.message());
+                    shipper.flush();
+                    fail(result, f);
                     registry.complete(job, result);
                     return;
                 }
@@ -132,6 +135,26 @@ final class JobRunner {
         } catch (Exception e) {
             log.accept("##[extfarm] the image push failed (the registry's backfill will create the image): " + e.getMessage());
         }
+    }
+
+    /**
+     * Why an upload failed, for the report. The registry refusing the bytes the recipe's build made
+     * is the recipe's failure, not the farm's (a farm fault is retried, and would fail again): a
+     * name another extension or PostgreSQL owns ({@code name-conflict}), a bundle its rules refuse
+     * ({@code bundle-rejected}), one over its size limit ({@code bundle-too-large}). Anything else
+     * (the registry unreachable, a 5xx) is the farm's.
+     */
+    static BuildFailure publishFailure(IOException e) {
+        if (e instanceof RegistryClient.UploadRefusedException r) {
+            String cause = switch (r.problem()) {
+                case "extension-name-owned", "extension-name-reserved" -> "name-conflict";
+                case "bundle-too-large" -> "bundle-too-large";
+                default -> "bundle-rejected";
+            };
+            return new BuildFailure(Step.PUBLISH, cause, BuildFailure.Responsibility.RECIPE, 0,
+                    "the registry refused the bundle (" + r.problem() + "): " + r.detail());
+        }
+        return new BuildFailure(Step.PUBLISH, "upload-failed", BuildFailure.Responsibility.FARM, 0, e.getMessage());
     }
 
     private static void fail(ObjectNode result, BuildFailure f) {

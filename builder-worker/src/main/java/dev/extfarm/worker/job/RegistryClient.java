@@ -29,6 +29,36 @@ public final class RegistryClient {
         }
     }
 
+    /**
+     * The registry refused the bundle itself (a 4xx problem other than a lost lease): its problem
+     * type ({@code extension-name-owned}, {@code bundle-rejected}, ...) and detail, for the build report.
+     */
+    public static final class UploadRefusedException extends IOException {
+        private final int status;
+        private final String problem;
+        private final String detail;
+
+        public UploadRefusedException(int status, String problem, String detail) {
+            super("upload refused with HTTP " + status + " " + problem + ": " + detail);
+            this.status = status;
+            this.problem = problem;
+            this.detail = detail;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** The problem type without its {@code /problems/} prefix. */
+        public String problem() {
+            return problem;
+        }
+
+        public String detail() {
+            return detail;
+        }
+    }
+
     private final URI base;
     private final String token;
     private final HttpClient http;
@@ -77,6 +107,9 @@ public final class RegistryClient {
                 .timeout(Duration.ofMinutes(30))
                 .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
         HttpResponse<String> r = send(req);
+        if (r.statusCode() == 422 || r.statusCode() == 413) {
+            throw refused(r);
+        }
         if (r.statusCode() != 200 && r.statusCode() != 201) {
             expect(r, 201, "upload");
         }
@@ -102,6 +135,19 @@ public final class RegistryClient {
 
     private HttpResponse<String> send(HttpRequest req) throws IOException, InterruptedException {
         return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private UploadRefusedException refused(HttpResponse<String> r) {
+        String type = "unknown";
+        String detail = r.body();
+        try {
+            JsonNode problem = json.readTree(r.body());
+            type = problem.path("type").asText(type).replaceFirst("^/problems/", "");
+            detail = problem.path("detail").asText(detail);
+        } catch (IOException notJson) {
+            // keep the raw body as the detail
+        }
+        return new UploadRefusedException(r.statusCode(), type, detail);
     }
 
     private static void expect(HttpResponse<String> r, int status, String what) throws IOException {

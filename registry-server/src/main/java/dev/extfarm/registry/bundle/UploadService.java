@@ -14,6 +14,8 @@ import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.blob.BlobWriter;
 import dev.extfarm.registry.catalog.BundleRecorder;
 import dev.extfarm.registry.catalog.ReviewState;
+import dev.extfarm.registry.names.CarriedNames;
+import dev.extfarm.registry.names.NameOwnership;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.signing.BundleSigner;
 import io.quarkus.logging.Log;
@@ -24,15 +26,20 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Accepts a bundle in one pass over the request body: every byte read by the hardened
- * {@link BundleReader} is also written to a blob-store temporary (a tee), and the blob is
- * published only when both the reader and the store's own sha-256 agree with the address. Then the
- * control files are stored beside it and the catalog records it. Each step is idempotent, so a
- * retry after any failure completes the job; nothing is ever held whole in memory.
+ * {@link BundleReader} is also written to a blob-store temporary (a tee). Everything is checked
+ * before anything is published: the reader's rules, the sha-256 against the address, the control
+ * files' keys, the names it carries ({@link NameOwnership#check}); then, in one
+ * transaction, the bundle's names are claimed, the blob and its control files published and the
+ * catalog records it ({@link BundleRecorder#record}). A refusal at any point leaves the blob store
+ * and the catalog as they were; the same bytes again change nothing. Nothing is ever held whole in
+ * memory.
  */
 @ApplicationScoped
 public class UploadService {
@@ -51,6 +58,8 @@ public class UploadService {
     MeterRegistry metrics;
     @Inject
     BundleSigner signer;
+    @Inject
+    NameOwnership ownership;
 
     public Uploaded upload(String name, String digest, InputStream body, Long contentLength, Principal uploader) {
         BundleAddress address = ServePaths.address(name, digest);
@@ -59,15 +68,18 @@ public class UploadService {
             throw tooLarge(contentLength);
         }
         VerifiedBundle verified;
-        BlobWriter.Published published;
+        BundleRecorder.Recorded recorded;
         try (BlobWriter temp = store.writer(BlobKey.bundle(address))) {
             Tee tee = new Tee(body, temp, config.maxSize());
             verified = read(tee, address);
             tee.transferTo(OutputStream.nullOutputStream()); // anything after the archive is part of the bytes too
             // everything is checked before anything is published: a refusal leaves the store as it was
             Map<BlobKey, byte[]> controls = controlBlobs(address, verified);
-            published = temp.commit(address.sha256());
-            storeControlFiles(controls);
+            CarriedNames names = CarriedNames.of(verified.manifest());
+            ownership.check(address.name(), names);
+            // the names are claimed, the blobs published and the bundle recorded in one transaction
+            recorded = recorder.record(verified, uploader == null ? null : uploader.tokenId(), names,
+                    () -> publish(temp, address, controls));
         } catch (TooLarge e) {
             count("too-large");
             throw tooLarge(e.read);
@@ -78,13 +90,48 @@ public class UploadService {
             count("failed");
             throw new ExtfarmException(ExtfarmException.Kind.INVALID, "upload-failed", "Upload failed",
                     "the upload of " + address + " broke off (" + e.getMessage() + "); nothing was stored, send it again");
+        } catch (ExtfarmException e) {
+            if (e.kind() == ExtfarmException.Kind.UNPROCESSABLE) {
+                count("rejected");
+            }
+            throw e;
         }
-        BundleRecorder.Recorded recorded = recorder.record(verified, uploader == null ? null : uploader.tokenId());
-        boolean created = published.created() || recorded.created();
-        count(created ? "created" : "existing");
+        count(recorded.created() ? "created" : "existing");
         var m = verified.manifest();
         sign(new BundleSigner.Subject(address.sha256(), address.name(), m.version(), m.pgMajor(), m.platform().id()));
-        return new Uploaded(address, verified.size(), created, recorded.reviewState(), m.version(), m.pgMajor(), m.platform().id());
+        return new Uploaded(address, verified.size(), recorded.created(), recorded.reviewState(), m.version(), m.pgMajor(),
+                m.platform().id());
+    }
+
+    /**
+     * Publishes the verified temporary as the bundle, then its control files; returns the keys it
+     * created. If a step fails, what it created is removed again (it runs under the bundle's lock:
+     * nothing refers to those keys yet).
+     */
+    private List<BlobKey> publish(BlobWriter temp, BundleAddress address, Map<BlobKey, byte[]> controls)
+            throws IOException, BlobDigestMismatchException {
+        List<BlobKey> created = new ArrayList<>();
+        try {
+            if (temp.commit(address.sha256()).created()) {
+                created.add(BlobKey.bundle(address));
+            }
+            for (var control : controls.entrySet()) {
+                byte[] bytes = control.getValue();
+                if (store.put(control.getKey(), new ByteArrayInputStream(bytes), Digests.sha256(bytes)).created()) {
+                    created.add(control.getKey());
+                }
+            }
+            return created;
+        } catch (IOException | BlobDigestMismatchException | RuntimeException e) {
+            for (BlobKey key : created) {
+                try {
+                    store.delete(key);
+                } catch (IOException | RuntimeException again) {
+                    Log.warnf("could not remove %s after a failed upload (the blob GC will): %s", key, again.getMessage());
+                }
+            }
+            throw e;
+        }
     }
 
     /** Every accepted bundle is signed; if that fails now, the signature backfill retries (the upload stands). */
@@ -138,17 +185,6 @@ public class UploadService {
             }
         }
         return out;
-    }
-
-    private void storeControlFiles(Map<BlobKey, byte[]> controls) throws IOException {
-        for (var control : controls.entrySet()) {
-            byte[] bytes = control.getValue();
-            try {
-                store.put(control.getKey(), new ByteArrayInputStream(bytes), Digests.sha256(bytes));
-            } catch (BlobDigestMismatchException e) {
-                throw new IOException("control file changed while being stored", e);
-            }
-        }
     }
 
     private ExtfarmException tooLarge(long size) {

@@ -7,6 +7,7 @@ import dev.extfarm.registry.catalog.BundleEntry;
 import dev.extfarm.registry.catalog.ReviewState;
 import dev.extfarm.registry.catalog.VersionOrder;
 import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.names.NameOwnership;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.tenant.TenantService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,8 +18,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -41,6 +44,8 @@ public class ComputeSpecService {
     dev.extfarm.registry.bundle.EdgeConfig edge;
     @Inject
     ControlTexts controls;
+    @Inject
+    NameOwnership names;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public ComputeSpec spec(Principal compute, Integer pg, String platform, String baseUrl) {
@@ -62,8 +67,12 @@ public class ComputeSpecService {
         Map<String, BundleEntry> chosen = new TreeMap<>();
         Comparator<BundleEntry> newest = Comparator.comparing((BundleEntry b) -> b.version, VersionOrder.INSTANCE)
                 .thenComparing(b -> b.createdAt);
+        // bundles that carry another extension's name or one of PostgreSQL's (stored before names were
+        // owned, or whose name an admin transferred) are left out: a fetcher never sees a name twice
+        Set<String> conflicting = new HashSet<>();
+        names.conflicts(pg, platform).forEach(c -> conflicting.add(c.sha256()));
         for (BundleEntry b : candidates) {
-            if (!visibility.tenantMayUse(tenantId, b.extensionName)) {
+            if (conflicting.contains(b.sha256) || !visibility.tenantMayUse(tenantId, b.extensionName)) {
                 continue;
             }
             String pin = pins.get(b.extensionName);

@@ -142,6 +142,20 @@ abstract class RefusedUploads {
     }
 
     @Test
+    void bundlesCarryingANameNotTheirsAreRefused() throws IOException {
+        String owner = Bundles.uniqueName("owner");
+        var first = Bundles.custom(owner).bundle();
+        as(worker).body(first.bytes()).put(first.path()).then().statusCode(201);
+        refused422(Bundles.custom(Bundles.uniqueName("shadow")).control(owner).bundle(), "extension-name-owned", null);
+        refused422(Bundles.custom(Bundles.uniqueName("shadow")).unlistedLibrary(owner).bundle(), "extension-name-owned", null);
+        refused422(Bundles.custom(Bundles.uniqueName("shadow")).control("plpgsql").unlistedLibrary("plpgsql").bundle(),
+                "extension-name-reserved", null);
+        refused422(Bundles.custom(Bundles.uniqueName("shadow")).unlistedLibrary("llvmjit").bundle(), "extension-name-reserved", null);
+        refused422(Bundles.custom(Bundles.uniqueName("shadow")).file("share/extension/elsewhere--1.0.sql", "SELECT 1;").bundle(),
+                "bundle-rejected", "script-without-control");
+    }
+
+    @Test
     void uploadsWithoutTheRightTokenAreRefused() throws IOException {
         var b = Bundles.bundle(Bundles.uniqueName("anon"), "1.0", 17);
         refusedWithoutTrace(b, () -> given().body(b.bytes()).put(b.path()).then().statusCode(401));
