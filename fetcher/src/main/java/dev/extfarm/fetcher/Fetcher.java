@@ -156,7 +156,7 @@ public final class Fetcher implements AutoCloseable {
         log.info("phase 2: shared_preload_libraries " + settings.preload().shared() + " -> bundles "
                 + preload.stream().map(ComputeSpec.Entry::name).toList());
         List<Job> phase2 = preload.stream().map(e -> scheduler.submit(e.name(), Priority.SHARED_PRELOAD)).toList();
-        publishControls(spec.extensions().stream().filter(e -> !preload.contains(e)).toList());
+        publishControls(spec.installable().stream().filter(e -> !preload.contains(e)).toList());
         phase = 2;
         awaitAll(phase2, Duration.ofHours(1));
         trimCache(); // a limit lowered since the last start
@@ -176,10 +176,10 @@ public final class Fetcher implements AutoCloseable {
         Set<String> created = createdExtensions();
         List<ComputeSpec.Entry> p3 = new ArrayList<>();
         for (String lib : concat(settings.preload().session(), settings.preload().local())) {
-            spec.providerOfLibrary(lib).ifPresent(p3::add);
+            spec.providerOfLibrary(lib).filter(this::installable).ifPresent(p3::add);
         }
         for (String ext : created) {
-            spec.providerOfExtension(ext).ifPresent(p3::add);
+            spec.providerOfExtension(ext).filter(this::installable).ifPresent(p3::add);
         }
         p3.addAll(roleAndDatabasePreloadBundles());
         List<ComputeSpec.Entry> phase3 = closureOf(p3);
@@ -195,7 +195,7 @@ public final class Fetcher implements AutoCloseable {
             phase = 4;
             backgroundStarted = true;
             settleListings();
-            List<ComputeSpec.Entry> rest = specs.current().extensions();
+            List<ComputeSpec.Entry> rest = specs.current().installable();
             log.info("phase 4: " + rest.size() + " bundles in the background (concurrency " + settings.concurrency()
                     + (settings.bandwidth() > 0 ? ", " + Log.bytes(settings.bandwidth()) + "/s" : "") + "; " + why + ")");
             List<CompletableFuture<Job.Outcome>> f4 = rest.stream()
@@ -244,7 +244,7 @@ public final class Fetcher implements AutoCloseable {
         ComputeSpec spec = specs.current();
         List<ComputeSpec.Entry> out = new ArrayList<>();
         for (String lib : concat(p.session(), p.local())) {
-            var provider = spec.providerOfLibrary(lib);
+            var provider = spec.providerOfLibrary(lib).filter(this::installable);
             if (provider.isEmpty()) {
                 continue;
             }
@@ -308,6 +308,13 @@ public final class Fetcher implements AutoCloseable {
     public Result requestExtension(String control, Duration timeout, boolean created) throws FetchException {
         ComputeSpec spec = requireSpec();
         var entry = spec.providerOfExtension(control);
+        if (entry.isPresent() && !installable(entry.get())) {
+            var carrier = state.carrierOf(control);
+            if (carrier.isPresent() && carrier.get().installed() && installer.markers().present(carrier.get())) {
+                return new Result(control, carrier.get().name(), carrier.get().version(), "installed", 0, false); // installed before the conflict
+            }
+            throw nameConflict(spec, entry.get());
+        }
         if (entry.isEmpty()) {
             var carrier = state.carrierOf(control);
             if (carrier.isPresent() && carrier.get().installed()) {
@@ -386,6 +393,14 @@ public final class Fetcher implements AutoCloseable {
         String name = FetcherSettings.libraryName(library);
         ComputeSpec spec = requireSpec();
         var entry = spec.providerOfLibrary(name);
+        if (entry.isPresent() && !installable(entry.get())) {
+            for (InstalledRecord r : state.all()) {
+                if (r.installed() && r.libraries().contains(name) && installer.markers().present(r)) {
+                    return new Result(name, r.name(), r.version(), "installed", 0, false);
+                }
+            }
+            throw nameConflict(spec, entry.get());
+        }
         if (entry.isPresent() && localPreload) {
             try {
                 installer.addPluginLibrary(name);
@@ -486,7 +501,7 @@ public final class Fetcher implements AutoCloseable {
             return;
         }
         for (String req : e.requires()) {
-            spec.providerOfExtension(req).ifPresent(p -> visit(spec, p, out, path));
+            spec.providerOfExtension(req).filter(this::installable).ifPresent(p -> visit(spec, p, out, path));
             // a requirement outside the spec (plpgsql, contrib) is PostgreSQL's; CREATE EXTENSION reports it if absent
         }
         out.put(e.name(), e);
@@ -496,7 +511,13 @@ public final class Fetcher implements AutoCloseable {
         List<ComputeSpec.Entry> roots = new ArrayList<>();
         for (String lib : settings.preload().shared()) {
             var p = spec.providerOfLibrary(lib);
-            if (p.isPresent()) {
+            if (p.isPresent() && !installable(p.get())) {
+                if (state.all().stream().noneMatch(r -> r.installed() && r.libraries().contains(lib))) {
+                    FetchException conflict = nameConflict(spec, p.get());
+                    throw new FetchException(conflict.kind(), conflict.code(), "shared_preload_libraries names '" + lib
+                            + "', which no bundle may provide on this node: " + conflict.getMessage() + "; PostgreSQL would not start");
+                }
+            } else if (p.isPresent()) {
                 roots.add(p.get());
             } else if (!installer.providedBySystem(lib, true)
                     && state.all().stream().noneMatch(r -> r.installed() && r.libraries().contains(lib))) {
@@ -589,14 +610,14 @@ public final class Fetcher implements AutoCloseable {
                 changed.add(e.name() + " " + was.version() + " -> " + e.version());
             }
         }
-        publishControls(spec.extensions());
+        publishControls(spec.installable());
         if (backgroundStarted) {
             settleListings();
         }
         List<String> removed = removeLost(spec);
         trimCache(); // older versions and removed bundles are now unused
         if (backgroundStarted) { // before that, phase 4 takes the new spec as it is when it starts
-            for (ComputeSpec.Entry e : spec.extensions()) {
+            for (ComputeSpec.Entry e : spec.installable()) {
                 var rec = state.get(e.name());
                 boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256());
                 if (!current && !pendingRestart.contains(e.name() + "@" + e.sha256())) {
@@ -721,6 +742,44 @@ public final class Fetcher implements AutoCloseable {
         } catch (IOException e) {
             log.info("cannot write the prefix configuration: " + e.getMessage());
         }
+        markConflicts(spec);
+    }
+
+    /**
+     * The spec's name conflicts ({@link ComputeSpec#conflicts()}): each bundle involved is kept out of
+     * every phase and reported ({@code name-conflict}); one that was only listed (phase 1, an earlier
+     * spec) is withdrawn; an installed version stays. A conflict the new spec no longer has is cleared.
+     */
+    private void markConflicts(ComputeSpec spec) {
+        Map<String, String> conflicts = spec.conflicts();
+        for (String name : List.copyOf(errorCodes.keySet())) {
+            if ("name-conflict".equals(errorCodes.get(name)) && !conflicts.containsKey(name)) {
+                cleared(name);
+            }
+        }
+        conflicts.forEach((name, why) -> {
+            if (!"name-conflict".equals(errorCodes.get(name))) {
+                log.info("not installing " + name + ": " + why);
+            }
+            failed(name, nameConflict(spec, spec.entry(name).orElseThrow()));
+            var rec = state.get(name);
+            if (rec.isPresent() && !rec.get().installed()) {
+                try {
+                    installer.remove(name);
+                } catch (FetchException e) {
+                    log.info("cannot withdraw the listing of " + name + ": " + e.getMessage());
+                }
+            }
+        });
+    }
+
+    boolean installable(ComputeSpec.Entry e) {
+        return !specs.current().conflicts().containsKey(e.name());
+    }
+
+    static FetchException nameConflict(ComputeSpec spec, ComputeSpec.Entry e) {
+        return new FetchException(FetchException.Kind.CONFLICT, "name-conflict", "bundle '" + e.name() + "' " + e.version()
+                + " cannot be installed: " + spec.conflicts().getOrDefault(e.name(), "it carries a name another bundle carries"));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -38,6 +38,11 @@ final class InstallJob {
     Job.Outcome run(Job job) throws FetchException {
         ComputeSpec.Entry e = f.specs().current().entry(job.bundle()).orElseThrow(() -> new FetchException(FetchException.Kind.NOT_FOUND,
                 "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
+        if (!f.installable(e)) {
+            FetchException conflict = Fetcher.nameConflict(f.specs().current(), e);
+            f.failed(e.name(), conflict);
+            throw conflict;
+        }
         job.size(e.size());
         var rec = f.state().get(e.name());
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && f.installer().markers().present(rec.get())

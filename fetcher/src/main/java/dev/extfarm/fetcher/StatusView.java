@@ -75,6 +75,7 @@ final class StatusView {
             spec.extensions().forEach(e -> names.add(e.name()));
         }
         f.state().all().stream().map(InstalledRecord::name).filter(n -> !names.contains(n)).forEach(names::add);
+        Map<String, String> conflicts = spec == null ? Map.of() : spec.conflicts();
         for (String name : names) {
             ComputeSpec.Entry e = spec == null ? null : spec.entry(name).orElse(null);
             InstalledRecord r = f.state().get(name).orElse(null);
@@ -95,6 +96,8 @@ final class StatusView {
                 st = "pending-restart";
             } else if (r != null && r.installed() && (e == null || r.sha256().equals(e.sha256()))) {
                 st = e == null ? "kept" : "installed";
+            } else if (e != null && conflicts.containsKey(name)) {
+                st = "conflict"; // carries a name another bundle of the spec carries: not installed (error_code name-conflict)
             } else if (f.errors.containsKey(name)) {
                 st = "failed";
             } else if (r != null && r.installed()) {

@@ -29,6 +29,7 @@ final class Bundles {
     private final Map<String, byte[]> files = new LinkedHashMap<>();
     private long padding;
     private final List<String> scripts = new ArrayList<>();
+    private final List<String> carried = new ArrayList<>();
     private int extraFiles;
     private int pgMajor = 15;
     private String platform = PLATFORM;
@@ -75,6 +76,12 @@ final class Bundles {
         return this;
     }
 
+    /** Also carries extension {@code control} (its control file and script), listed in the manifest's extensions. */
+    Bundles carries(String control) {
+        carried.add(control);
+        return this;
+    }
+
     /** Adds {@code lib/<name>-data.bin}: n incompressible bytes (a large bundle). */
     Bundles padding(long n) {
         padding = n;
@@ -117,6 +124,10 @@ final class Bundles {
                 write(tree.resolve(ext + name + "--" + from + ".sql"), fn(from));
             }
         }
+        for (String c : carried) {
+            write(tree.resolve(ext + c + ".control"), "comment = '" + c + " as carried by " + name + "'\ndefault_version = '1.0'\nrelocatable = true\n");
+            write(tree.resolve(ext + c + "--1.0.sql"), "CREATE FUNCTION " + c + "_carrier() RETURNS text LANGUAGE sql AS $$ SELECT '" + name + "'::text $$;\n");
+        }
         for (var f : files.entrySet()) {
             Files.createDirectories(tree.resolve(f.getKey()).getParent());
             Files.write(tree.resolve(f.getKey()), f.getValue());
@@ -137,10 +148,16 @@ final class Bundles {
             }
         }
         BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(pgMajor).platform(Platform.parse(platform))
-                .defaultVersion(version).extensions(List.of(name)).requires(requires).libraries(libraries)
+                .defaultVersion(version).extensions(extensions(name)).requires(requires).libraries(libraries)
                 .sharedPreload(sharedPreload).systemLibraries(systemLibraries).license("PostgreSQL").build();
         Path out = dir.resolve(name + "-" + version + "-" + System.nanoTime() + ".tar");
         BundleWriter.pack(tree, m, 1_700_000_000L, out);
+        return out;
+    }
+
+    private List<String> extensions(String main) {
+        List<String> out = new ArrayList<>(List.of(main));
+        out.addAll(carried);
         return out;
     }
 

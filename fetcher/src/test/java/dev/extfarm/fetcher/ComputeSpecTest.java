@@ -63,11 +63,14 @@ class ComputeSpecTest {
     }
 
     @Test
-    void aNewerFormatAndDuplicatesAreRefused() {
+    void aNewerFormatIsRefusedAndANameCarriedTwiceMakesBothBundlesUninstallable() throws FetchException {
         assertThatThrownBy(() -> parse(spec(entry("a", "a")).replace("\"meta_format\": 1", "\"meta_format\": 2")))
                 .hasMessageContaining("meta_format 2 but this fetcher reads 1");
-        assertThatThrownBy(() -> parse(spec(entry("a", "x") + "," + entry("b", "x"))))
-                .hasMessageContaining("extension 'x' is carried by both 'a' and 'b'");
+        // issue 21: a name carried twice no longer refuses the whole spec; those two bundles are not installable
+        ComputeSpec twice = parse(spec(entry("a", "x") + "," + entry("b", "x") + "," + entry("c", "c")));
+        assertThat(twice.conflicts()).containsOnlyKeys("a", "b");
+        assertThat(twice.conflicts().get("b")).contains("extension 'x' is carried by the bundles 'a', 'b'");
+        assertThat(twice.installable()).extracting(ComputeSpec.Entry::name).containsExactly("c");
         assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("must be a JSON object");
     }
 }

@@ -262,7 +262,6 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     }
 
     private void validate(String source) throws FetchException {
-        Map<String, String> controls = new HashMap<>();
         Map<String, String> names = new HashMap<>();
         for (Entry e : extensions) {
             if (!BundleAddress.isValidName(e.extensionName())) {
@@ -288,10 +287,6 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             for (String c : e.extensions()) {
                 if (!CONTROL_NAME.matcher(c).matches()) {
                     throw invalid(source, where + ": extension '" + c + "' must match " + CONTROL_NAME.pattern());
-                }
-                String other = controls.put(c, e.extensionName());
-                if (other != null) {
-                    throw invalid(source, "extension '" + c + "' is carried by both '" + other + "' and '" + e.extensionName() + "'");
                 }
             }
             for (List<String> libs : List.of(e.libraries(), e.systemLibraries())) {
@@ -322,6 +317,47 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
 
     private static FetchException invalid(String source, String what) {
         return new FetchException(FetchException.Kind.INVALID, "spec-invalid", "compute spec from " + source + " " + what);
+    }
+
+    /**
+     * The bundles of this spec a node must not install, and why: each carries an extension (control
+     * file) or library name that another bundle of the spec carries too. Which of them is the real
+     * one the node cannot tell (the registry refuses such bundles; a spec with them comes from a
+     * registry that stored them earlier, or from someone else): none of them is installed, each is
+     * reported with {@code name-conflict}, and the rest of the spec is unaffected. In spec order.
+     */
+    public Map<String, String> conflicts() {
+        Map<String, List<String>> carriers = new LinkedHashMap<>();
+        for (Entry e : extensions) {
+            for (String c : new java.util.LinkedHashSet<>(e.extensions())) {
+                carriers.computeIfAbsent("extension '" + c + "'", k -> new ArrayList<>()).add(e.extensionName());
+            }
+            for (String l : new java.util.LinkedHashSet<>(e.libraries())) {
+                carriers.computeIfAbsent("library '" + l + "'", k -> new ArrayList<>()).add(e.extensionName());
+            }
+        }
+        Map<String, List<String>> why = new LinkedHashMap<>();
+        carriers.forEach((name, bundles) -> {
+            if (bundles.size() > 1) {
+                String text = name + " is carried by the bundles '" + String.join("', '", bundles) + "'";
+                bundles.forEach(b -> why.computeIfAbsent(b, k -> new ArrayList<>()).add(text));
+            }
+        });
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Entry e : extensions) {
+            List<String> reasons = why.get(e.extensionName());
+            if (reasons != null) {
+                out.put(e.extensionName(), String.join("; ", reasons) + " in the compute spec of tenant '" + tenant
+                        + "'; none of them is installed until the registry serves one (its operator resolves the names, docs/registry.md)");
+            }
+        }
+        return out;
+    }
+
+    /** The entries a node may install: all but {@link #conflicts()}. */
+    public List<Entry> installable() {
+        Map<String, String> conflicts = conflicts();
+        return conflicts.isEmpty() ? extensions : extensions.stream().filter(e -> !conflicts.containsKey(e.extensionName())).toList();
     }
 
     public Optional<Entry> entry(String bundleName) {
