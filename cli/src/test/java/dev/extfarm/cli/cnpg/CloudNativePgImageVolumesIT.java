@@ -150,6 +150,11 @@ class CloudNativePgImageVolumesIT {
         if (data != null) {
             QuickstartIT.extfarm(Duration.ofMinutes(2), "down", "--data", data.toString(), "--purge");
         }
+        if (tmp != null) {
+            try (var files = Files.walk(tmp)) { // the prefix, the OCI layouts and the volumes
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     @Test
