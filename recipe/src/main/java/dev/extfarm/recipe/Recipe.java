@@ -178,13 +178,25 @@ public record Recipe(
     }
 
     /**
-     * @param sql run after {@code CREATE EXTENSION} of each of {@code extensions}
+     * @param sql one or more statements run in one session after {@code CREATE EXTENSION} of each of
+     *     {@code extensions}; they must succeed and answer (see {@code expect})
      * @param extensions control names to create; empty: every control file the bundle carries
+     * @param settings server settings written to the smoke-test server's postgresql.conf before it
+     *     starts ({@code wal_level}, {@code shared_preload_libraries}, an extension's own GUCs), by name
+     * @param expect the exact output {@code sql} must print ({@code psql -At}: a line per row, columns
+     *     separated by {@code |}); without it the output must not be empty and no value may be false
      */
-    public record SmokeTest(Optional<String> sql, List<String> extensions) {
+    public record SmokeTest(Optional<String> sql, List<String> extensions, Map<String, String> settings,
+                            Optional<String> expect) {
 
         public SmokeTest {
             extensions = List.copyOf(extensions);
+            settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
+            expect = expect == null ? Optional.empty() : expect;
+        }
+
+        public SmokeTest(Optional<String> sql, List<String> extensions) {
+            this(sql, extensions, Map.of(), Optional.empty());
         }
     }
 }

@@ -292,8 +292,14 @@ public final class RecipeParser {
             top.problems().error(t.keyPosition("extensions").orElseThrow(), "test.extensions",
                     "is empty; leave it out to create every extension the bundle carries");
         }
+        Map<String, String> settings = SmokeTestSettings.read(t);
+        Optional<String> expect = t.string("expect").map(String::strip);
+        if (expect.isPresent() && sql.filter(s -> !s.isBlank()).isEmpty()) {
+            top.problems().error(t.keyPosition("expect").orElseThrow(), "test.expect", "needs test.sql: it is the output the test SQL must print");
+        }
         t.finish();
-        return new Recipe.SmokeTest(sql.filter(s -> !s.isBlank()), new ArrayList<>(new java.util.LinkedHashSet<>(extensions)));
+        return new Recipe.SmokeTest(sql.filter(s -> !s.isBlank()), new ArrayList<>(new java.util.LinkedHashSet<>(extensions)),
+                settings, expect);
     }
 
     private static OptionalLong sourceDateEpoch(MappingReader top) {

@@ -381,4 +381,38 @@ class RecipeParserTest {
         assertThat(c.recipe().orElseThrow().pgMajors()).containsExactly(17, 18);
         assertThat(c.warnings()).anySatisfy(w -> assertThat(w.toString()).contains("does not serve PostgreSQL 15"));
     }
+
+    @Test
+    void theSmokeTestTakesServerSettingsAndAnExpectedAnswer() throws Exception {
+        Recipe r = check(HEAD + """
+                test:
+                  settings:
+                    shared_preload_libraries: pgaudit
+                    wal_level: logical
+                    pgaudit.log: all
+                    max_replication_slots: 4
+                  sql: |
+                    SET pgaudit.log = 'read';
+                    SELECT setting FROM pg_settings WHERE name = 'pgaudit.log';
+                  expect: read
+                """).orThrow();
+
+        assertThat(r.test().settings()).containsExactly(Map.entry("max_replication_slots", "4"),
+                Map.entry("pgaudit.log", "all"), Map.entry("shared_preload_libraries", "pgaudit"), Map.entry("wal_level", "logical"));
+        assertThat(r.test().sql()).get().asString().contains("SET pgaudit.log").contains("SELECT setting");
+        assertThat(r.test().expect()).contains("read");
+    }
+
+    @Test
+    void settingsThatAreTheBuildersOrNotOneLineAreRefused() {
+        assertThat(errors(HEAD + "test:\n  settings:\n    listen_addresses: '*'\n"))
+                .anySatisfy(e -> assertThat(e).contains("test.settings.listen_addresses").contains("builder's"));
+        assertThat(errors(HEAD + "test:\n  settings:\n    Port: 5433\n"))
+                .anySatisfy(e -> assertThat(e).contains("test.settings.Port").contains("builder's"));
+        assertThat(errors(HEAD + "test:\n  settings:\n    include_dir: /etc\n")).anySatisfy(e -> assertThat(e).contains("builder's"));
+        assertThat(errors(HEAD + "test:\n  settings:\n    \"a b\": x\n")).anySatisfy(e -> assertThat(e).contains("not a PostgreSQL setting name"));
+        assertThat(errors(HEAD + "test:\n  settings:\n    work_mem: \"64MB\\nlisten_addresses = '*'\"\n"))
+                .anySatisfy(e -> assertThat(e).contains("test.settings.work_mem").contains("one line"));
+        assertThat(errors(HEAD + "test:\n  expect: t\n")).anySatisfy(e -> assertThat(e).contains("test.expect").contains("needs test.sql"));
+    }
 }
