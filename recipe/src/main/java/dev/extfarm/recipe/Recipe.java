@@ -1,6 +1,8 @@
 package dev.extfarm.recipe;
 
+import dev.extfarm.bundle.Digests;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -84,8 +86,11 @@ public record Recipe(
     }
 
     /** Where the upstream source archive comes from; its sha-256 is always pinned. */
-    public sealed interface Source permits UrlSource, DebianSource, BundledSource {
-        /** 64 lowercase hex digits: the sha-256 of the archive bytes. */
+    public sealed interface Source permits UrlSource, DebianSource, BundledSource, GitSource {
+        /**
+         * 64 lowercase hex digits that pin the source: the sha-256 of the archive bytes; for a git
+         * source the sha-256 of {@code git-commit <commit>} (see {@link GitSource#sha256()}).
+         */
         String sha256();
 
         /** Directory inside the archive to build in; empty: the single top-level directory. */
@@ -105,6 +110,28 @@ public record Recipe(
         @Override
         public Optional<URI> publicUrl() {
             return "http".equals(url.getScheme()) || "https".equals(url.getScheme()) ? Optional.of(url) : Optional.empty();
+        }
+    }
+
+    /**
+     * A commit of a git repository, exported by the farm as a deterministic tar archive of its tree
+     * (see {@code dev.extfarm.recipe.source.GitSources}): the commit is the pin.
+     *
+     * @param url the repository, {@code https://host/path[.git]}
+     * @param commit 40 lowercase hex digits
+     * @param tag when given, must name {@code commit} in the repository (checked on every fetch)
+     */
+    public record GitSource(URI url, String commit, Optional<String> tag, Optional<String> subdir) implements Source {
+
+        /**
+         * The key the farm schedules, records and caches this source by: the sha-256 of
+         * {@code "git-commit " + commit}. A commit fixes its tree, and the export is deterministic,
+         * so this pins the archive as strongly as the commit does; the exported archive's own sha-256
+         * is in each bundle's manifest ({@code build.source_sha256}) and SBOM.
+         */
+        @Override
+        public String sha256() {
+            return Digests.sha256(("git-commit " + commit).getBytes(StandardCharsets.US_ASCII));
         }
     }
 

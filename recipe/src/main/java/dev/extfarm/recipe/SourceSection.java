@@ -64,6 +64,9 @@ final class SourceSection {
             return Optional.empty();
         }
         MappingReader s = section.get();
+        if (s.entry("git").isPresent()) {
+            return GitSourceSection.read(s);
+        }
         Optional<String> url = s.string("url");
         Optional<MappingReader> debian = s.mapping("debian_source");
         Optional<String> bundled = s.string("bundled");
@@ -148,7 +151,7 @@ final class SourceSection {
         }
     }
 
-    private static boolean checkSubdir(MappingReader s, String dir) {
+    static boolean checkSubdir(MappingReader s, String dir) {
         boolean ok = !dir.isEmpty() && !dir.startsWith("/") && !dir.contains("\\") && !dir.contains("\0");
         for (String part : dir.split("/", -1)) {
             ok &= !part.isEmpty() && !part.equals(".") && !part.equals("..");

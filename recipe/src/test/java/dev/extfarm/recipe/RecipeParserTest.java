@@ -415,4 +415,42 @@ class RecipeParserTest {
                 .anySatisfy(e -> assertThat(e).contains("test.settings.work_mem").contains("one line"));
         assertThat(errors(HEAD + "test:\n  expect: t\n")).anySatisfy(e -> assertThat(e).contains("test.expect").contains("needs test.sql"));
     }
+
+    private static final String GIT = """
+            name: pgaudit
+            version: 1.7.1
+            description: audit
+            license: PostgreSQL
+            source:
+              git: https://github.com/pgaudit/pgaudit.git
+              commit: 72da89c3fa02f3f2b9f3933214d91ad9c3428467
+              tag: 1.7.1
+            """;
+
+    @Test
+    void aGitSourceIsPinnedByItsCommit() throws Exception {
+        Recipe r = check(GIT).orThrow();
+
+        assertThat(r.source()).isEqualTo(new Recipe.GitSource(URI.create("https://github.com/pgaudit/pgaudit.git"),
+                "72da89c3fa02f3f2b9f3933214d91ad9c3428467", Optional.of("1.7.1"), Optional.empty()));
+        assertThat(r.source().sha256()).matches("[0-9a-f]{64}")
+                .isEqualTo(dev.extfarm.bundle.Digests.sha256("git-commit 72da89c3fa02f3f2b9f3933214d91ad9c3428467".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void aGitSourceIsHttpsWithAFullCommitAndNoSha256() {
+        assertThat(errors(GIT.replace("https://github.com", "ssh://github.com"))).anySatisfy(e -> assertThat(e).contains("source.git").contains("https"));
+        assertThat(errors(GIT.replace("https://github.com", "file://github.com"))).anySatisfy(e -> assertThat(e).contains("source.git"));
+        assertThat(errors(GIT.replace("https://github.com", "https://user:pw@github.com"))).anySatisfy(e -> assertThat(e).contains("user info"));
+        assertThat(errors(GIT.replace("https://github.com", "https://github.com:8443"))).anySatisfy(e -> assertThat(e).contains("without a port"));
+        assertThat(errors(GIT.replace("pgaudit.git", "pgaudit.git?ref=x"))).anySatisfy(e -> assertThat(e).contains("?query"));
+        assertThat(errors(GIT.replace("/pgaudit/pgaudit.git", "/pgaudit/../x.git"))).anySatisfy(e -> assertThat(e).contains("plain path"));
+        assertThat(errors(GIT.replace("72da89c3fa02f3f2b9f3933214d91ad9c3428467", "72da89c"))).anySatisfy(e -> assertThat(e).contains("full id"));
+        assertThat(errors(GIT.replace("72da89c3fa02f3f2b9f3933214d91ad9c3428467", "main"))).anySatisfy(e -> assertThat(e).contains("source.commit"));
+        assertThat(errors(GIT.replace("tag: 1.7.1", "tag: --upload-pack=x"))).anySatisfy(e -> assertThat(e).contains("source.tag"));
+        assertThat(errors(GIT.replace("tag: 1.7.1", "tag: a..b"))).anySatisfy(e -> assertThat(e).contains("source.tag"));
+        assertThat(errors(GIT + "  sha256: " + HEX0 + "\n")).anySatisfy(e -> assertThat(e).contains("source.sha256").contains("pinned by its commit"));
+        assertThat(errors(GIT + "  url: https://example.org/x.tar.gz\n")).anySatisfy(e -> assertThat(e).contains("not several"));
+        assertThat(errors(GIT.replace("  tag: 1.7.1\n", "  commit_id: x\n"))).anySatisfy(e -> assertThat(e).contains("unknown field"));
+    }
 }
