@@ -51,7 +51,7 @@ final class Variants {
             Optional<Recipe.Source> source = SourceSection.read(v);
             if (source.isPresent() && source.get() instanceof Recipe.BundledSource) {
                 problems.error(v.keyPosition("source").orElseThrow(), v.field("source"),
-                        "a variant's source must be url or debian_source: source/ holds the one archive the top-level source names");
+                        "a variant's source must be url, debian_source or git: source/ holds the one archive the top-level source names");
                 source = Optional.empty();
             }
             v.finish();

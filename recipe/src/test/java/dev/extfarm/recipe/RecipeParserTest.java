@@ -368,7 +368,7 @@ class RecipeParserTest {
         assertThat(errors(VARIANTS.replace("  - pg: [15]\n", "  - \n")))
                 .anySatisfy(e -> assertThat(e).contains("variants[0]"));
         assertThat(errors(VARIANTS.replace("url: https://example.org/pgaudit-17.1.tar.gz", "bundled: pgaudit.tar.gz")))
-                .anySatisfy(e -> assertThat(e).contains("variants[1].source").contains("url or debian_source"));
+                .anySatisfy(e -> assertThat(e).contains("variants[1].source").contains("url, debian_source or git"));
         assertThat(errors(HEAD + "variants: []\n")).anySatisfy(e -> assertThat(e).contains("variants").contains("is empty"));
     }
 

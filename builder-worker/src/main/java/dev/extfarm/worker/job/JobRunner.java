@@ -2,6 +2,7 @@ package dev.extfarm.worker.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.bundle.Digests;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeParser;
@@ -197,8 +198,19 @@ final class JobRunner {
         for (String name : recipe.build().patches()) {
             patches.add(Map.entry(name, bundle.patch(name)));
         }
+        String sourceSha256;
+        try {
+            // a git source is pinned by its commit; the bundle records the exported archive's own sha-256
+            sourceSha256 = recipe.source() instanceof Recipe.GitSource ? Digests.sha256(source) : recipe.source().sha256();
+        } catch (IOException e) {
+            return failed(log, new BuildFailure(Step.FETCH, "worker-io-error", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+        }
+        if (recipe.source() instanceof Recipe.GitSource g) {
+            log.accept("##[extfarm] git " + g.url() + " commit " + g.commit() + g.tag().map(t -> " (tag " + t + ")").orElse("")
+                    + " exported as an archive with sha-256 " + sourceSha256);
+        }
         BuildJob buildJob = new BuildJob(recipe.name(), recipe.version(), job.pgMajor(), recipe.license(), source,
-                recipe.source().sha256(), recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
+                sourceSha256, recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,

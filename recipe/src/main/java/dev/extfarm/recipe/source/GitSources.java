@@ -64,16 +64,16 @@ public final class GitSources {
     private final Path repos;
     private final Path exports;
     private final Path tmp;
-    private final List<Path> mirrors;
+    private final SourceMirrors mirrors;
     private final Optional<Network> network;
     private final Duration timeout;
     private final long maxBytes;
 
-    public GitSources(Path cacheDir, List<Path> mirrors, Optional<Network> network, Duration timeout, long maxBytes) {
+    public GitSources(Path cacheDir, SourceMirrors mirrors, Optional<Network> network, Duration timeout, long maxBytes) {
         this.repos = cacheDir.resolve("git");
         this.exports = cacheDir.resolve("git-exports");
         this.tmp = cacheDir.resolve("tmp");
-        this.mirrors = List.copyOf(mirrors);
+        this.mirrors = mirrors;
         this.network = network;
         this.timeout = timeout;
         this.maxBytes = maxBytes;
@@ -100,8 +100,8 @@ public final class GitSources {
         boolean have = hasCommit(repo, source.commit()) && source.tag().map(t -> tagIsFetched(repo, t)).orElse(true);
         List<String> tried = new ArrayList<>();
         if (!have) {
-            for (Path mirror : mirrors) {
-                Optional<Path> found = inMirror(mirror, source.url());
+            for (Path mirror : mirrors.dirs()) {
+                Optional<Path> found = SourceMirrors.git(mirror, source.url());
                 if (found.isEmpty()) {
                     tried.add(mirror + " (no " + mirrorPath(source.url()) + ".bundle or .git/)");
                     continue;
@@ -134,27 +134,6 @@ public final class GitSources {
             checkTag(repo, source);
         }
         return export(repo, source);
-    }
-
-    private static Optional<Path> inMirror(Path mirror, URI url) {
-        Path root = mirror.toAbsolutePath().normalize();
-        for (String candidate : List.of(mirrorPath(url) + ".bundle", mirrorPath(url) + ".git")) {
-            Path p = root.resolve(candidate).normalize();
-            // inside the mirror, and no link anywhere on the way: a mirror is the operator's, its links are not followed out of it
-            if (p.startsWith(root) && Files.exists(p, LinkOption.NOFOLLOW_LINKS) && noLinks(root, p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean noLinks(Path root, Path p) {
-        for (Path q = p; q != null && q.startsWith(root) && !q.equals(root); q = q.getParent()) {
-            if (Files.isSymbolicLink(q)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void ensureRepository(Path repo) throws IOException, SourceException {

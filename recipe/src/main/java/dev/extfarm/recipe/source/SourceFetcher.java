@@ -6,7 +6,10 @@ import dev.extfarm.recipe.RecipeBundle;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 
 /**
  * Fetches a recipe's source archive into an on-disk cache keyed by sha-256 and returns the cached
@@ -28,12 +31,25 @@ public final class SourceFetcher implements AutoCloseable {
     private final Downloader downloader;
     private final SourceCache cache;
     private final DebianSourceResolver debian;
+    private final SourceMirrors mirrors;
+    private final GitSources git;
 
     public SourceFetcher(SourceFetcherConfig config) {
+        this(config, SourceMirrors.fromEnvironment());
+    }
+
+    /** With the operator's source mirrors, tried before the network (git sources come only from them). */
+    public SourceFetcher(SourceFetcherConfig config, SourceMirrors mirrors) {
         this.config = config;
+        this.mirrors = mirrors;
         this.downloader = new Downloader(config);
         this.cache = new SourceCache(config.cacheDir());
         this.debian = new DebianSourceResolver(config, downloader, cache);
+        this.git = new GitSources(config.cacheDir(), mirrors, Optional.empty(), config.downloadTimeout(), config.maxDownloadBytes());
+    }
+
+    public SourceMirrors mirrors() {
+        return mirrors;
     }
 
     public SourceFetcherConfig config() {
@@ -62,12 +78,19 @@ public final class SourceFetcher implements AutoCloseable {
      *     {@code source-unavailable} when the bundle has no such file
      */
     public Path fetch(Recipe.Source source, RecipeBundle bundle) throws SourceException, IOException {
+        if (source instanceof Recipe.GitSource g) {
+            return git.fetch(g).archive(); // cached by commit; its own sha-256 is the archive's, not the source's pin
+        }
         var cached = cache.lookup(source.sha256());
         if (cached.isPresent()) {
             return cached.get();
         }
         if (source instanceof Recipe.BundledSource b) {
             return storeBundled(b, bundle);
+        }
+        Optional<Path> mirrored = fromMirror(source);
+        if (mirrored.isPresent()) {
+            return mirrored.get();
         }
         ResolvedSource resolved = resolve(source);
         Path temp = cache.newTempFile("source-");
@@ -86,6 +109,27 @@ public final class SourceFetcher implements AutoCloseable {
                 throw SourceException.checksumMismatch(resolved.url().toString(), source.sha256(), downloaded.sha256());
             }
             return cache.store(temp, source.sha256());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The archive from the first mirror that has its sha-256, verified and cached like a download. */
+    private Optional<Path> fromMirror(Recipe.Source source) throws SourceException, IOException {
+        Optional<Path> file = mirrors.archive(source.sha256());
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        Path temp = cache.newTempFile("source-");
+        try {
+            try (var in = Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS)) {
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            String actual = Sha256.of(temp);
+            if (!actual.equals(source.sha256())) {
+                throw SourceException.checksumMismatch("source mirror file " + file.get(), source.sha256(), actual);
+            }
+            return Optional.of(cache.store(temp, source.sha256()));
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -122,6 +166,9 @@ public final class SourceFetcher implements AutoCloseable {
             // nothing to download: the bytes travel with the recipe (see fetch(source, bundle))
             return new ResolvedSource(URI.create("recipe:" + RecipeBundle.SOURCE_DIR + "/" + b.file()), b.sha256(),
                     "the recipe bundle's " + RecipeBundle.SOURCE_DIR + "/" + b.file());
+        }
+        if (source instanceof Recipe.GitSource g) {
+            return new ResolvedSource(g.url(), g.sha256(), "git " + g.url() + " at " + g.commit());
         }
         Recipe.DebianSource deb = (Recipe.DebianSource) source;
         try {

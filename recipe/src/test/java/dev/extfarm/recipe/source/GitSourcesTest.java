@@ -64,7 +64,7 @@ class GitSourcesTest {
     }
 
     private GitSources sources(List<Path> mirrors) {
-        return new GitSources(tmp.resolve("cache"), mirrors, Optional.empty(), Duration.ofSeconds(60), 64L << 20);
+        return new GitSources(tmp.resolve("cache"), new SourceMirrors(mirrors), Optional.empty(), Duration.ofSeconds(60), 64L << 20);
     }
 
     @Test
@@ -87,7 +87,7 @@ class GitSourcesTest {
         assertThat(content(a.archive(), top + "secret")).as("export-subst/export-ignore are not applied").isEqualTo("$Format:%H$\n");
 
         // another cache, another run: the same bytes
-        GitSources.Exported again = new GitSources(tmp.resolve("cache2"), List.of(mirror), Optional.empty(), Duration.ofSeconds(60),
+        GitSources.Exported again = new GitSources(tmp.resolve("cache2"), new SourceMirrors(List.of(mirror)), Optional.empty(), Duration.ofSeconds(60),
                 64L << 20).fetch(new Recipe.GitSource(URL, v1, Optional.empty(), Optional.empty()));
         assertThat(again.sha256()).isEqualTo(a.sha256());
         assertThat(Sha256.of(a.archive())).isEqualTo(a.sha256());
@@ -123,7 +123,7 @@ class GitSourcesTest {
                     assertThat(e.reason()).isEqualTo(SourceException.Reason.SOURCE_UNAVAILABLE);
                     assertThat(e.getMessage()).contains("has no commit " + missing).contains("EXTFARM_SOURCE_MIRRORS");
                 });
-        GitSources offline = new GitSources(tmp.resolve("empty-cache"), List.of(), Optional.empty(), Duration.ofSeconds(60), 64L << 20);
+        GitSources offline = new GitSources(tmp.resolve("empty-cache"), SourceMirrors.none(), Optional.empty(), Duration.ofSeconds(60), 64L << 20);
         assertThatThrownBy(() -> offline.fetch(new Recipe.GitSource(URL, v1, Optional.empty(), Optional.empty())))
                 .hasMessageContaining("mirrors only");
     }

@@ -15,6 +15,7 @@ import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.build.Build;
 import dev.extfarm.registry.build.BuildReports;
+import dev.extfarm.registry.catalog.BundleEntry;
 import dev.extfarm.registry.build.FarmTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.signing.FarmKeys;
@@ -24,7 +25,9 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.security.GeneralSecurityException;
 import java.time.OffsetDateTime;
+import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The provenance of a build that published a bundle: an in-toto Statement v1 whose subject is the
@@ -86,7 +89,14 @@ public class ProvenanceService {
         if (origin != null) {
             source.put("uri", origin);
         }
-        source.putObject("digest").put("sha256", b.sourceSha256);
+        Optional<String> commit = recipe == null ? Optional.empty() : gitCommit(recipe, b.pgMajor);
+        if (commit.isPresent()) {
+            // the commit is the pin; the archive the worker exported from it is named by the bundle's manifest
+            ObjectNode digest = source.putObject("digest").put("gitCommit", commit.get());
+            archiveSha256(ran.bundleSha256).ifPresent(sha -> digest.put("sha256", sha));
+        } else {
+            source.putObject("digest").put("sha256", b.sourceSha256);
+        }
         if (recipe != null) {
             for (var patch : recipe.patches().entrySet()) {
                 deps.addObject().put("name", RecipeBundle.PATCHES_DIR + "/" + patch.getKey())
@@ -126,10 +136,38 @@ public class ProvenanceService {
         }
     }
 
+    private Optional<String> gitCommit(RecipeBundle bundle, int pgMajor) {
+        try {
+            Recipe.Source source = RecipeParser.parse(bundle, "", new ValidationOptions(List.of(pgMajor))).sourceFor(pgMajor);
+            return source instanceof Recipe.GitSource g ? Optional.of(g.commit()) : Optional.empty();
+        } catch (InvalidRecipeException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@code build.source_sha256} of a published bundle's manifest: the sha-256 of the source archive it was built from. */
+    private Optional<String> archiveSha256(String bundleSha256) {
+        if (bundleSha256 == null) {
+            return Optional.empty();
+        }
+        BundleEntry entry = BundleEntry.find("sha256", bundleSha256).firstResult();
+        if (entry == null || entry.manifest == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(JSON.readTree(entry.manifest).path("build").path("source_sha256").textValue());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Where the major's source came from: its URL, or a package URL for a Debian source package. */
     private String origin(RecipeBundle bundle, int pgMajor) {
         try {
             Recipe.Source source = RecipeParser.parse(bundle, "", new ValidationOptions(List.of(pgMajor))).sourceFor(pgMajor);
+            if (source instanceof Recipe.GitSource g) {
+                return "git+" + g.url() + "@" + g.commit();
+            }
             if (source instanceof Recipe.UrlSource u) {
                 return u.url().toString();
             }
