@@ -133,6 +133,12 @@ public record Recipe(
         public String sha256() {
             return Digests.sha256(("git-commit " + commit).getBytes(StandardCharsets.US_ASCII));
         }
+
+        /** The repository's URL. */
+        @Override
+        public Optional<URI> publicUrl() {
+            return Optional.of(url);
+        }
     }
 
     /**

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param testExtensions control names to CREATE in the smoke test; empty: every one installed
  * @param sourceUrl     the recipe source's public URL ({@code Recipe.Source#publicUrl}), recorded in the
  *                      manifest's build inputs; empty when it has none
+ * @param testSettings  server settings of the smoke-test server ({@code test.settings})
+ * @param testExpect    the exact output the test SQL must print ({@code test.expect})
  */
 public record BuildJob(
         String name,
@@ -36,7 +38,21 @@ public record BuildJob(
         List<String> testExtensions,
         String recipeRevision,
         long sourceDateEpoch,
-        Optional<String> sourceUrl) {
+        Optional<String> sourceUrl,
+        Map<String, String> testSettings,
+        Optional<String> testExpect) {
+
+    /** A job whose smoke test has no settings and no expected answer. */
+    public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,
+                    Optional<String> subdir, List<Map.Entry<String, byte[]>> patches, List<String> makeFlags,
+                    Map<String, String> env, Optional<String> preBuild, List<String> buildPackages,
+                    List<String> runtimePackages, boolean sharedPreload, boolean preload, boolean stripLibdir,
+                    Optional<String> testSql, List<String> testExtensions, String recipeRevision, long sourceDateEpoch,
+                    Optional<String> sourceUrl) {
+        this(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env, preBuild,
+                buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions, recipeRevision,
+                sourceDateEpoch, sourceUrl, Map.of(), Optional.empty());
+    }
 
     /** A job without a public source URL (tests). */
     public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,
@@ -56,5 +72,6 @@ public record BuildJob(
         buildPackages = List.copyOf(buildPackages);
         runtimePackages = List.copyOf(runtimePackages);
         testExtensions = List.copyOf(testExtensions);
+        testSettings = Map.copyOf(testSettings);
     }
 }

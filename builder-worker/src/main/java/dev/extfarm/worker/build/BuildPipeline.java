@@ -140,7 +140,9 @@ public final class BuildPipeline {
 
         log.enter(Step.SMOKE_TEST);
         List<String> extensions = job.testExtensions().isEmpty() ? m.extensions() : job.testExtensions();
-        String preload = job.sharedPreload() ? String.join(",", m.libraries()) : "";
+        String preload = SmokeTestConf.sharedPreload(job, m.libraries());
+        // the job directory is read-only in the container and the host's own: written now that the bundle's modules are known
+        Files.writeString(jobDir.resolve("test-settings.conf"), SmokeTestConf.settings(job, m.libraries()));
         // Like the build container: the recipe's module runs here. PostgreSQL's own user, no capability at all.
         List<String> smoke = List.of("--network", "none", "--user", SMOKE_TEST_USER,
                 "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
@@ -192,6 +194,9 @@ public final class BuildPipeline {
         Files.write(dir.resolve("runtime-libs.txt"), systemLibs, StandardCharsets.UTF_8);
         if (job.preBuild().isPresent()) {
             Files.writeString(dir.resolve("pre_build.sh"), job.preBuild().get() + "\n");
+        }
+        if (job.testExpect().isPresent()) {
+            Files.writeString(dir.resolve("test.expect"), job.testExpect().get());
         }
         if (job.testSql().isPresent()) {
             Files.writeString(dir.resolve("test.sql"), job.testSql().get() + "\n");

@@ -214,7 +214,7 @@ final class JobRunner {
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,
-                recipe.source().publicUrl().map(java.net.URI::toString));
+                recipe.source().publicUrl().map(java.net.URI::toString), recipe.test().settings(), recipe.test().expect());
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

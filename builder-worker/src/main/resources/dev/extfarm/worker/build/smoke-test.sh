@@ -46,7 +46,8 @@ mkdir -m 0700 "$PG" || fail 50 "cannot create $PG"
 {
   echo "listen_addresses = ''"
   echo "unix_socket_directories = '$PG'"
-  [ -n "${EXTFARM_PRELOAD:-}" ] && echo "shared_preload_libraries = '$EXTFARM_PRELOAD'"
+  # the recipe's test.settings and shared_preload_libraries, quoted by the worker (SmokeTestConf)
+  [ -f /job/test-settings.conf ] && cat /job/test-settings.conf
 } >> "$PG/data/postgresql.conf"
 if ! "$BIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w -t 60 start >/dev/null; then
   cat "$PG/server.log"; fail 52 "PostgreSQL did not start with the bundle installed"
@@ -57,7 +58,15 @@ for ext in $EXTFARM_EXTENSIONS; do
   psql -c "CREATE EXTENSION \"$ext\" CASCADE" || { tail -20 "$PG/server.log"; fail 53 "CREATE EXTENSION $ext failed"; }
 done
 if [ -f /job/test.sql ]; then
-  psql -f /job/test.sql || { tail -20 "$PG/server.log"; fail 54 "the recipe's test SQL failed"; }
+  # the answer: psql -At (a line per row, columns separated by '|'); test.expect when the recipe
+  # gives one, otherwise no value may be a boolean false
+  answer=$(psql -At -f /job/test.sql) || { echo "$answer"; tail -20 "$PG/server.log"; fail 54 "the recipe's test SQL failed"; }
+  echo "$answer"
+  if [ -f /job/test.expect ]; then
+    [ "$answer" = "$(cat /job/test.expect)" ] || fail 54 "the recipe's test SQL answered '$answer', test.expect is '$(cat /job/test.expect)'"
+  elif printf '%s\n' "$answer" | tr '|' '\n' | grep -qx 'f'; then
+    fail 54 "the recipe's test SQL answered false: $answer"
+  fi
 fi
 psql -At -c "SELECT extname || ' ' || extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
 "$BIN/pg_ctl" -D "$PG/data" -m fast stop >/dev/null
