@@ -21,8 +21,8 @@ class SmokeTestConfTest {
         String conf = SmokeTestConf.settings(job(true, Map.of("wal_level", "logical", "demo.path", "it's a \\\\path",
                 "shared_preload_libraries", "pg_stat_statements, demo")), List.of("demo", "demo_extra"));
 
-        assertThat(conf).isEqualTo("demo.path = 'it''s a \\\\\\\\path'\\nwal_level = 'logical'\\n"
-                + "shared_preload_libraries = 'pg_stat_statements,demo,demo_extra'\\n");
+        assertThat(conf).isEqualTo("demo.path = 'it''s a \\\\\\\\path'\nwal_level = 'logical'\n"
+                + "shared_preload_libraries = 'pg_stat_statements,demo,demo_extra'\n");
     }
 
     @Test
