@@ -58,6 +58,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class BundleEdge {
 
     private static final int REMEMBERED_MAX = 10_000;
+    static final int MAX_REQUEST_LINE = 8192;
+    static final int MAX_HEADERS = 16384;
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
@@ -110,7 +112,7 @@ public class BundleEdge {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
                                     // request line ≤ 8 KiB (signed links carry a query), headers ≤ 16 KiB
-                                    new HttpRequestDecoder(8192, 16384, 8192, false),
+                                    new HttpRequestDecoder(MAX_REQUEST_LINE, MAX_HEADERS, 8192, false),
                                     new EdgeHandler(BundleEdge.this));
                         }
                     })

@@ -12,6 +12,7 @@ import dev.extfarm.registry.blob.BlobStoreConfig;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.compute.LinkConfig;
 import dev.extfarm.registry.compute.LinkSigner;
+import dev.extfarm.registry.http.RequestTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.ProblemMapper;
 import io.quarkus.logging.Log;
@@ -159,10 +160,12 @@ public class BundleRoutes {
         return decode(req.path());
     }
 
-    /** A raw request path with percent-escapes decoded ('+' stays '+': it is the digest's, not a space). */
+    /**
+     * A raw request path with percent-escapes decoded ('+' stays '+': it is the digest's, not a space);
+     * a malformed escape, bytes that are not UTF-8 or a control character are a 400 problem.
+     */
     static String decode(String raw) {
-        return raw.indexOf('%') < 0 ? raw
-                : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        return RequestTargets.decodePath(raw);
     }
 
     static Target target(String path) {

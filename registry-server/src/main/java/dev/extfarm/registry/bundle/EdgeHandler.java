@@ -1,5 +1,6 @@
 package dev.extfarm.registry.bundle;
 
+import dev.extfarm.registry.http.RequestTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
@@ -16,6 +17,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.quarkus.logging.Log;
@@ -53,11 +56,23 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
 
     private void answer(ChannelHandlerContext ctx, HttpRequest req) {
         if (req.decoderResult().isFailure()) {
-            problem(ctx, req, false, ExtfarmException.invalid("bad-request", "the request could not be parsed as HTTP/1.1: "
-                    + req.decoderResult().cause().getMessage()));
+            malformed(ctx, req.decoderResult().cause());
+            return;
+        }
+        if (req.protocolVersion() != HttpVersion.HTTP_1_1 && req.protocolVersion() != HttpVersion.HTTP_1_0) {
+            problem(ctx, null, false, ExtfarmException.invalid("unsupported-http-version", "the request line says "
+                    + req.protocolVersion() + "; the bundle edge speaks HTTP/1.1 (and 1.0)"));
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
+        String uri = req.uri();
+        try {
+            // origin-form, visible ASCII, well-formed escapes: a 400 before anything else looks at it
+            RequestTargets.checkOriginForm(uri);
+        } catch (ExtfarmException e) {
+            problem(ctx, req, keepAlive, e);
+            return;
+        }
         HttpMethod method = req.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             // a body may follow (an upload): answered now, the body is read and dropped as it comes (channelRead),
@@ -68,12 +83,8 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
                     405);
             return;
         }
-        String uri = req.uri();
         int q = uri.indexOf('?');
         String rawPath = q < 0 ? uri : uri.substring(0, q);
-        if (!rawPath.startsWith("/")) { // absolute-form (a proxy's request line)
-            rawPath = java.net.URI.create(rawPath).getRawPath();
-        }
         BundleEdge.Remembered r;
         try {
             r = edge.find(rawPath);
@@ -89,6 +100,24 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         serve(ctx, req, keepAlive, rawPath, r);
+    }
+
+    /**
+     * A request Netty could not parse as HTTP/1.x (request line, header syntax, sizes): 400 with what
+     * was wrong, and the connection ends (what follows cannot be framed).
+     */
+    private void malformed(ChannelHandlerContext ctx, Throwable cause) {
+        ExtfarmException e;
+        if (cause instanceof TooLongHttpLineException) {
+            e = ExtfarmException.invalid("request-line-too-long", "the request line is over " + BundleEdge.MAX_REQUEST_LINE
+                    + " bytes; bundle paths (with a signed link's query) are far shorter");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            e = ExtfarmException.invalid("headers-too-large", "the request's headers are over " + BundleEdge.MAX_HEADERS
+                    + " bytes in all; send fewer or shorter headers");
+        } else {
+            e = ExtfarmException.invalid("bad-request", "the request could not be parsed as HTTP/1.1: " + cause.getMessage());
+        }
+        problem(ctx, null, false, e);
     }
 
     private void serve(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, String rawPath, BundleEdge.Remembered r) {
@@ -152,8 +181,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void redirect(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, String uri) {
-        String location = edge.registryBase(req.headers().get(HttpHeaderNames.HOST)) + (uri.startsWith("/") ? uri
-                : uri.substring(uri.indexOf('/', uri.indexOf("//") + 2)));
+        String location = edge.registryBase(req.headers().get(HttpHeaderNames.HOST)) + uri; // origin-form, checked
         EdgeResponse resp = new EdgeResponse(307, "Temporary Redirect").header("Location", location)
                 .header("Cache-Control", "no-store").header("Content-Length", 0);
         finish(ctx, EdgeResponse.encode(ctx.alloc(), resp.headerBytes(), edge.currentDateLine(), keepAlive,
@@ -168,7 +196,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
     private void problem(ChannelHandlerContext ctx, HttpRequest req, boolean keepAlive, ExtfarmException e, int status,
             String... extraHeaders) {
         String path = req == null ? null : req.uri();
-        Problem p = ProblemMapper.problem(e, path);
+        Problem p = ProblemMapper.problem(e, path, status); // the body's status is the status line's
         byte[] json = ProblemMapper.json(p);
         EdgeResponse resp = new EdgeResponse(status, p.title()).header("Content-Type", Problem.MEDIA_TYPE)
                 .header("Content-Length", json.length);

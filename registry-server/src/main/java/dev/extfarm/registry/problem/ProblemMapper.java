@@ -38,7 +38,12 @@ public class ProblemMapper {
     }
 
     public static Problem problem(ExtfarmException e, String instance) {
-        return new Problem("/problems/" + e.code(), e.title(), status(e.kind()), e.getMessage(), instance, e.extra());
+        return problem(e, instance, status(e.kind()));
+    }
+
+    /** The problem answered with another status than its kind's (the bundle edge's 405 and 500). */
+    public static Problem problem(ExtfarmException e, String instance, int status) {
+        return new Problem("/problems/" + e.code(), e.title(), status, e.getMessage(), instance, e.extra());
     }
 
     /** The problem as a JSON document (for servers outside Vert.x' and JAX-RS' writers: the bundle edge). */
