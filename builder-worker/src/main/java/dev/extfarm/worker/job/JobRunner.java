@@ -161,7 +161,12 @@ final class JobRunner {
     private static void fail(ObjectNode result, BuildFailure f) {
         result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
         result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
-                .put("responsibility", f.responsibility().id()).put("exit_code", f.exitCode()).put("message", f.message());
+                .put("responsibility", f.responsibility().id()).put("exit_code", f.exitCode()).put("message", reportable(f.message()));
+    }
+
+    /** A message that may quote the build's output, without the NUL the registry refuses (400 invalid-text). */
+    static String reportable(String message) {
+        return message == null ? null : message.replace('\0', '\uFFFD');
     }
 
     private BuildOutcome build(ClaimedJob job, BuildImages images, Path work, BuildLog log) throws InterruptedException {

@@ -209,9 +209,13 @@ public class BuildLogs {
         }
     }
 
-    /** The last {@code n} lines of {@code bytes}; the first line is dropped when it may be cut. */
+    /**
+     * The last {@code n} lines of {@code bytes}; the first line is dropped when it may be cut. A log
+     * holds whatever the build printed: bytes that are not UTF-8 become U+FFFD (the decoder), and so
+     * does NUL, which PostgreSQL cannot store in the report's text (it failed every archive run).
+     */
     static List<String> lastLines(byte[] bytes, boolean firstLineCut, int n) {
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = new String(bytes, StandardCharsets.UTF_8).replace('\0', '\uFFFD');
         List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
         if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
             lines.remove(lines.size() - 1);

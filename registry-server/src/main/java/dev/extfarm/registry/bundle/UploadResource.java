@@ -3,6 +3,7 @@ package dev.extfarm.registry.bundle;
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
 import dev.extfarm.registry.build.UploadFence;
+import dev.extfarm.registry.http.OwnBodyLimit;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -32,6 +33,7 @@ public class UploadResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.WORKER, Roles.ADMIN})
+    @OwnBodyLimit("extfarm.bundle.max-size") // checked by UploadService (413 bundle-too-large)
     @Operation(summary = "Upload a bundle to its content address (201 new, 200 already there)")
     public Response put(@PathParam("name") String name, @PathParam("digest") String digest,
                         @HeaderParam("Content-Length") Long contentLength, InputStream body,

@@ -9,7 +9,12 @@ import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 
-/** Writes an Atom 1.0 feed (RFC 4287) of build results; every text is escaped by the XML writer. */
+/**
+ * Writes an Atom 1.0 feed (RFC 4287) of build results. Every text is escaped by the XML writer and
+ * first cleaned of what XML 1.0 cannot carry at all, escaped or not ({@link #xmlText}): a worker's
+ * failure message may hold a terminal's ESC sequences, and one such byte made the whole feed
+ * malformed.
+ */
 final class AtomWriter {
 
     private static final String ATOM = "http://www.w3.org/2005/Atom";
@@ -49,17 +54,17 @@ final class AtomWriter {
             link(x, "alternate", base.toString() + "#/builds/" + e.id(), "text/html");
             link(x, "related", base.resolve("api/v1/builds/" + e.id()).toString(), "application/json");
             x.writeStartElement("category");
-            x.writeAttribute("term", e.status());
+            x.writeAttribute("term", xmlText(e.status()));
             x.writeEndElement();
             if (e.cause() != null) {
                 x.writeStartElement("category");
-                x.writeAttribute("term", e.cause());
+                x.writeAttribute("term", xmlText(e.cause()));
                 x.writeAttribute("scheme", base.resolve("problems/build-cause").toString());
                 x.writeEndElement();
             }
             x.writeStartElement("summary");
             x.writeAttribute("type", "text");
-            x.writeCharacters(e.summary());
+            x.writeCharacters(xmlText(e.summary()));
             x.writeEndElement();
             x.writeEndElement();
         }
@@ -71,14 +76,46 @@ final class AtomWriter {
 
     private static void text(XMLStreamWriter x, String name, String value) throws XMLStreamException {
         x.writeStartElement(name);
-        x.writeCharacters(value);
+        x.writeCharacters(xmlText(value));
         x.writeEndElement();
     }
 
     private static void link(XMLStreamWriter x, String rel, String href, String type) throws XMLStreamException {
         x.writeEmptyElement("link");
         x.writeAttribute("rel", rel);
-        x.writeAttribute("href", href);
+        x.writeAttribute("href", xmlText(href));
         x.writeAttribute("type", type);
+    }
+
+    /**
+     * The text with every character XML 1.0 does not allow (its {@code Char} production: C0 controls
+     * but tab, line feed and carriage return; U+FFFE, U+FFFF; a surrogate without its other half)
+     * replaced by U+FFFD, the replacement character.
+     */
+    static String xmlText(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean allowed = pair || c == '\t' || c == '\n' || c == '\r'
+                    || (c >= 0x20 && c <= 0xFFFD && !Character.isSurrogate(c));
+            if (!allowed && out == null) {
+                out = new StringBuilder(s.length()).append(s, 0, i);
+            }
+            if (out != null) {
+                if (pair) {
+                    out.append(c).append(s.charAt(i + 1));
+                } else {
+                    out.append(allowed ? c : '\uFFFD');
+                }
+            }
+            if (pair) {
+                i++;
+            }
+        }
+        return out == null ? s : out.toString();
     }
 }

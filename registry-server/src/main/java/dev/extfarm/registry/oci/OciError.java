@@ -31,7 +31,9 @@ public enum OciError {
     METHOD_NOT_ALLOWED("UNSUPPORTED"),
     /** A path that is no endpoint of the API. */
     NO_SUCH_ENDPOINT("UNSUPPORTED"),
-    TOOMANYREQUESTS("TOOMANYREQUESTS");
+    TOOMANYREQUESTS("TOOMANYREQUESTS"),
+    /** A request body that stopped arriving (408); the spec has no code of its own for it. */
+    BODY_TIMEOUT("BLOB_UPLOAD_INVALID");
 
     private final String code;
 

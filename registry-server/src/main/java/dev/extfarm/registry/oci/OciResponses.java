@@ -33,6 +33,7 @@ public final class OciResponses {
             case UNSUPPORTED_MEDIA_TYPE -> 415;
             case METHOD_NOT_ALLOWED -> 405;
             case TOOMANYREQUESTS -> 429;
+            case BODY_TIMEOUT -> 408;
         };
     }
 
@@ -53,7 +54,7 @@ public final class OciResponses {
         if (status == 401 && challenge != null) {
             resp.putHeader("WWW-Authenticate", challenge);
         }
-        if (status == 429) {
+        if (status == 429 && !e.headers().containsKey("Retry-After")) {
             resp.putHeader("Retry-After", "60");
         }
         byte[] body = envelope(e);

@@ -3,6 +3,9 @@ package dev.extfarm.registry.oci;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.bundle.MetricPath;
+import dev.extfarm.registry.http.BodyIntake;
+import dev.extfarm.registry.http.SpooledBody;
+import dev.extfarm.registry.problem.ExtfarmException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -33,6 +36,10 @@ public class OciRoutes {
     UploadRoutes uploads;
     @Inject
     ManifestRoutes manifests;
+    @Inject
+    BodyIntake bodies;
+    @Inject
+    OciConfig config;
 
     void routes(@Observes Router router) {
         router.route("/v2").order(-200).handler(this::handle);
@@ -53,20 +60,54 @@ public class OciRoutes {
             token(ctx, path);
             return;
         }
-        // before anything asynchronous: the body must not start flowing before someone reads it
-        RequestBody body = m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH ? new RequestBody(ctx) : null;
+        boolean withBody = (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH) && BodyIntake.hasBody(ctx.request());
+        if (withBody) {
+            ctx.request().pause(); // before anything asynchronous: no byte of the body may flow before it is received
+        }
         auth.viewer(ctx).onComplete(ar -> {
-            OciCall call = new OciCall(ctx, path, ar.succeeded() ? ar.result() : Viewer.anonymous(), body, auth);
+            Viewer viewer = ar.succeeded() ? ar.result() : Viewer.anonymous();
             if (ar.failed()) {
-                call.fail(ar.cause());
+                new OciCall(ctx, path, viewer, null, auth).fail(ar.cause());
                 return;
             }
-            try {
-                dispatch(call);
-            } catch (RuntimeException e) {
-                call.fail(e);
+            if (!withBody || viewer.tokenId() == null) { // anonymous pushes are refused (401) before the body is read
+                dispatch(ctx, path, viewer, RequestBody.NONE);
+                return;
             }
+            // the whole body is received (memory or disk) before a worker thread reads it: see BodyIntake
+            boolean manifest = path.kind() == OciPath.Kind.MANIFEST; // ManifestRoutes refuses an oversized one itself
+            bodies.receive(ctx, "token:" + viewer.tokenId(), manifest ? config.maxManifestSize() : config.maxBlobSize(),
+                    manifest ? BodyIntake.Overflow.ENDPOINT : BodyIntake.Overflow.REFUSE).onComplete(body -> {
+                if (body.failed()) {
+                    new OciCall(ctx, path, viewer, null, auth).fail(asOci(body.cause()));
+                    return;
+                }
+                dispatch(ctx, path, viewer, body.result());
+            });
         });
+    }
+
+    private void dispatch(RoutingContext ctx, OciPath path, Viewer viewer, SpooledBody body) {
+        OciCall call = new OciCall(ctx, path, viewer, new RequestBody(body), auth);
+        try {
+            dispatch(call);
+        } catch (RuntimeException e) {
+            call.fail(e);
+        }
+    }
+
+    /** The intake's refusals (429, 413, 408, a broken body) in the OCI envelope. */
+    private static Throwable asOci(Throwable t) {
+        if (!(t instanceof ExtfarmException e)) {
+            return t;
+        }
+        return switch (e.kind()) {
+            case TOO_MANY_REQUESTS -> new OciException(OciError.TOOMANYREQUESTS, e.getMessage())
+                    .header("Retry-After", String.valueOf(e.extra().get("retry_after")));
+            case TOO_LARGE -> new OciException(OciError.TOO_LARGE, e.getMessage());
+            case TIMEOUT -> new OciException(OciError.BODY_TIMEOUT, e.getMessage());
+            default -> new OciException(OciError.BLOB_UPLOAD_INVALID, e.getMessage());
+        };
     }
 
     /** The {@code uri} tag of the HTTP metrics (see {@link MetricPath}). */

@@ -12,7 +12,11 @@ public class ExtfarmException extends RuntimeException {
 
     /** What went wrong, in HTTP-free terms. */
     public enum Kind {
-        INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, UNPROCESSABLE, RANGE_NOT_SATISFIABLE, UNAVAILABLE
+        INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, UNPROCESSABLE, RANGE_NOT_SATISFIABLE, UNAVAILABLE,
+        /** The client stopped sending its request (408). */
+        TIMEOUT,
+        /** The caller has too much in flight; {@code retry_after} (seconds) says when to try again (429). */
+        TOO_MANY_REQUESTS
     }
 
     private final Kind kind;

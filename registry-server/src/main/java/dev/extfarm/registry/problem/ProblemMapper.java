@@ -2,6 +2,7 @@ package dev.extfarm.registry.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.registry.http.StrictJsonText;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -34,6 +35,8 @@ public class ProblemMapper {
             case RANGE_NOT_SATISFIABLE -> 416;
             case UNPROCESSABLE -> 422;
             case UNAVAILABLE -> 503;
+            case TIMEOUT -> 408;
+            case TOO_MANY_REQUESTS -> 429;
         };
     }
 
@@ -62,6 +65,9 @@ public class ProblemMapper {
         if (p.status() == 401) {
             response.putHeader("WWW-Authenticate", "Bearer");
         }
+        if (p.members().get("retry_after") != null) {
+            response.putHeader("Retry-After", p.members().get("retry_after").toString());
+        }
         try {
             response.end(Buffer.buffer(JSON.writeValueAsBytes(p)));
         } catch (JsonProcessingException ex) {
@@ -73,6 +79,9 @@ public class ProblemMapper {
         Response.ResponseBuilder r = Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p);
         if (p.status() == 401) {
             r.header("WWW-Authenticate", "Bearer");
+        }
+        if (p.members().get("retry_after") != null) {
+            r.header("Retry-After", p.members().get("retry_after").toString());
         }
         return r.build();
     }
@@ -98,6 +107,9 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            return badJson(json); // Quarkus' JSON reader wraps unreadable bodies (not JSON, not UTF-8) in a 400
+        }
         int status = e.getResponse().getStatus();
         if (status >= 500) {
             return unexpected(e);
@@ -113,14 +125,52 @@ public class ProblemMapper {
                 : Response.Status.fromStatusCode(status).getReasonPhrase(), status, detail, null, Map.of()));
     }
 
+    /** A JSON body of the wrong shape, or a refused text (Quarkus' own mapper for these answers with no body). */
+    @ServerExceptionMapper
+    public Response mismatchedJson(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return badJson(e);
+    }
+
+    /** Not JSON at all, or not UTF-8. */
+    @ServerExceptionMapper
+    public Response unreadableJson(com.fasterxml.jackson.core.exc.StreamReadException e) {
+        return badJson(e);
+    }
+
     @ServerExceptionMapper
     public Response badJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+        if (e instanceof StrictJsonText.BadText) {
+            return response(problem(invalidText(e.getOriginalMessage()), null));
+        }
         return response(problem(ExtfarmException.invalid("invalid-json",
                 "the request body is not the JSON this endpoint expects: " + e.getOriginalMessage()), null));
     }
 
+    private static ExtfarmException invalidText(String detail) {
+        return ExtfarmException.invalid("invalid-text", detail);
+    }
+
+    /**
+     * Whether PostgreSQL refused a text it cannot store (SQLSTATE 22021, character_not_in_repertoire:
+     * a NUL; 22P05, untranslatable_character): a client's text that slipped past the checks at the
+     * door ({@code http.RequestGuard}, {@code http.StrictJsonText}) is still the client's fault.
+     */
+    static boolean unstorableText(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && ("22021".equals(sql.getSQLState()) || "22P05".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e) {
+        if (unstorableText(e)) {
+            Log.debugf(e, "a request's text could not be stored");
+            return response(problem(invalidText("a text of this request holds a character that cannot be stored "
+                    + "(a NUL, U+0000, or a byte sequence that is not UTF-8); remove it and send the request again"), null));
+        }
         String id = UUID.randomUUID().toString();
         Log.errorf(e, "unexpected failure %s", id);
         return response(new Problem("/problems/internal", "Internal error", 500,
