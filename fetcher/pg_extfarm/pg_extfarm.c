@@ -1,11 +1,12 @@
 /*
  * pg_extfarm: fetch extensions just in time from the extfarm fetcher.
  *
- * Loaded through shared_preload_libraries.  On CREATE EXTENSION, ALTER EXTENSION ... UPDATE
- * and LOAD of something that has no installed marker, and on the first call of a C function
- * whose library file is missing, it asks the local fetcher (docs/fetcher.md, "Local endpoint")
- * and waits, with CHECK_FOR_INTERRUPTS(), then lets PostgreSQL go on.  404 not-in-spec passes
- * through unchanged; every other failure is an ERROR naming the extension and the cause.
+ * Loaded through shared_preload_libraries.  On CREATE EXTENSION and LOAD of something that has
+ * no installed marker, on ALTER EXTENSION ... UPDATE (the update scripts may come only with
+ * another version of the bundle), and on the first call of a C function whose library file is
+ * missing, it asks the local fetcher (docs/fetcher.md, "Local endpoint") and waits, with
+ * CHECK_FOR_INTERRUPTS(), then lets PostgreSQL go on.  404 not-in-spec passes through unchanged;
+ * every other failure is an ERROR naming the extension and the cause.
  *
  * A new connection is held after authentication while a library of its session_preload_libraries
  * or local_preload_libraries (server settings, or the connection's own options) is missing, and
@@ -28,9 +29,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
+#include "commands/defrem.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -41,8 +46,10 @@
 #include "storage/ipc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
@@ -397,10 +404,11 @@ exchange(const char *request, StringInfo resp, int timeout_s)
 /*
  * POST /<kind>/<name> to the fetcher and wait for its answer.  kind is "extensions" or
  * "libraries"; what is the word used in messages ("extension", "library"); query, if not NULL,
- * is added to the request's query string (already escaped).
+ * is added to the request's query string (already escaped).  An unreachable fetcher is an ERROR,
+ * or with unreachable_ok a WARNING and FETCH_NOT_OURS (what is on disk is whole: go on with it).
  */
 static FetchResult
-ask_fetcher(const char *kind, const char *what, const char *name, const char *query)
+ask_fetcher_ext(const char *kind, const char *what, const char *name, const char *query, bool unreachable_ok)
 {
 	StringInfoData req;
 	StringInfoData resp;
@@ -421,11 +429,14 @@ ask_fetcher(const char *kind, const char *what, const char *name, const char *qu
 	problem = exchange(req.data, &resp, fetch_timeout + 10);
 
 	if (problem != NULL)
-		ereport(ERROR,
+	{
+		ereport(unreachable_ok ? WARNING : ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("could not fetch %s \"%s\": the extfarm fetcher at %s is unavailable: %s",
 						what, name, fetcher_url, problem),
 				 errhint("Start the fetcher or check extfarm.fetcher_url, then try again.")));
+		return FETCH_NOT_OURS;
+	}
 
 	if (sscanf(resp.data, "HTTP/1.%*d %d", &status) != 1)
 		ereport(ERROR,
@@ -460,6 +471,12 @@ ask_fetcher(const char *kind, const char *what, const char *name, const char *qu
 	return FETCH_OK;			/* not reached */
 }
 
+static FetchResult
+ask_fetcher(const char *kind, const char *what, const char *name, const char *query)
+{
+	return ask_fetcher_ext(kind, what, name, query, false);
+}
+
 static bool
 enabled(void)
 {
@@ -472,6 +489,87 @@ ensure_extension(const char *extname)
 	if (!enabled() || marker_exists("extensions", extname))
 		return;
 	(void) ask_fetcher("extensions", "extension", extname, NULL);
+}
+
+/* the version ALTER EXTENSION ... UPDATE TO names, or NULL (the control file's default version) */
+static const char *
+update_target(AlterExtensionStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *d = (DefElem *) lfirst(lc);
+
+		if (strcmp(d->defname, "new_version") == 0)
+			return defGetString(d);
+	}
+	return NULL;
+}
+
+/* extversion of the extension in this database (palloc'd), or NULL when it is not created here */
+static char *
+database_version(const char *extname)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum(extname));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * ALTER EXTENSION x UPDATE [TO 'v']: the scripts that update x from this database's version may
+ * come only with another version of its bundle, so the fetcher is asked with both versions
+ * (?update_from=&update_to=) even when x is installed; it answers at once when nothing is
+ * missing.  With x installed, an unreachable fetcher is a WARNING: PostgreSQL goes on with what
+ * is on disk (and says so if the path is not there).
+ */
+static void
+ensure_extension_update(AlterExtensionStmt *stmt)
+{
+	const char *to;
+	char	   *from;
+	bool		installed;
+	StringInfoData q;
+
+	if (!enabled())
+		return;
+	installed = marker_exists("extensions", stmt->extname);
+	from = database_version(stmt->extname);
+	to = update_target(stmt);
+	if (from == NULL || (to != NULL && strcmp(from, to) == 0))
+	{
+		/* not created here (PostgreSQL reports it), or already at that version */
+		if (!installed)
+			(void) ask_fetcher("extensions", "extension", stmt->extname, NULL);
+		return;
+	}
+	initStringInfo(&q);
+	appendStringInfoString(&q, "update_from=");
+	append_escaped(&q, from);
+	if (to != NULL)
+	{
+		appendStringInfoString(&q, "&update_to=");
+		append_escaped(&q, to);
+	}
+	(void) ask_fetcher_ext("extensions", "extension", stmt->extname, q.data, installed);
 }
 
 static void
@@ -574,7 +672,7 @@ extfarm_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 			ensure_extension(((CreateExtensionStmt *) stmt)->extname);
 			break;
 		case T_AlterExtensionStmt:
-			ensure_extension(((AlterExtensionStmt *) stmt)->extname);
+			ensure_extension_update((AlterExtensionStmt *) stmt);
 			break;
 		case T_LoadStmt:
 			ensure_library(((LoadStmt *) stmt)->filename);

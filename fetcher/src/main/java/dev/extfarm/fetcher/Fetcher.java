@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -439,26 +440,135 @@ public final class Fetcher implements AutoCloseable {
 
     /** {@code whileWaiting} runs once the jobs are submitted (or at once when there is nothing to install). */
     private Result install(String asked, ComputeSpec.Entry entry, Duration timeout, Runnable whileWaiting) throws FetchException {
+        return install(asked, entry, null, timeout, whileWaiting);
+    }
+
+    /**
+     * Installs the version the spec wants ({@code target} null, see {@link #wanted}) or this one of
+     * the entry's versions (a sha-256: an explicit update), with its requirements first.
+     */
+    private Result install(String asked, ComputeSpec.Entry entry, String target, Duration timeout, Runnable whileWaiting) throws FetchException {
         long t0 = System.nanoTime();
+        ComputeSpec.Entry goal = target == null ? wanted(entry) : entry.find(target).orElseThrow();
         var rec = state.get(entry.name());
-        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(entry.sha256()) && installer.markers().present(rec.get())
+        if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(goal.sha256()) && installer.markers().present(rec.get())
                 && !installer.missingPluginCopies(rec.get())) {
             whileWaiting.run();
-            return new Result(asked, entry.name(), entry.version(), "installed", 0, false);
+            return new Result(asked, entry.name(), goal.version(), "installed", 0, false);
         }
-        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + entry.sha256())) {
+        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + goal.sha256())) {
             whileWaiting.run();
             return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
         }
-        List<ComputeSpec.Entry> closure = closureOf(List.of(entry));
-        List<Job> jobs = closure.stream().map(e -> scheduler.submit(e.name(), Priority.URGENT)).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ComputeSpec.Entry> closure = closureOf(List.of(goal));
+        List<Job> jobs = new ArrayList<>();
+        for (ComputeSpec.Entry e : closure) {
+            jobs.add(e == goal && target != null ? submitVersion(e, target, deadline) : scheduler.submit(e.name(), Priority.URGENT));
+        }
         whileWaiting.run();
-        List<Job.Outcome> outcomes = awaitAll(jobs, timeout);
+        List<Job.Outcome> outcomes = awaitAll(jobs, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         Job.Outcome mine = outcomes.get(outcomes.size() - 1);
         boolean pending = "pending-restart".equals(mine.state());
         InstalledRecord now = state.get(entry.name()).orElse(null);
-        return new Result(asked, entry.name(), now == null ? entry.version() : now.version(), pending ? "pending-restart" : "installed",
+        return new Result(asked, entry.name(), now == null ? goal.version() : now.version(), pending ? "pending-restart" : "installed",
                 (System.nanoTime() - t0) / 1_000_000, pending);
+    }
+
+    /** An urgent job for this version of the bundle; a job for another version of it (say, phase 4's) is waited for first. */
+    private Job submitVersion(ComputeSpec.Entry e, String target, long deadline) throws FetchException {
+        while (true) {
+            Job j = scheduler.submit(e.name(), Priority.URGENT, target);
+            if (target.equals(j.target())) {
+                return j;
+            }
+            try {
+                j.done().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException failed) {
+                // that version failed: ours may still install
+            } catch (TimeoutException t) {
+                throw new FetchException(FetchException.Kind.TIMEOUT, "timeout", "'" + e.name() + "' " + e.version()
+                        + " waits for another version of it to finish installing; ask again");
+            } catch (InterruptedException i) {
+                Thread.currentThread().interrupt();
+                throw new FetchException(FetchException.Kind.UNAVAILABLE, "interrupted", "interrupted while waiting for " + e.label());
+            }
+        }
+    }
+
+    /**
+     * The version of a bundle this node keeps: the spec's entry, or a newer version of it listed in
+     * the entry's {@code versions} that is installed (an explicit {@code ALTER EXTENSION … UPDATE TO}
+     * put it there: the spec's own, older, version is not installed over it).
+     */
+    ComputeSpec.Entry wanted(ComputeSpec.Entry listed) {
+        var rec = state.get(listed.name());
+        if (rec.isEmpty() || !rec.get().installed() || rec.get().sha256().equals(listed.sha256())) {
+            return listed;
+        }
+        String sha = rec.get().sha256();
+        return listed.versions().stream().filter(v -> v.sha256().equals(sha)).findFirst().orElse(listed);
+    }
+
+    /**
+     * {@code ALTER EXTENSION <control> UPDATE [TO <to>]} in a database where it is at {@code from}
+     * (pg_extfarm asks before PostgreSQL looks for the update scripts). Without {@code to}: the spec
+     * is read again (when older than {@value #UPDATE_SPEC_AGE_S} s) and the version it wants is
+     * installed. With {@code to}: unless the installed version carries a path of update scripts
+     * from {@code from} to {@code to}, the version of the bundle that carries one (the entry or one
+     * of its newer {@code versions}; the spec is read again once if none does) is installed next to
+     * the running one, and stays. When no version carries it, nothing changes and PostgreSQL reports
+     * the missing path itself.
+     */
+    public Result requestUpdate(String control, String from, String to, Duration timeout) throws FetchException {
+        ComputeSpec spec = requireSpec();
+        if (spec.providerOfExtension(control).filter(this::installable).isEmpty()) {
+            return requestExtension(control, timeout); // not ours, or its name conflicts: answered as for CREATE EXTENSION
+        }
+        if (to == null) {
+            refreshForUpdate();
+            return requestExtension(control, timeout);
+        }
+        Optional<ComputeSpec.Entry> carrier = Updates.carrier(requireSpec(), state, control, from, to, this::wanted);
+        if (carrier.isEmpty()) {
+            refreshForUpdate();
+            carrier = Updates.carrier(requireSpec(), state, control, from, to, this::wanted);
+        }
+        ComputeSpec.Entry entry = requireSpec().providerOfExtension(control).orElse(null);
+        if (carrier.isEmpty() || entry == null) {
+            log.info("ALTER EXTENSION " + control + " UPDATE from " + from + " to " + to + ": no version of its bundle in the spec"
+                    + " carries update scripts for that; PostgreSQL reports it");
+            return requestExtension(control, timeout);
+        }
+        ComputeSpec.Entry chosen = carrier.get();
+        var rec = state.get(entry.name());
+        if (rec.isEmpty() || !rec.get().installed() || !rec.get().sha256().equals(chosen.sha256())) {
+            log.info("ALTER EXTENSION " + control + " UPDATE from " + from + " to " + to + ": installing " + chosen.label()
+                    + ", which carries the update scripts" + rec.filter(InstalledRecord::installed).map(r -> ", next to " + r.label()).orElse(""));
+        }
+        return install(control, entry, chosen.sha256(), timeout, () -> {
+            try {
+                state.markCreated(control);
+            } catch (IOException e) {
+                log.info("cannot update " + state.root().resolve("created.json") + ": " + e.getMessage());
+            }
+        });
+    }
+
+    /** An update may want a version the registry approved since the spec was read: read it again, unless just read. */
+    static final long UPDATE_SPEC_AGE_S = 10;
+
+    private void refreshForUpdate() {
+        Instant at = specs.loadedAt();
+        if (at != null && at.isAfter(Instant.now().minusSeconds(UPDATE_SPEC_AGE_S))) {
+            return;
+        }
+        try {
+            refresh();
+        } catch (FetchException e) {
+            log.info("ALTER EXTENSION … UPDATE: the spec could not be read again (" + e.getMessage() + "); using the one read at "
+                    + specs.loadedAt());
+        }
     }
 
     private List<Job.Outcome> awaitAll(List<Job> jobs, Duration timeout) throws FetchException {
@@ -619,7 +729,7 @@ public final class Fetcher implements AutoCloseable {
         if (backgroundStarted) { // before that, phase 4 takes the new spec as it is when it starts
             for (ComputeSpec.Entry e : spec.installable()) {
                 var rec = state.get(e.name());
-                boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256());
+                boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(wanted(e).sha256());
                 if (!current && !pendingRestart.contains(e.name() + "@" + e.sha256())) {
                     scheduler.submit(e.name(), Priority.BACKGROUND);
                 }

@@ -36,13 +36,16 @@ final class InstallJob {
 
     /** The body of every install job. */
     Job.Outcome run(Job job) throws FetchException {
-        ComputeSpec.Entry e = f.specs().current().entry(job.bundle()).orElseThrow(() -> new FetchException(FetchException.Kind.NOT_FOUND,
+        ComputeSpec.Entry listed = f.specs().current().entry(job.bundle()).orElseThrow(() -> new FetchException(FetchException.Kind.NOT_FOUND,
                 "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
-        if (!f.installable(e)) {
-            FetchException conflict = Fetcher.nameConflict(f.specs().current(), e);
-            f.failed(e.name(), conflict);
+        if (!f.installable(listed)) {
+            FetchException conflict = Fetcher.nameConflict(f.specs().current(), listed);
+            f.failed(listed.name(), conflict);
             throw conflict;
         }
+        ComputeSpec.Entry e = job.target() == null ? f.wanted(listed) : listed.find(job.target()).orElseThrow(() -> new FetchException(
+                FetchException.Kind.NOT_FOUND, "not-in-spec", "the version of '" + job.bundle() + "' asked for (sha-256 "
+                + job.target().substring(0, 12) + "…) is no longer in the compute spec"));
         job.size(e.size());
         var rec = f.state().get(e.name());
         if (rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(e.sha256()) && f.installer().markers().present(rec.get())
@@ -112,7 +115,7 @@ final class InstallJob {
                     throw ex;
                 }
                 ComputeSpec fresh = f.specs().reload();
-                signatures.check(fresh, fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex));
+                signatures.check(fresh, fresh.find(e.name(), e.sha256()).orElseThrow(() -> ex));
             }
         } catch (FetchException refused) {
             var rec = f.state().get(e.name());
@@ -138,7 +141,7 @@ final class InstallJob {
             } catch (FetchException again) {
                 throw new FetchException(ex.kind(), ex.code(), ex.getMessage() + "; and a fresh spec could not be read: " + again.getMessage(), ex);
             }
-            ComputeSpec.Entry renewed = fresh.entry(e.name()).filter(n -> n.sha256().equals(e.sha256())).orElseThrow(() -> ex);
+            ComputeSpec.Entry renewed = fresh.find(e.name(), e.sha256()).orElseThrow(() -> ex);
             return fetch.fetch(renewed, dest, job, progress);
         } finally {
             progress.done();

@@ -94,7 +94,7 @@ final class StatusView {
                 b.put("size", j.size());
             } else if (e != null && f.pendingRestart.contains(name + "@" + e.sha256())) {
                 st = "pending-restart";
-            } else if (r != null && r.installed() && (e == null || r.sha256().equals(e.sha256()))) {
+            } else if (r != null && r.installed() && (e == null || r.sha256().equals(f.wanted(e).sha256()))) {
                 st = e == null ? "kept" : "installed";
             } else if (e != null && conflicts.containsKey(name)) {
                 st = "conflict"; // carries a name another bundle of the spec carries: not installed (error_code name-conflict)

@@ -73,4 +73,26 @@ class ComputeSpecTest {
         assertThat(twice.installable()).extracting(ComputeSpec.Entry::name).containsExactly("c");
         assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("must be a JSON object");
     }
+
+    /** {@code updates} and {@code versions} (issue 24): read when present, checked like the rest, and optional. */
+    @Test
+    void updatePathsAndNewerVersionsAreReadAndChecked() throws Exception {
+        String newer = entry("vector", "vector").replace("\"version\": \"0.8.0\"", "\"version\": \"0.8.1\"")
+                .replace(HEX, "b".repeat(64)).replace("}", ", \"updates\": {\"vector\": [\"0.8.0--0.8.1\"]}}");
+        String json = spec(entry("vector", "vector").replace("}", ", \"updates\": {\"vector\": []}, \"versions\": [" + newer + "]}"));
+        ComputeSpec.Entry e = parse(json).entry("vector").orElseThrow();
+        assertThat(e.updates()).containsEntry("vector", java.util.List.of());
+        assertThat(e.versions()).extracting(ComputeSpec.Entry::version).containsExactly("0.8.1");
+        assertThat(e.versions().get(0).updates()).containsEntry("vector", java.util.List.of("0.8.0--0.8.1"));
+        assertThat(e.find("b".repeat(64)).orElseThrow().version()).isEqualTo("0.8.1");
+        assertThat(parse(spec(entry("vector", "vector"))).entry("vector").orElseThrow().updates()).as("absent: unknown").isNull();
+
+        assertThatThrownBy(() -> parse(json.replace("0.8.0--0.8.1", "0.8.0--0.8.1--0.9"))).hasMessageContaining("must be <from>--<to>");
+        assertThatThrownBy(() -> parse(json.replace("0.8.0--0.8.1", "../x--y"))).hasMessageContaining("must be <from>--<to>");
+        assertThatThrownBy(() -> parse(json.replace("{\"vector\": []}", "{\"other\": []}"))).hasMessageContaining("updates names 'other'");
+        assertThatThrownBy(() -> parse(json.replace("b".repeat(64) + "\", \"size\": 187392", "b".repeat(64) + "\", \"size\": 0")))
+                .hasMessageContaining("version '0.8.1': size must be");
+        assertThatThrownBy(() -> parse(json.replace("\"versions\": [", "\"versions\": [{\"extension_name\": \"other\"},")))
+                .hasMessageContaining("a version of 'vector' is named 'other'");
+    }
 }

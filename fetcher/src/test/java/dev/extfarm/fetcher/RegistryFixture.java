@@ -50,6 +50,10 @@ public final class RegistryFixture implements TestRegistry {
     private final int pg;
     private final String platform;
     private final Map<String, Published> granted = new TreeMap<>();
+    /** Every version published of each bundle, in publish order (the later ones are the newer ones). */
+    private final Map<String, List<Published>> published = new TreeMap<>();
+    /** bundle name → the version its spec entry is pinned to (the later ones are then listed in its {@code versions}). */
+    private final Map<String, String> pins = new TreeMap<>();
     private final Map<String, Published> bySha = new ConcurrentHashMap<>();
     /** sha256 → bytes served instead of the real ones (corrupt, truncated). */
     final Map<String, byte[]> serveInstead = new ConcurrentHashMap<>();
@@ -110,6 +114,12 @@ public final class RegistryFixture implements TestRegistry {
         Published p = new Published(vb, bytes);
         bySha.put(vb.sha256(), p);
         granted.put(vb.manifest().name(), p);
+        published.computeIfAbsent(vb.manifest().name(), k -> new ArrayList<>()).add(p);
+    }
+
+    /** The spec's entry of {@code name} is this (published) version; the versions published after it are listed as newer ones. */
+    synchronized void pin(String name, String version) {
+        pins.put(name, version);
     }
 
     @Override
@@ -162,18 +172,47 @@ public final class RegistryFixture implements TestRegistry {
         Instant now = Instant.now();
         long exp = now.plus(linkTtl).getEpochSecond();
         List<ComputeSpec.Entry> entries = new ArrayList<>();
-        for (Published p : granted.values()) {
-            var m = p.bundle().manifest();
-            String dir = "/extensions/" + m.name() + "/sha-256+" + p.bundle().sha256();
-            String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().get(0);
-            String inline = !inlineControls ? null : inlineInstead.getOrDefault(m.name(),
-                    new String(p.bundle().controlFiles().get(control), StandardCharsets.UTF_8));
-            entries.add(new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
-                    (long) p.bytes().length), sign(dir + "/bundle.tar", exp), sign(dir + "/" + control + ".control", exp),
-                    sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
-                    m.systemLibraries(), inline));
+        for (String name : granted.keySet()) {
+            List<Published> all = published.get(name);
+            int at = all.size() - 1;
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).bundle().manifest().version().equals(pins.get(name))) {
+                    at = i;
+                }
+            }
+            List<ComputeSpec.Entry> newer = new ArrayList<>();
+            for (int i = all.size() - 1; i > at; i--) {
+                newer.add(entry(all.get(i), exp, false, List.of()));
+            }
+            entries.add(entry(all.get(at), exp, true, newer));
         }
         return new ComputeSpec(1, TENANT, pg, platform, now.toString(), now.plus(linkTtl).toString(), entries);
+    }
+
+    private ComputeSpec.Entry entry(Published p, long exp, boolean inline, List<ComputeSpec.Entry> newer) {
+        var m = p.bundle().manifest();
+        String dir = "/extensions/" + m.name() + "/sha-256+" + p.bundle().sha256();
+        String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().get(0);
+        String text = !inline || !inlineControls ? null : inlineInstead.getOrDefault(m.name(),
+                new String(p.bundle().controlFiles().get(control), StandardCharsets.UTF_8));
+        Map<String, List<String>> updates = new TreeMap<>();
+        for (String ext : m.extensions()) {
+            List<String> paths = new ArrayList<>();
+            for (var f : m.files()) {
+                String prefix = "share/extension/" + ext + "--";
+                if (f.path().startsWith(prefix) && f.path().endsWith(".sql")) {
+                    String mid = f.path().substring(prefix.length(), f.path().length() - 4);
+                    if (mid.split("--", -1).length == 2) {
+                        paths.add(mid);
+                    }
+                }
+            }
+            updates.put(ext, paths);
+        }
+        return new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
+                (long) p.bytes().length), sign(dir + "/bundle.tar", exp), sign(dir + "/" + control + ".control", exp),
+                sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
+                m.systemLibraries(), text, updates, newer);
     }
 
     private String sign(String path, long exp) {

@@ -65,10 +65,11 @@ public final class LocalEndpoint implements AutoCloseable {
         unix.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
         socketPath = path;
+        ServerSocketChannel listening = unix;
         Thread accept = new Thread(() -> {
-            while (unix.isOpen()) {
+            while (listening.isOpen()) {
                 try {
-                    SocketChannel c = unix.accept();
+                    SocketChannel c = listening.accept();
                     pool.submit(() -> serveUnix(c));
                 } catch (IOException e) {
                     return;
@@ -144,12 +145,15 @@ public final class LocalEndpoint implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    /** Stops listening; closing again does nothing. */
+    public synchronized void close() throws IOException {
         if (http != null) {
             http.stop(0);
+            http = null;
         }
         if (unix != null) {
             unix.close();
+            unix = null;
             Files.deleteIfExists(socketPath);
         }
         pool.shutdownNow();

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * <pre>
  * GET  /status                  the fetcher's phases and every bundle's state
  * POST /extensions/{name}       install the bundle carrying this extension (and its requirements) now
+                               (?update_from=A[&update_to=B]: ALTER EXTENSION ... UPDATE: the version carrying the scripts)
  * POST /libraries/{name}        install the bundle providing this library now
                                (?local_preload=true: also into $libdir/plugins/, for local_preload_libraries)
  * POST /refresh                 re-read the compute spec now
@@ -64,7 +65,9 @@ public final class Routes {
                             + (ext ? "extension" : "library") + " name");
                 }
                 Duration timeout = Duration.ofSeconds(param(query, "timeout", 300));
-                Fetcher.Result r = ext ? fetcher.requestExtension(name, timeout)
+                String from = version(query, "update_from");
+                Fetcher.Result r = ext && from != null ? fetcher.requestUpdate(name, from, version(query, "update_to"), timeout)
+                        : ext ? fetcher.requestExtension(name, timeout)
                         : fetcher.requestLibrary(name, timeout, "true".equals(value(query, "local_preload")));
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put(ext ? "extension" : "library", r.name());
@@ -120,6 +123,21 @@ public final class Routes {
         } catch (NumberFormatException e) {
             throw new FetchException(FetchException.Kind.INVALID, "invalid-query", name + " must be a number of seconds");
         }
+    }
+
+    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}");
+
+    /** An extension version in the query ({@code update_from}, {@code update_to}), URL-decoded and checked; null when absent. */
+    private static String version(String query, String name) throws FetchException {
+        String raw = value(query, name);
+        if (raw == null) {
+            return null;
+        }
+        String v = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        if (!VERSION.matcher(v).matches() || v.contains("--")) {
+            throw new FetchException(FetchException.Kind.INVALID, "invalid-query", name + " '" + v + "' is not an extension version");
+        }
+        return v;
     }
 
     /** The raw value of {@code name=} in a query string, or null. */

@@ -141,6 +141,11 @@ final class PrefixInstaller implements Installer {
         synchronized (lock) {
             Map<String, String> files = new TreeMap<>();
             vb.manifest().files().forEach(f -> files.put(tree.resolve(f.path()).toString(), f.isSymlink() ? "link:" + f.link() : f.sha256()));
+            try {
+                keepScripts(state.get(e.name()).orElse(null), tree, files);
+            } catch (IOException io) {
+                throw SharedInstaller.ioFailure("keeping the previous version's scripts of " + e.label(), io);
+            }
             InstalledRecord rec = new InstalledRecord(e.name(), vb.manifest().version(), vb.sha256(), InstalledRecord.INSTALLED, files,
                     List.of(), vb.manifest().extensions(), vb.manifest().libraries(), vb.manifest().sharedPreload(), tree.toString(),
                     Instant.now().toString());
@@ -150,6 +155,32 @@ final class PrefixInstaller implements Installer {
                 throw SharedInstaller.ioFailure("linking " + e.label() + " into " + layout.prefix(), io);
             }
             return rec;
+        }
+    }
+
+    /**
+     * A new version keeps the previous one's SQL scripts (and secondary control files) that it does
+     * not carry itself, copied into its store directory before the link swaps: databases may still be
+     * at the previous version, and its scripts chain them to versions the new bundle no longer ships
+     * scripts from (as in shared mode).
+     */
+    private static void keepScripts(InstalledRecord prev, Path tree, Map<String, String> files) throws IOException {
+        if (prev == null || !prev.installed() || prev.dir() == null || tree.toString().equals(prev.dir())) {
+            return;
+        }
+        Path oldDir = Path.of(prev.dir()).resolve("share/extension");
+        for (var f : prev.files().entrySet()) {
+            Path p = Path.of(f.getKey());
+            String name = p.getFileName().toString();
+            boolean script = oldDir.equals(p.getParent()) && (name.endsWith(".sql") || name.endsWith(".control") && name.contains("--"))
+                    && prev.controls().stream().anyMatch(c -> name.startsWith(c + "--"));
+            Path target = tree.resolve("share/extension").resolve(name);
+            if (script && !files.containsKey(target.toString()) && SharedInstaller.sameFile(p, f.getValue(), null)) {
+                Files.createDirectories(target.getParent());
+                Files.copy(p, target);
+                AtomicFiles.fsync(target);
+                files.put(target.toString(), f.getValue());
+            }
         }
     }
 

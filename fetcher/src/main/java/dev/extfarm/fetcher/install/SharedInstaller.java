@@ -254,9 +254,16 @@ final class SharedInstaller implements Installer {
                         + "; refusing to install " + e.label() + ", nothing was changed");
             }
             Set<String> removals = new LinkedHashSet<>();
-            prev.ifPresent(p -> p.files().keySet().stream()
-                    .filter(old -> !files.containsKey(old) && !p.adopted().contains(old) && state.ownerOf(old, e.name()).isEmpty())
-                    .forEach(removals::add));
+            prev.ifPresent(p -> p.files().forEach((old, value) -> {
+                if (files.containsKey(old) || p.adopted().contains(old) || state.ownerOf(old, e.name()).isPresent()) {
+                    return;
+                }
+                if (p.installed() && keptScript(p, old) && sameFile(Path.of(old), value, null)) {
+                    files.put(old, value); // the previous version's script stays usable beside the new version (see keptScript)
+                } else {
+                    removals.add(old);
+                }
+            }));
             InstalledRecord rec = new InstalledRecord(e.name(), m.version(), vb.sha256(), InstalledRecord.INSTALLED, files, adopted,
                     m.extensions(), m.libraries(), m.sharedPreload(), null, Instant.now().toString());
             try {
@@ -326,6 +333,21 @@ final class SharedInstaller implements Installer {
     }
 
     private record FileTarget(BundleManifest.FileEntry file, Path target) {
+    }
+
+    /**
+     * Is this file of the installed previous version one of its SQL scripts (or secondary control
+     * files, {@code <extension>--<version>.control}), kept when a new version replaces it? Databases
+     * may still be at the previous version: its install script and the update scripts it had chain
+     * them (and {@code CREATE EXTENSION … VERSION}) to versions the new bundle no longer ships
+     * scripts from. The module and libraries are replaced (renamed over: a backend that loaded the
+     * old module keeps it mapped).
+     */
+    private boolean keptScript(InstalledRecord prev, String file) {
+        Path p = Path.of(file);
+        String name = p.getFileName().toString();
+        return layout.extensionDir().equals(p.getParent()) && (name.endsWith(".sql") || name.endsWith(".control") && name.contains("--"))
+                && prev.controls().stream().anyMatch(c -> name.startsWith(c + "--"));
     }
 
     /** local_preload_libraries as configured, and as connections named them (pg_extfarm asks with ?local_preload=true). */

@@ -13,6 +13,8 @@ public final class Job implements Throttle.Urgency {
     }
 
     final String bundle;
+    /** The sha-256 of the version to install (one of the entry's {@code versions}); null = the version the spec wants. */
+    final String target;
     final long seq;
     volatile Priority priority;
     final CompletableFuture<Outcome> done = new CompletableFuture<>();
@@ -22,14 +24,20 @@ public final class Job implements Throttle.Urgency {
     volatile long size;
     volatile long startedNanos;
 
-    Job(String bundle, Priority priority, long seq) {
+    Job(String bundle, String target, Priority priority, long seq) {
         this.bundle = bundle;
+        this.target = target;
         this.priority = priority;
         this.seq = seq;
     }
 
     public String bundle() {
         return bundle;
+    }
+
+    /** The sha-256 of the version this job installs, when it is not the one the spec wants (an explicit update). */
+    public String target() {
+        return target;
     }
 
     public Priority priority() {

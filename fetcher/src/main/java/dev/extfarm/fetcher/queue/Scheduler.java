@@ -58,9 +58,19 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** The job for this bundle at (at least) this priority. */
-    public synchronized Job submit(String bundle, Priority priority) {
+    public Job submit(String bundle, Priority priority) {
+        return submit(bundle, priority, null);
+    }
+
+    /**
+     * The job installing this version ({@code target}: a sha-256, or null for the version the spec
+     * wants) of the bundle at (at least) this priority. One job per bundle at a time: while a job
+     * for another version of it is waiting or running, that job is returned (check {@link
+     * Job#target()}, wait for it, ask again).
+     */
+    public synchronized Job submit(String bundle, Priority priority, String target) {
         if (closed) {
-            Job j = new Job(bundle, priority, seq++);
+            Job j = new Job(bundle, target, priority, seq++);
             j.done.completeExceptionally(new FetchException(FetchException.Kind.UNAVAILABLE, "stopping", "the fetcher is stopping"));
             return j;
         }
@@ -76,7 +86,7 @@ public final class Scheduler implements AutoCloseable {
             }
             return j;
         }
-        j = new Job(bundle, priority, seq++);
+        j = new Job(bundle, target, priority, seq++);
         active.put(bundle, j);
         dispatch(j);
         return j;
@@ -113,20 +123,27 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         j.startedNanos = System.nanoTime();
+        Job.Outcome outcome = null;
+        FetchException failure = null;
         try {
-            j.done.complete(work.run(j));
+            outcome = work.run(j);
         } catch (FetchException e) {
-            j.done.completeExceptionally(e);
+            failure = e;
         } catch (RuntimeException | Error e) {
-            j.done.completeExceptionally(new FetchException(FetchException.Kind.UNAVAILABLE, "internal",
-                    "installing " + j.bundle + " failed unexpectedly: " + e, e));
+            failure = new FetchException(FetchException.Kind.UNAVAILABLE, "internal", "installing " + j.bundle + " failed unexpectedly: " + e, e);
         } finally {
+            // out of the active jobs before anyone waiting on it goes on: the status then never shows it still running
             synchronized (this) {
                 active.remove(j.bundle, j);
                 if (j.countedUrgent.getAndSet(false)) {
                     throttle.urgentEnded();
                 }
             }
+        }
+        if (failure != null) {
+            j.done.completeExceptionally(failure);
+        } else {
+            j.done.complete(outcome);
         }
     }
 

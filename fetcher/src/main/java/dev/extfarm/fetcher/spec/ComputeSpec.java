@@ -55,12 +55,22 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         extensions = extensions == null ? List.of() : List.copyOf(extensions);
     }
 
-    /** One bundle the tenant may use ({@code extension_name} is the bundle name). */
+    /**
+     * One bundle the tenant may use ({@code extension_name} is the bundle name).
+     *
+     * @param updates  the update scripts the bundle carries, per extension it carries: control name →
+     *                 {@code ["<from>--<to>", …]} (its {@code share/extension/<control>--<from>--<to>.sql});
+     *                 null when the spec does not say (older registries)
+     * @param versions newer approved versions of the same bundle the tenant may use, newest first, each an
+     *                 entry of the same shape (without {@code versions} of its own); the entry itself is
+     *                 the version a node installs, the others are there for {@code ALTER EXTENSION … UPDATE TO}
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
                         String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                        boolean preload, List<String> systemLibraries, String control) {
+                        boolean preload, List<String> systemLibraries, String control, Map<String, List<String>> updates,
+                        List<Entry> versions) {
 
         public Entry {
             extensions = extensions == null || extensions.isEmpty() ? (extensionName == null ? List.of() : List.of(extensionName))
@@ -68,6 +78,20 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             libraries = libraries == null ? List.of() : List.copyOf(libraries);
             requires = requires == null ? List.of() : List.copyOf(requires);
             systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
+            if (updates != null) {
+                Map<String, List<String>> u = new LinkedHashMap<>();
+                updates.forEach((k, v) -> u.put(k, v == null ? List.of() : List.copyOf(v)));
+                updates = java.util.Collections.unmodifiableMap(u);
+            }
+            versions = versions == null ? List.of() : List.copyOf(versions);
+        }
+
+        /** An entry without update scripts or other versions (a spec of a registry that does not list them). */
+        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                     boolean preload, List<String> systemLibraries, String control) {
+            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
+                    preload, systemLibraries, control, null, null);
         }
 
         /** An entry without the inline {@code control} text (phase 1 then fetches {@code control_link}). */
@@ -102,7 +126,29 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         /** A copy with other links, the signature's too. */
         public Entry withLinks(String newLink, String newControlLink, String newSignatureLink) {
             return new Entry(extensionName, version, sha256, size, newLink, newControlLink, newSignatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries, control);
+                    requires, sharedPreload, preload, systemLibraries, control, updates, versions);
+        }
+
+        /** A copy listing these update scripts and newer versions. */
+        public Entry withUpdates(Map<String, List<String>> newUpdates, List<Entry> newVersions) {
+            return new Entry(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries,
+                    requires, sharedPreload, preload, systemLibraries, control, newUpdates, newVersions);
+        }
+
+        /** This entry or one of its {@link #versions} with this sha-256. */
+        public Optional<Entry> find(String sha) {
+            if (sha256.equals(sha)) {
+                return Optional.of(this);
+            }
+            return versions.stream().filter(v -> v.sha256().equals(sha)).findFirst();
+        }
+
+        /** This entry, then its newer versions. */
+        public List<Entry> allVersions() {
+            List<Entry> all = new ArrayList<>();
+            all.add(this);
+            all.addAll(versions);
+            return all;
         }
     }
 
@@ -185,17 +231,57 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                 if (!(item instanceof Map<?, ?> e)) {
                     throw invalid(source, "every element of 'extensions' must be an object");
                 }
-                String where = "entry '" + (e.get("extension_name") instanceof String n ? n : "?") + "': ";
-                entries.add(new Entry(text(e, "extension_name", source, where), text(e, "version", source, where),
-                        text(e, "sha256", source, where), number(e, "size", source, where), text(e, "link", source, where),
-                        text(e, "control_link", source, where), text(e, "signature_link", source, where),
-                        texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
-                        bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
-                        texts(e, "system_libraries", source, where), text(e, "control", source, where)));
+                entries.add(entry(e, source, null));
             }
         }
         return new ComputeSpec(integer(t, "meta_format", source), text(t, "tenant", source, ""), integer(t, "pg_major", source),
                 text(t, "platform", source, ""), text(t, "generated_at", source, ""), text(t, "expires_at", source, ""), entries);
+    }
+
+    /** One entry; {@code parent}: the entry whose {@code versions} it is in (its name is the parent's), else null. */
+    private static Entry entry(Map<?, ?> e, String source, Entry parent) throws FetchException {
+        String name = parent != null ? parent.extensionName() : e.get("extension_name") instanceof String n ? n : "?";
+        String where = "entry '" + name + "'" + (parent != null ? ", version '" + (e.get("version") instanceof String v ? v : "?") + "'" : "") + ": ";
+        if (parent != null && e.get("extension_name") != null && !name.equals(e.get("extension_name"))) {
+            throw invalid(source, where + "a version of '" + name + "' is named '" + e.get("extension_name") + "'");
+        }
+        Entry out = new Entry(parent != null ? name : text(e, "extension_name", source, where), text(e, "version", source, where),
+                text(e, "sha256", source, where), number(e, "size", source, where), text(e, "link", source, where),
+                text(e, "control_link", source, where), text(e, "signature_link", source, where),
+                texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
+                bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
+                texts(e, "system_libraries", source, where), text(e, "control", source, where), updates(e, source, where), null);
+        Object vs = e.get("versions");
+        if (vs == null || parent != null) {
+            return out;
+        }
+        if (!(vs instanceof List<?> items)) {
+            throw invalid(source, where + "field 'versions' must be an array");
+        }
+        List<Entry> versions = new ArrayList<>();
+        for (Object item : items) {
+            if (!(item instanceof Map<?, ?> v)) {
+                throw invalid(source, where + "every element of 'versions' must be an object");
+            }
+            versions.add(entry(v, source, out));
+        }
+        return out.withUpdates(out.updates(), versions);
+    }
+
+    /** {@code "updates": {"<control>": ["<from>--<to>", …]}}, or null when absent. */
+    private static Map<String, List<String>> updates(Map<?, ?> o, String source, String where) throws FetchException {
+        Object v = o.get("updates");
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw invalid(source, where + "field 'updates' must be an object of arrays of strings");
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (var kv : m.entrySet()) {
+            out.put(String.valueOf(kv.getKey()), texts(m, String.valueOf(kv.getKey()), source, where + "updates: "));
+        }
+        return out;
     }
 
     private static String shown(Object v) {
@@ -301,6 +387,65 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                     throw invalid(source, where + ": requires '" + r + "' must match " + CONTROL_NAME.pattern());
                 }
             }
+            validateUpdates(source, where, e);
+            for (Entry v : e.versions()) {
+                validateVersion(source, where, v);
+            }
+        }
+    }
+
+    /** A version listed in an entry's {@code versions}: the same checks as an entry's, for its own fields. */
+    private static void validateVersion(String source, String parent, Entry v) throws FetchException {
+        String where = parent + ", version '" + v.version() + "'";
+        if (v.version() == null || !VERSION.matcher(v.version()).matches()) {
+            throw invalid(source, parent + ": a version '" + v.version() + "' in 'versions' must match " + VERSION.pattern());
+        }
+        if (!BundleAddress.isValidSha256(v.sha256())) {
+            throw invalid(source, where + ": sha256 must be 64 lowercase hex digits");
+        }
+        if (v.size() <= 0) {
+            throw invalid(source, where + ": size must be the bundle's byte count, was " + v.size());
+        }
+        requireHttpUrl(source, where, "link", v.link());
+        if (v.controlLink() != null) {
+            requireHttpUrl(source, where, "control_link", v.controlLink());
+        }
+        for (String c : v.extensions()) {
+            if (!CONTROL_NAME.matcher(c).matches()) {
+                throw invalid(source, where + ": extension '" + c + "' must match " + CONTROL_NAME.pattern());
+            }
+        }
+        for (List<String> libs : List.of(v.libraries(), v.systemLibraries())) {
+            for (String l : libs) {
+                if (!LIBRARY.matcher(l).matches()) {
+                    throw invalid(source, where + ": library '" + l + "' must match " + LIBRARY.pattern());
+                }
+            }
+        }
+        for (String r : v.requires()) {
+            if (!CONTROL_NAME.matcher(r).matches()) {
+                throw invalid(source, where + ": requires '" + r + "' must match " + CONTROL_NAME.pattern());
+            }
+        }
+        validateUpdates(source, where, v);
+    }
+
+    /** {@code updates}: control names of the entry's own extensions, each path two valid versions joined by {@code --}. */
+    private static void validateUpdates(String source, String where, Entry e) throws FetchException {
+        if (e.updates() == null) {
+            return;
+        }
+        for (var u : e.updates().entrySet()) {
+            if (!e.extensions().contains(u.getKey())) {
+                throw invalid(source, where + ": updates names '" + u.getKey() + "', which is not one of its extensions " + e.extensions());
+            }
+            for (String path : u.getValue()) {
+                String[] ends = path.split("--", -1);
+                if (ends.length != 2 || !VERSION.matcher(ends[0]).matches() || !VERSION.matcher(ends[1]).matches()) {
+                    throw invalid(source, where + ": update '" + path + "' of '" + u.getKey() + "' must be <from>--<to>, two versions matching "
+                            + VERSION.pattern());
+                }
+            }
         }
     }
 
@@ -372,6 +517,11 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     /** The bundle whose manifest lists the library (module name, without {@code .so}). */
     public Optional<Entry> providerOfLibrary(String library) {
         return extensions.stream().filter(e -> e.libraries().contains(library)).findFirst();
+    }
+
+    /** The entry of this bundle, or the version of it listed in its {@code versions}, with this sha-256. */
+    public Optional<Entry> find(String bundleName, String sha) {
+        return entry(bundleName).flatMap(e -> e.find(sha));
     }
 
     public Map<String, Entry> byName() {

@@ -110,6 +110,14 @@ final class PgModules {
         return sql(target, tmp, name).libraries(name).copy("lib/" + name + ".so", so).pack();
     }
 
+    /** A C module {@code name}.so built from this source (one file, {@code name}.c) with PGXS for the target. */
+    static Path cModule(PgTarget target, Path base, String name, String source) throws Exception {
+        Path dir = Files.createTempDirectory(base, "cmod-");
+        Files.writeString(dir.resolve(name + ".c"), source, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("Makefile"), "MODULES = " + name + "\nPG_CONFIG ?= pg_config\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n");
+        return make(target, dir, name);
+    }
+
     static String typeSql(String name) {
         return ("CREATE TYPE @N@;\n"
                 + "CREATE FUNCTION @N@_in(cstring) RETURNS @N@ AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE;\n"

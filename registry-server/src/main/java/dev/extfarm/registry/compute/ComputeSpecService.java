@@ -46,6 +46,8 @@ public class ComputeSpecService {
     ControlTexts controls;
     @Inject
     NameOwnership names;
+    @Inject
+    UpdateScripts updates;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public ComputeSpec spec(Principal compute, Integer pg, String platform, String baseUrl) {
@@ -65,6 +67,7 @@ public class ComputeSpecService {
         List<BundleEntry> candidates = BundleEntry.list("pgMajor = ?1 and platform = ?2 and reviewState = ?3",
                 pg, platform, ReviewState.APPROVED.id());
         Map<String, BundleEntry> chosen = new TreeMap<>();
+        Map<String, List<BundleEntry>> usable = new TreeMap<>();
         Comparator<BundleEntry> newest = Comparator.comparing((BundleEntry b) -> b.version, VersionOrder.INSTANCE)
                 .thenComparing(b -> b.createdAt);
         // bundles that carry another extension's name or one of PostgreSQL's (stored before names were
@@ -75,6 +78,7 @@ public class ComputeSpecService {
             if (conflicting.contains(b.sha256) || !visibility.tenantMayUse(tenantId, b.extensionName)) {
                 continue;
             }
+            usable.computeIfAbsent(b.extensionName, k -> new ArrayList<>()).add(b);
             String pin = pins.get(b.extensionName);
             if (pin != null && !pin.equals(b.version)) {
                 continue;
@@ -87,18 +91,36 @@ public class ComputeSpecService {
         String publicBase = edge.publicUrl().map(u -> u.toString().replaceAll("/+$", "")).orElse(baseUrl);
         List<ComputeSpec.Entry> entries = new ArrayList<>();
         for (BundleEntry b : chosen.values()) {
-            BundleAddress a = b.address();
-            boolean priv = visibility.isPrivate(b.extensionName);
-            String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName : b.extensions[0];
-            entries.add(new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
-                    link(priv ? baseUrl : publicBase, "/" + a.path(), priv, compute.tenantName(), expires),
-                    link(priv ? baseUrl : publicBase, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
-                    controls.of(a, control).orElse(null),
-                    link(priv ? baseUrl : publicBase, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
-                    List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
-                    List.of(b.systemLibraries)));
+            // newer versions (one bundle per version: the newest upload of each), for ALTER EXTENSION ... UPDATE TO
+            Map<String, BundleEntry> newer = new TreeMap<>(VersionOrder.INSTANCE.reversed());
+            for (BundleEntry v : usable.get(b.extensionName)) {
+                if (VersionOrder.INSTANCE.compare(v.version, b.version) > 0) {
+                    newer.merge(v.version, v, (x, y) -> newest.compare(x, y) >= 0 ? x : y);
+                }
+            }
+            List<ComputeSpec.Entry> versions = newer.values().stream().limit(MAX_VERSIONS)
+                    .map(v -> entry(v, compute, baseUrl, publicBase, expires, false, List.of())).toList();
+            entries.add(entry(b, compute, baseUrl, publicBase, expires, true, versions));
         }
         return new ComputeSpec(1, compute.tenantName(), pg, platform, now.toString(), expires.toString(), entries);
+    }
+
+    /** Newer versions listed per entry at most: enough for any update, and the spec stays small. */
+    static final int MAX_VERSIONS = 20;
+
+    private ComputeSpec.Entry entry(BundleEntry b, Principal compute, String baseUrl, String publicBase, Instant expires, boolean inlineControl,
+                                    List<ComputeSpec.Entry> versions) {
+        BundleAddress a = b.address();
+        boolean priv = visibility.isPrivate(b.extensionName);
+        String base = priv ? baseUrl : publicBase;
+        String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName : b.extensions[0];
+        return new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
+                link(base, "/" + a.path(), priv, compute.tenantName(), expires),
+                link(base, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                inlineControl ? controls.of(a, control).orElse(null) : null,
+                link(base, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
+                List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
+                List.of(b.systemLibraries), updates.of(b), versions);
     }
 
     private String link(String baseUrl, String path, boolean signed, String tenant, Instant expires) {

@@ -75,7 +75,9 @@ class TenantIsolationTest {
         assertThat(Instant.parse(spec.getString("expires_at"))).isEqualTo(generated.plusSeconds(15 * 60));
         var e = entry(computeA, secret.name());
         assertThat(e).containsOnlyKeys("extension_name", "version", "sha256", "size", "link", "control_link", "control",
-                "signature_link", "extensions", "libraries", "requires", "shared_preload", "preload", "system_libraries");
+                "signature_link", "extensions", "libraries", "requires", "shared_preload", "preload", "system_libraries", "updates");
+        // issue 24: the update scripts the bundle carries (none here); "versions" only when newer versions exist
+        assertThat(e).containsEntry("updates", Map.of(secret.name(), List.of()));
         assertThat(e).containsEntry("version", "1.0").containsEntry("sha256", secret.sha256())
                 .containsEntry("size", secret.bytes().length).containsEntry("extensions", List.of(secret.name()))
                 .containsEntry("system_libraries", List.of("libc.so.6")).containsEntry("shared_preload", false);

@@ -49,9 +49,21 @@ public final class Bundles {
     }
 
     public static Bundle bundle(String name, String version, int pg, int libBytes) {
+        return bundle(name, version, pg, libBytes, List.of());
+    }
+
+    /** A bundle that also carries these update scripts ({@code "1.0--1.1"} → {@code share/extension/<name>--1.0--1.1.sql}). */
+    public static Bundle withUpdates(String name, String version, int pg, String... updates) {
+        return bundle(name, version, pg, 1000, List.of(updates));
+    }
+
+    private static Bundle bundle(String name, String version, int pg, int libBytes, List<String> updates) {
         try {
             Path tree = Files.createTempDirectory("bundle-tree");
             Path ext = Files.createDirectories(tree.resolve("share/extension"));
+            for (String u : updates) {
+                Files.writeString(ext.resolve(name + "--" + u + ".sql"), "-- update " + u + "\n");
+            }
             Files.writeString(ext.resolve(name + ".control"), "comment = 'the " + name + " test extension'\n"
                     + "default_version = '" + version + "'\nmodule_pathname = '$libdir/" + name + "'\nrelocatable = true\n");
             Files.writeString(ext.resolve(name + "--" + version + ".sql"), "CREATE FUNCTION hello() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n");
