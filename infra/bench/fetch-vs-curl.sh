@@ -23,8 +23,9 @@ fetcher_jar="$here/fetcher/target/extfarm-fetcher.jar"
 if [ ! -f "$fetcher_jar" ]; then
   (cd "$here" && ./mvnw -q -B -DskipTests -pl fetcher -am package) >&2
 fi
-# LAUNCHER=cds (default): fetcher/bin/extfarm-fetcher, which starts the JVM from an AppCDS archive;
-# LAUNCHER=plain: java -jar, as before the launcher existed
+# LAUNCHER=cds (default): fetcher/bin/extfarm-fetcher, which starts the JVM from its AOT cache (JDK 25+)
+# or AppCDS archive (JDK 17-24); LAUNCHER=plain: java -jar, as before the launcher existed.
+# EXTFARM_JAVA_HOME: the JDK the launcher runs (default: $JAVA_HOME, else java on PATH)
 launcher="${LAUNCHER:-cds}"
 # The benchmark's bundle is packed here, unsigned: --allow-unsigned (one Ed25519 check per bundle
 # would not show in these figures anyway).
@@ -117,13 +118,15 @@ warm_run() {
   rm -rf "$d"
 }
 # BASELINE_JAR=an older extfarm-fetcher.jar: the cold install with it too, interleaved, started the
-# same way as the new one (LAUNCHER=cds: through the launcher, with an AppCDS archive of its own
-# beside that jar, which must be in a writable directory; LAUNCHER=plain: java -jar)
+# same way as the new one (LAUNCHER=cds: through this launcher, with a cache of its own beside that
+# jar, which must be in a writable directory; LAUNCHER=plain: java -jar), on BASELINE_JAVA_HOME if
+# given (e.g. the JDK 17 the node had before), else on the same JDK as the new one
 baseline_fetcher() {
   if [ "$launcher" = plain ]; then
-    java ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" "$@"
+    "${BASELINE_JAVA_HOME:+$BASELINE_JAVA_HOME/bin/}java" ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" "$@"
   else
-    EXTFARM_FETCHER_JAR="$BASELINE_JAR" EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "$here/fetcher/bin/extfarm-fetcher" "$@"
+    EXTFARM_JAVA_HOME="${BASELINE_JAVA_HOME:-${EXTFARM_JAVA_HOME:-}}" EXTFARM_FETCHER_JAR="$BASELINE_JAR" \
+      EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "$here/fetcher/bin/extfarm-fetcher" "$@"
   fi
 }
 baseline_run() {
@@ -157,13 +160,13 @@ curl_seq_run() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-if [ "$launcher" = cds ] && { [ ! -f "${fetcher_jar%.jar}.jsa" ] || [ "$fetcher_jar" -nt "${fetcher_jar%.jar}.jsa" ]; }; then   # the launcher's first run records the archive
+if [ "$launcher" = cds ]; then   # the launcher's first run records its cache (AOT or AppCDS); later runs use it
   d="$work/cds"; mkdir -p "$d/share/extension" "$d/lib"
   fetcher install warm --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
   rm -rf "$d"
 fi
-if [ -n "${BASELINE_JAR:-}" ] && [ "$launcher" = cds ] && [ ! -f "${BASELINE_JAR%.jar}.jsa" ]; then
+if [ -n "${BASELINE_JAR:-}" ] && [ "$launcher" = cds ]; then
   d="$work/bcds"; mkdir -p "$d/share/extension" "$d/lib"
   baseline_fetcher install warm --allow-unsigned --spec-file "$work/spec.json" --share-dir "$d/share" --lib-dir "$d/lib" \
     --state-dir "$d/state" --cache-dir "$d/cache" --progress plain >/dev/null 2>&1
@@ -197,4 +200,6 @@ if [ -n "${BASELINE_JAR:-}" ]; then
     "$(printf '%s\n' "${baseline_runs[@]}" | sort -n | head -1)" "$(echo "$c_med / $b_med" | bc -l)"
 fi
 echo "every run (s): cold ${fetcher_runs[*]}; warm ${warm_runs[*]}; verify-then-extract ${seq_runs[*]}; streaming ${curl_runs[*]}"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher; server: $server"
+jdk_of() { local h="${1:-}"; [ -n "$h" ] || h="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"; sed -n 's/^JAVA_VERSION="\(.*\)"/\1/p' "$h/release"; }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; launcher: $launcher; server: $server;" \
+  "JDK $(jdk_of "${EXTFARM_JAVA_HOME:-${JAVA_HOME:-}}")${BASELINE_JAR:+, baseline JDK $(jdk_of "${BASELINE_JAVA_HOME:-${EXTFARM_JAVA_HOME:-${JAVA_HOME:-}}}")}"
