@@ -22,6 +22,11 @@ final class Problems {
         add(RecipeProblem.Severity.ERROR, file, at, field, message);
     }
 
+    /** An error with a stable rule id (see {@link RecipeProblem#rule()}). */
+    void error(YamlNode.Position at, String field, String message, String rule) {
+        list.add(new RecipeProblem(RecipeProblem.Severity.ERROR, file, at.line(), at.column(), field, message, rule));
+    }
+
     void warning(YamlNode.Position at, String field, String message) {
         add(RecipeProblem.Severity.WARNING, file, at, field, message);
     }

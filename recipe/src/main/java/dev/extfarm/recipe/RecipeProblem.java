@@ -6,9 +6,10 @@ import java.util.Objects;
  * One thing wrong with a recipe, located in a file. Printed like a compiler message:
  * {@code recipes/vector/recipe.yaml:7:3: source.sha256: must be 64 lowercase hex digits}; warnings
  * read {@code file:line:col: warning: field: message}. Line and column are 1-based; 0 means the
- * problem concerns the whole file (they are then left out of the printed form).
+ * problem concerns the whole file (they are then left out of the printed form). {@code rule} is
+ * a stable id for problems that a farm reports as such (e.g. {@code source-url-scheme}), else empty.
  */
-public record RecipeProblem(Severity severity, String file, int line, int column, String field, String message) {
+public record RecipeProblem(Severity severity, String file, int line, int column, String field, String message, String rule) {
 
     public enum Severity { ERROR, WARNING }
 
@@ -17,6 +18,11 @@ public record RecipeProblem(Severity severity, String file, int line, int column
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(field, "field");
         Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(rule, "rule");
+    }
+
+    public RecipeProblem(Severity severity, String file, int line, int column, String field, String message) {
+        this(severity, file, line, column, field, message, "");
     }
 
     public boolean isError() {

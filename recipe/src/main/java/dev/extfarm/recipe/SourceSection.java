@@ -1,6 +1,8 @@
 package dev.extfarm.recipe;
 
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.recipe.egress.EgressPolicy;
+import dev.extfarm.recipe.egress.EgressRefusedException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -116,39 +118,37 @@ final class SourceSection {
         return false;
     }
 
+    /**
+     * Only http and https, with a host spelled canonically and no user info: the rules of
+     * {@link EgressPolicy#checkUrl}, which the farm applies again when it fetches (with the
+     * addresses the host resolves to, which a lint cannot know).
+     */
     private static Optional<URI> checkUrl(MappingReader s, String text) {
         var at = s.keyPosition("url").orElseThrow();
+        URI uri;
         try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            switch (scheme) {
-                case "http", "https" -> {
-                    if (uri.getHost() == null) {
-                        s.problems().error(at, s.field("url"), "'" + text + "' has no host");
-                        return Optional.empty();
-                    }
-                }
-                case "file" -> {
-                    if (uri.isOpaque() || uri.getPath() == null || !uri.getPath().startsWith("/")
-                            || uri.getAuthority() != null) {
-                        s.problems().error(at, s.field("url"), "a file URL must be absolute: file:///path/to/archive.tar.gz");
-                        return Optional.empty();
-                    }
-                }
-                default -> {
-                    s.problems().error(at, s.field("url"), "must be an http, https or file URL, not '" + text + "'");
-                    return Optional.empty();
-                }
-            }
-            if (uri.getFragment() != null) {
-                s.problems().error(at, s.field("url"), "must not have a #fragment");
-                return Optional.empty();
-            }
-            return Optional.of(uri);
+            uri = new URI(text);
         } catch (URISyntaxException e) {
             s.problems().error(at, s.field("url"), "not a valid URL: " + e.getMessage());
             return Optional.empty();
         }
+        try {
+            EgressPolicy.checkUrl(uri);
+        } catch (EgressRefusedException e) {
+            String message = switch (e.rule()) {
+                case URL_SCHEME -> "must be an https or http URL, not '" + text + "'; a local archive goes into the farm's "
+                        + "source mirror (sha256/<hex>, see docs/recipes.md) or into the recipe itself (source.bundled)";
+                case URL_USERINFO -> "must not carry user info (user@ or user:password@): '" + text + "'";
+                default -> e.getMessage();
+            };
+            s.problems().error(at, s.field("url"), message, e.rule().code("source"));
+            return Optional.empty();
+        }
+        if (uri.getFragment() != null) {
+            s.problems().error(at, s.field("url"), "must not have a #fragment");
+            return Optional.empty();
+        }
+        return Optional.of(uri);
     }
 
     static boolean checkSubdir(MappingReader s, String dir) {

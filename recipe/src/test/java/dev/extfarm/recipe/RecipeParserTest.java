@@ -126,13 +126,31 @@ class RecipeParserTest {
                 "recipes/demo/recipe.yaml:1:1: source: is required: give url + sha256, debian_source + sha256, or bundled + sha256");
     }
 
+    /** Contract change (issue 21): file: URLs are no longer accepted; local archives come from source mirrors. */
     @Test
-    void urlsMustBeHttpHttpsOrAbsoluteFile() {
+    void urlsMustBeHttpOrHttpsWithACheckableHostAndNoUserInfo() {
+        String mirrorHint = "; a local archive goes into the farm's source mirror (sha256/<hex>, see docs/recipes.md) or into "
+                + "the recipe itself (source.bundled)";
         assertThat(errors(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "ftp://example.org/a.tar.gz")))
-                .containsExactly("recipes/demo/recipe.yaml:6:3: source.url: must be an http, https or file URL, not 'ftp://example.org/a.tar.gz'");
-        assertThat(errors(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "file:demo.tar.gz")))
-                .containsExactly("recipes/demo/recipe.yaml:6:3: source.url: a file URL must be absolute: file:///path/to/archive.tar.gz");
-        assertThat(errors(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "file:///srv/src/demo.tar.gz"))).isEmpty();
+                .containsExactly("recipes/demo/recipe.yaml:6:3: source.url: must be an https or http URL, not 'ftp://example.org/a.tar.gz'"
+                        + mirrorHint);
+        assertThat(errors(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "file:///etc/shadow")))
+                .containsExactly("recipes/demo/recipe.yaml:6:3: source.url: must be an https or http URL, not 'file:///etc/shadow'"
+                        + mirrorHint);
+        for (String url : List.of("file:demo.tar.gz", "file://localhost/srv/x.tar.gz", "jar:file:///x.jar!/a", "netdoc:///etc/passwd",
+                "gopher://example.org/", "/srv/src/demo.tar.gz")) {
+            assertThat(check(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", url)).errors())
+                    .as(url).singleElement().extracting(RecipeProblem::rule).isEqualTo("source-url-scheme");
+        }
+        assertThat(check(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "https://user:pw@example.org/a.tar.gz")).errors())
+                .singleElement().extracting(RecipeProblem::rule).isEqualTo("source-url-userinfo");
+        for (String url : List.of("http://2130706433/a.tar.gz", "http://0177.0.0.1/a.tar.gz", "http://127.1/a.tar.gz",
+                "http://[fe80::1%25eth0]/a.tar.gz", "http:///a.tar.gz")) {
+            assertThat(check(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", url)).errors())
+                    .as(url).singleElement().extracting(RecipeProblem::rule).isEqualTo("source-url-host");
+        }
+        // addresses are the farm's to check (its allow list, DNS at push and at fetch), not the parser's
+        assertThat(errors(HEAD.replace("https://example.org/demo-1.0.0.tar.gz", "http://127.0.0.1:8080/a.tar.gz"))).isEmpty();
     }
 
     @Test

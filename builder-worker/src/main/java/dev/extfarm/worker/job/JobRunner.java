@@ -3,9 +3,11 @@ package dev.extfarm.worker.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.recipe.InvalidRecipeException;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeParser;
+import dev.extfarm.recipe.RecipeProblem;
 import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.recipe.ValidationOptions;
 import dev.extfarm.recipe.source.SourceException;
@@ -178,6 +180,10 @@ final class JobRunner {
             // validated for the job's major alone: its variant's version and source, whatever majors this farm serves
             recipe = RecipeParser.parse(bundle, job.extension(), new ValidationOptions(List.of(job.pgMajor())))
                     .forMajor(job.pgMajor());
+        } catch (InvalidRecipeException e) {
+            // a revision stored before a rule existed (a file: source URL) fails with that rule as its cause
+            return failed(log, new BuildFailure(Step.FETCH, commonRule(e.problems()).orElse("invalid-recipe"),
+                    BuildFailure.Responsibility.RECIPE, 0, "the recipe revision does not parse here: " + e.getMessage()));
         } catch (Exception e) {
             return failed(log, new BuildFailure(Step.FETCH, "invalid-recipe", BuildFailure.Responsibility.RECIPE, 0,
                     "the recipe revision does not parse here: " + e.getMessage()));
@@ -186,6 +192,7 @@ final class JobRunner {
         try {
             source = sources.fetch(recipe.source(), bundle); // source.bundled: the bytes came with the recipe
         } catch (SourceException e) {
+            // an egress refusal (source-address-forbidden, source-url-scheme, ...) is the recipe's
             boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
             return failed(log, new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
                     BuildFailure.Responsibility.RECIPE, 0, e.getMessage()));
@@ -226,6 +233,12 @@ final class JobRunner {
             return failed(log, new BuildFailure(Step.FETCH, "worker-io-error", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }
         return pipeline.run(buildJob, images, work, log);
+    }
+
+    /** The rule all errors share (e.g. {@code source-url-scheme}), if they do. */
+    static java.util.Optional<String> commonRule(List<RecipeProblem> problems) {
+        List<String> rules = problems.stream().filter(RecipeProblem::isError).map(RecipeProblem::rule).distinct().toList();
+        return rules.size() == 1 && !rules.get(0).isEmpty() ? java.util.Optional.of(rules.get(0)) : java.util.Optional.empty();
     }
 
     private static BuildOutcome failed(BuildLog log, BuildFailure f) {

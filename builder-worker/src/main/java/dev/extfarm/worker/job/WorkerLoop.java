@@ -2,6 +2,7 @@ package dev.extfarm.worker.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.recipe.egress.AllowList;
 import dev.extfarm.recipe.source.SourceFetcher;
 import dev.extfarm.recipe.source.SourceFetcherConfig;
 import dev.extfarm.worker.build.BuildImages;
@@ -36,13 +37,21 @@ import java.util.concurrent.TimeUnit;
 public class WorkerLoop {
 
     private final WorkerConfig config;
+    private final SourceFetcherConfig sourceConfig;
     private final ObjectMapper json;
     private volatile boolean stopping;
     private ExecutorService threads;
 
-    WorkerLoop(WorkerConfig config, ObjectMapper json) {
+    WorkerLoop(WorkerConfig config, SourceSettings sources, ObjectMapper json) {
         this.config = config;
+        this.sourceConfig = sourceFetcherConfig(config, sources);
         this.json = json;
+    }
+
+    /** Public source addresses only, plus the operator's allow list (a bad entry stops the worker at start, named). */
+    static SourceFetcherConfig sourceFetcherConfig(WorkerConfig config, SourceSettings sources) {
+        SourceFetcherConfig defaults = SourceFetcherConfig.defaults(config.sourceCache());
+        return defaults.withEgress(defaults.egress().withAllowList(AllowList.parse(sources.allow().orElse(""))));
     }
 
     void onStart(@Observes StartupEvent e) {
@@ -84,7 +93,7 @@ public class WorkerLoop {
         BuildLimits limits = new BuildLimits(parseBytes(config.memory()), 2048, 2.0, config.wallTime());
         String id = workerId() + (config.concurrency() > 1 ? "-" + slot : "");
         Duration backoff = config.pollInterval();
-        try (SourceFetcher sources = new SourceFetcher(SourceFetcherConfig.defaults(config.sourceCache()).withAllowFileUrls(true))) {
+        try (SourceFetcher sources = new SourceFetcher(sourceConfig)) {
             JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id,
                     new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
             Map<String, BuildImages> images = new LinkedHashMap<>();

@@ -45,17 +45,20 @@ class FarmIT {
     static String workerToken;
     static Api maintainer;
     static final List<JavaProcess> workers = new ArrayList<>();
+    /** The fixtures' upstream site on 127.0.0.1, allowed to the registry and the workers like an operator's internal host. */
+    static SourceServer upstream;
 
     @BeforeAll
     static void startRegistry() throws Exception {
         dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
         data = Files.createTempDirectory("extfarm-farm-it");
+        upstream = new SourceServer();
         int port = JavaProcess.freePort();
         base = URI.create("http://127.0.0.1:" + port);
         String adminToken = "efa_" + random();
         registry = JavaProcess.start(REGISTRY_JAR, Map.of(
                 "EXTFARM_DATA_DIR", data.resolve("registry").toString(), "EXTFARM_PORT", String.valueOf(port),
-                "EXTFARM_ADMIN_TOKEN", adminToken,
+                "EXTFARM_ADMIN_TOKEN", adminToken, "EXTFARM_SOURCE_ALLOW", upstream.allowEntry(),
                 "EXTFARM_QUEUE_LEASE_TTL", "8s", "EXTFARM_QUEUE_SWEEP_INTERVAL", "2s"), data.resolve("registry.log"));
         registry.awaitHealthy(base, Duration.ofSeconds(120));
         admin = new Api(base, adminToken);
@@ -71,15 +74,19 @@ class FarmIT {
         if (registry != null) {
             registry.close();
         }
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     static JavaProcess startWorker(String id) throws Exception {
-        JavaProcess w = JavaProcess.start(WORKER_JAR, Map.of(
+        Map<String, String> env = new HashMap<>(Map.of(
                 "EXTFARM_WORKER_REGISTRY", base.toString(), "EXTFARM_WORKER_TOKEN", workerToken, "EXTFARM_WORKER_ID", id,
                 "EXTFARM_WORKER_TARGETS", "bookworm-pg15", "EXTFARM_WORKER_WORK_DIR", data.resolve("work-" + id).toString(),
                 "EXTFARM_WORKER_SOURCE_CACHE", SOURCE_CACHE, "EXTFARM_WORKER_PORT", String.valueOf(JavaProcess.freePort()),
-                "EXTFARM_WORKER_WALL_TIME", "60s", "EXTFARM_WORKER_MEMORY", "1g", "EXTFARM_WORKER_POLL_INTERVAL", "1s"),
-                data.resolve("worker-" + id + ".log"));
+                "EXTFARM_WORKER_WALL_TIME", "60s", "EXTFARM_WORKER_MEMORY", "1g", "EXTFARM_WORKER_POLL_INTERVAL", "1s"));
+        env.put("EXTFARM_SOURCE_ALLOW", upstream.allowEntry());
+        JavaProcess w = JavaProcess.start(WORKER_JAR, env, data.resolve("worker-" + id + ".log"));
         workers.add(w);
         return w;
     }
@@ -115,7 +122,7 @@ class FarmIT {
             builds.put(real, push(ROOT.resolve("recipes").resolve(real)).get(15));
         }
         Map<String, String[]> expected = new LinkedHashMap<>();
-        for (FixtureRecipes.Fixture f : FixtureRecipes.all(work)) {
+        for (FixtureRecipes.Fixture f : FixtureRecipes.all(work, upstream)) {
             builds.put(f.name(), push(f.dir()).get(15));
             expected.put(f.name(), new String[]{f.step(), f.cause()});
         }
@@ -149,7 +156,7 @@ class FarmIT {
 
     @Test
     void aWorkerKilledMidBuildIsRescuedAndTheBundleIsPublishedOnce() throws Exception {
-        FixtureRecipes.Fixture slow = FixtureRecipes.slow(data.resolve("slow"), 20);
+        FixtureRecipes.Fixture slow = FixtureRecipes.slow(data.resolve("slow"), upstream, 20);
         long id = push(slow.dir()).get(15);
         JavaProcess doomed = startWorker("farm-it-doomed");
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();

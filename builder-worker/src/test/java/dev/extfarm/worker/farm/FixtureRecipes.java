@@ -2,7 +2,7 @@ package dev.extfarm.worker.farm;
 
 import dev.extfarm.bundle.Digests;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Recipes for the failure causes no real extension gives us, all built on the tiny C extension
- * under src/test/resources/fixtures/hello_c, served to the worker as a file: source.
+ * under src/test/resources/fixtures/hello_c, served to the worker by a {@link SourceServer} on
+ * 127.0.0.1 (which the farm reaches only through its source allow list).
  */
 final class FixtureRecipes {
 
@@ -21,9 +22,9 @@ final class FixtureRecipes {
     private FixtureRecipes() {
     }
 
-    static List<Fixture> all(Path work) throws Exception {
-        Path src = tarball(work, "hello_c", "");
-        Path bad = tarball(work, "hello_c-broken", "this is not C;\n");
+    static List<Fixture> all(Path work, SourceServer upstream) throws Exception {
+        URI src = upstream.serve(tarball(work, "hello_c", ""));
+        URI bad = upstream.serve(tarball(work, "hello_c-broken", "this is not C;\n"));
         List<Fixture> out = new ArrayList<>();
         out.add(recipe(work, "fixture-ok", src, "", null, null));
         out.add(withPatch(recipe(work, "fixture-patch", src, "  patches: [bad.patch]\n", "patch", "patch-rejected")));
@@ -38,8 +39,8 @@ final class FixtureRecipes {
         return out;
     }
 
-    static Fixture slow(Path work, int seconds) throws Exception {
-        Path src = tarball(work, "hello_c", "");
+    static Fixture slow(Path work, SourceServer upstream, int seconds) throws Exception {
+        URI src = upstream.serve(tarball(work, "hello_c", ""));
         return recipe(work, "fixture-slow", src, "  pre_build: sleep " + seconds + "\n", null, null);
     }
 
@@ -50,25 +51,22 @@ final class FixtureRecipes {
         return f;
     }
 
-    static Fixture recipe(Path work, String name, Path source, String build, String step, String cause) throws Exception {
+    static Fixture recipe(Path work, String name, URI source, String build, String step, String cause) throws Exception {
         return recipe(work, name, source, build, step, cause, null);
     }
 
-    static Fixture recipe(Path work, String name, Path source, String build, String step, String cause, String sha) throws Exception {
+    static Fixture recipe(Path work, String name, URI source, String build, String step, String cause, String sha) throws Exception {
         Path dir = work.resolve(name);
         Files.createDirectories(dir);
-        String hex;
-        try (InputStream in = Files.newInputStream(source)) {
-            hex = sha != null ? sha : Digests.sha256(in);
-        }
+        String hex = sha != null ? sha : Digests.sha256(work.resolve(Path.of(source.getPath()).getFileName()));
         Files.writeString(dir.resolve("recipe.yaml"), "name: " + name + "\nversion: 1.0.0\nlicense: PostgreSQL\n"
-                + "description: test fixture\nsource:\n  url: " + source.toUri() + "\n  sha256: " + hex + "\n"
+                + "description: test fixture\nsource:\n  url: " + source + "\n  sha256: " + hex + "\n"
                 + "pg: [15]\n" + (build.isEmpty() ? "" : "build:\n" + build)
                 + "test:\n  sql: SELECT hello_c();\n");
         return new Fixture(name, dir, step, cause);
     }
 
-    private static Path tarball(Path work, String top, String appendToC) throws Exception {
+    static Path tarball(Path work, String top, String appendToC) throws Exception {
         Path tree = work.resolve("src-" + top);
         Path dir = tree.resolve(top);
         Files.createDirectories(dir);

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 
 /**
  * Cheap real builds for the fault suites: a pure-SQL extension (control file, one script, a PGXS
- * Makefile) under a name of the test's choosing, packed as its own source tarball and served to the
- * worker as a file: source. Each still goes through the real worker: Docker build, bundle, smoke
- * test (CREATE EXTENSION and a call in a clean runtime container), upload, completion.
+ * Makefile) under a name of the test's choosing, packed as its own source tarball that travels
+ * with the recipe ({@code source.bundled}). Each still goes through the real worker: Docker build,
+ * bundle, smoke test (CREATE EXTENSION and a call in a clean runtime container), upload, completion.
  */
 final class TinyRecipes {
 
@@ -27,17 +27,17 @@ final class TinyRecipes {
         Files.writeString(src.resolve(name + "--1.0.sql"),
                 "CREATE FUNCTION " + name + "_answer() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 42';\n");
         Files.writeString(src.resolve("LICENSE"), "PostgreSQL License\n");
-        Path tar = work.resolve(name + ".tar.gz");
+        Path dir = Files.createDirectories(work.resolve("recipe-" + name));
+        Path tar = Files.createDirectories(dir.resolve("source")).resolve(name + ".tar.gz");
         Process p = new ProcessBuilder("tar", "-C", tree.toString(), "--sort=name", "--mtime=@0", "--owner=0", "--group=0",
                 "-czf", tar.toString(), name).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         if (p.waitFor() != 0) {
             throw new IOException("tar failed for " + name);
         }
-        Path dir = Files.createDirectories(work.resolve("recipe-" + name));
         Files.writeString(dir.resolve("recipe.yaml"), "name: " + name + "\nversion: 1.0.0\nlicense: PostgreSQL\n"
-                + "description: fault-suite extension\nsource:\n  url: " + tar.toUri() + "\n  sha256: " + Digests.sha256(tar) + "\n"
-                + "pg: [15]\ntest:\n  sql: SELECT " + name + "_answer();\n");
+                + "description: fault-suite extension\nsource:\n  bundled: " + tar.getFileName() + "\n  sha256: "
+                + Digests.sha256(tar) + "\n" + "pg: [15]\ntest:\n  sql: SELECT " + name + "_answer();\n");
         return dir;
     }
 }

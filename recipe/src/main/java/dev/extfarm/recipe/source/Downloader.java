@@ -1,16 +1,15 @@
 package dev.extfarm.recipe.source;
 
+import dev.extfarm.recipe.egress.EgressHttpClient;
+import dev.extfarm.recipe.egress.EgressPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -18,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Streams a URL into a file while computing its sha-256. http and https go through the JDK
- * HttpClient (redirects followed, but never from https to http); file URLs are copied.
+ * Streams an http or https URL into a file while computing its sha-256, through an
+ * {@link EgressHttpClient}: only where the {@link EgressPolicy} allows, every redirect checked
+ * again, at most {@link SourceFetcherConfig#maxRedirects()} of them. Nothing else is read: no
+ * {@code file:} URLs (local archives come from the operator's source mirrors).
  */
 final class Downloader implements AutoCloseable {
 
@@ -35,15 +36,12 @@ final class Downloader implements AutoCloseable {
     }
 
     private final SourceFetcherConfig config;
-    private final HttpClient http;
+    private final EgressHttpClient http;
     private final ScheduledExecutorService watchdog;
 
-    Downloader(SourceFetcherConfig config) {
+    Downloader(SourceFetcherConfig config, EgressPolicy policy) {
         this.config = config;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+        this.http = new EgressHttpClient(policy, config.connectTimeout());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "extfarm-download-watchdog");
             t.setDaemon(true);
@@ -54,55 +52,36 @@ final class Downloader implements AutoCloseable {
     /**
      * Writes the content of {@code url} to {@code target} (replaced if present).
      *
-     * @throws NotFound for a 404/410 answer or a missing file
+     * @throws dev.extfarm.recipe.egress.EgressRefusedException when the URL, an address or a redirect is refused
+     * @throws NotFound for a 404/410 answer
      * @throws IOException for any other failure: refused connection, other statuses, timeouts, too large
      */
     Downloaded download(URI url, Path target) throws IOException {
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (scheme.equals("file")) {
-            if (!config.allowFileUrls()) {
-                throw new IOException("file: URLs are not allowed by this fetcher's configuration");
-            }
-            try (InputStream in = Files.newInputStream(Path.of(url))) {
-                return copy(in, target, url);
-            } catch (NoSuchFileException e) {
-                throw new NotFound(url + ": no such file");
-            }
-        }
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IOException(url + ": only http, https and file URLs can be fetched");
-        }
-        HttpRequest request = HttpRequest.newBuilder(url).GET().timeout(config.downloadTimeout())
-                .header("User-Agent", "extfarm-source-fetcher").build();
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while fetching " + url, e);
-        }
-        try (InputStream body = response.body()) {
-            int status = response.statusCode();
+        try (EgressHttpClient.Response response = http.get(url, Map.of("User-Agent", "extfarm-source-fetcher"),
+                config.maxRedirects(), config.downloadTimeout())) {
+            int status = response.status();
+            String where = response.url().equals(url) ? url.toString() : url + " (redirected to " + response.url() + ")";
             if (status == 404 || status == 410) {
-                throw new NotFound(url + ": HTTP " + status);
+                throw new NotFound(where + ": HTTP " + status);
             }
             if (status != 200) {
-                throw new IOException(url + ": HTTP " + status);
+                throw new IOException(where + ": HTTP " + status);
             }
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            long declared = response.contentLength();
             if (declared > config.maxDownloadBytes()) {
-                throw new IOException(url + ": " + declared + " bytes is more than the limit of " + config.maxDownloadBytes());
+                throw new IOException(where + ": " + declared + " bytes is more than the limit of " + config.maxDownloadBytes());
             }
+            InputStream body = response.body();
             AtomicBoolean timedOut = new AtomicBoolean();
             ScheduledFuture<?> deadline = watchdog.schedule(() -> {
                 timedOut.set(true);
-                closeQuietly(body);
+                response.close();
             }, config.downloadTimeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 return copy(body, target, url);
             } catch (IOException e) {
                 if (timedOut.get()) {
-                    throw new IOException(url + ": download took longer than " + config.downloadTimeout(), e);
+                    throw new IOException(where + ": download took longer than " + config.downloadTimeout(), e);
                 }
                 throw e;
             } finally {
@@ -131,16 +110,9 @@ final class Downloader implements AutoCloseable {
         return new Downloaded(target, Sha256.hex(digest), size);
     }
 
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // the reader sees the closed stream
-        }
-    }
-
     @Override
     public void close() {
         watchdog.shutdownNow();
+        http.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.extfarm.recipe.source;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.recipe.egress.EgressRefusedException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ public final class SourceFetcher implements AutoCloseable {
 
     private final SourceFetcherConfig config;
     private final Downloader downloader;
+    private final Downloader debianDownloader;
     private final SourceCache cache;
     private final DebianSourceResolver debian;
     private final SourceMirrors mirrors;
@@ -42,9 +44,11 @@ public final class SourceFetcher implements AutoCloseable {
     public SourceFetcher(SourceFetcherConfig config, SourceMirrors mirrors) {
         this.config = config;
         this.mirrors = mirrors;
-        this.downloader = new Downloader(config);
+        this.downloader = new Downloader(config, config.egress());
+        // the Debian mirror is the operator's configuration: its origin is trusted, redirects away from it are not
+        this.debianDownloader = new Downloader(config, config.egress().trustingOrigin(config.debianMirror()));
         this.cache = new SourceCache(config.cacheDir());
-        this.debian = new DebianSourceResolver(config, downloader, cache);
+        this.debian = new DebianSourceResolver(config, debianDownloader, cache);
         this.git = new GitSources(config.cacheDir(), mirrors, Optional.empty(), config.downloadTimeout(), config.maxDownloadBytes());
     }
 
@@ -60,7 +64,9 @@ public final class SourceFetcher implements AutoCloseable {
      * The verified archive, from the cache or downloaded into it.
      *
      * @throws SourceException {@code checksum-mismatch} when the bytes (or, for a Debian source, the
-     *     index's sha-256) differ from the pin; {@code source-unavailable} when not found or unreachable
+     *     index's sha-256) differ from the pin; {@code source-unavailable} when not found or unreachable;
+     *     {@code source-url-scheme}, {@code source-address-forbidden} etc. when the egress policy refuses
+     *     the URL, an address it resolves to or a redirect (nothing is read from there)
      * @throws IOException when the cache directory cannot be written
      */
     public Path fetch(Recipe.Source source) throws SourceException, IOException {
@@ -97,7 +103,9 @@ public final class SourceFetcher implements AutoCloseable {
         try {
             Downloader.Downloaded downloaded;
             try {
-                downloaded = downloader.download(resolved.url(), temp);
+                downloaded = (source instanceof Recipe.DebianSource ? debianDownloader : downloader).download(resolved.url(), temp);
+            } catch (EgressRefusedException e) {
+                throw SourceException.refused(resolved.origin(), e);
             } catch (Downloader.NotFound e) {
                 throw new SourceException(SourceException.Reason.SOURCE_UNAVAILABLE, resolved.origin() + ": not found ("
                         + e.getMessage() + ")", e);
@@ -187,5 +195,6 @@ public final class SourceFetcher implements AutoCloseable {
     @Override
     public void close() {
         downloader.close();
+        debianDownloader.close();
     }
 }

@@ -11,15 +11,23 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** An HTTP server on 127.0.0.1 serving fixed bytes per path (404 otherwise) and counting requests. */
+/**
+ * An HTTP server on 127.0.0.1 (or another loopback address) serving fixed bytes per path (404
+ * otherwise) or redirects, and counting requests.
+ */
 final class LoopbackServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
 
     LoopbackServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    LoopbackServer(InetAddress bind, int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(bind, port), 0);
         server.createContext("/", this::handle);
         server.start();
     }
@@ -27,6 +35,16 @@ final class LoopbackServer implements AutoCloseable {
     LoopbackServer serve(String path, byte[] body) {
         files.put(path, body);
         return this;
+    }
+
+    /** Answers {@code path} with a 302 to {@code location} (absolute or relative). */
+    LoopbackServer redirect(String path, String location) {
+        redirects.put(path, location);
+        return this;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     void remove(String path) {
@@ -41,6 +59,10 @@ final class LoopbackServer implements AutoCloseable {
         return hits.getOrDefault(path, new AtomicInteger()).get();
     }
 
+    int hitsUnder(String prefix) {
+        return hits.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
     int totalHits() {
         return hits.values().stream().mapToInt(AtomicInteger::get).sum();
     }
@@ -50,6 +72,12 @@ final class LoopbackServer implements AutoCloseable {
         hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
         byte[] body = files.get(path);
         try (exchange) {
+            String location = redirects.get(path);
+            if (location != null) {
+                exchange.getResponseHeaders().add("Location", location);
+                exchange.sendResponseHeaders(302, -1);
+                return;
+            }
             if (body == null) {
                 exchange.sendResponseHeaders(404, -1);
                 return;

@@ -3,6 +3,7 @@ package dev.extfarm.recipe.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.recipe.Recipe;
+import dev.extfarm.recipe.egress.AllowList;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -42,9 +43,11 @@ class SourceFetcherTest {
         fetcher = newFetcher(SourceFetcherConfig.defaults(cacheDir));
     }
 
+    /** The upstream site is on 127.0.0.1: allowed as an operator would (the Debian mirror is trusted as configured). */
     private SourceFetcher newFetcher(SourceFetcherConfig base) {
         return new SourceFetcher(base.withDebianMirror(server.uri("/debian"), List.of("old", "stable", "unstable"))
-                .withLimits(Duration.ofSeconds(5), Duration.ofSeconds(30), 1 << 20));
+                .withLimits(Duration.ofSeconds(5), Duration.ofSeconds(30), 1 << 20)
+                .withEgress(base.egress().withAllowList(AllowList.parse("127.0.0.1"))));
     }
 
     @AfterEach
@@ -174,23 +177,15 @@ class SourceFetcherTest {
     }
 
     @Test
-    void fileUrlsAreCopiedOnlyWhenAllowed(@TempDir Path upstream) throws Exception {
+    void fileUrlsAreNeverRead(@TempDir Path upstream) throws Exception {
         Path local = Files.write(upstream.resolve("pgdemo.tar.gz"), TARBALL);
         var source = new Recipe.UrlSource(local.toUri(), TARBALL_SHA, Optional.empty());
 
-        assertThat(fails(source)).hasMessageContaining("file: URLs are not allowed by this fetcher's configuration");
+        SourceException e = fails(source);
 
-        try (SourceFetcher permissive = newFetcher(SourceFetcherConfig.defaults(cacheDir).withAllowFileUrls(true))) {
-            assertThat(permissive.fetch(source)).hasBinaryContent(TARBALL);
-            SourceException missing = null;
-            try {
-                permissive.fetch(new Recipe.UrlSource(upstream.resolve("nope.tar.gz").toUri(), "1".repeat(64), Optional.empty()));
-            } catch (SourceException e) {
-                missing = e;
-            }
-            assertThat(missing).isNotNull();
-            assertThat(missing.reason()).isEqualTo(SourceException.Reason.SOURCE_UNAVAILABLE);
-        }
+        assertThat(e.reason()).isEqualTo(SourceException.Reason.URL_SCHEME);
+        assertThat(e.reason().code()).isEqualTo("source-url-scheme");
+        assertThat(e).hasMessageContaining("is not an https or http URL").hasMessageNotContaining(TARBALL_SHA);
     }
 
     @Test
@@ -208,6 +203,36 @@ class SourceFetcherTest {
         assertThat(server.hits("/debian/dists/old/main/source/Sources.gz")).as("tried second, 404").isEqualTo(1);
         assertThat(server.hits("/debian/dists/old/main/source/Sources")).as("the plain index").isEqualTo(1);
         assertThat(server.hits("/debian/dists/stable/main/source/Sources.xz")).as("cached after the first read").isEqualTo(1);
+    }
+
+    @Test
+    void anIndexCannotPointOutsideTheMirrorsPool() throws Exception {
+        // the mirror is trusted configuration; what its index says is not
+        String good = paragraph("pgdemo", "1.2.0-3", TARBALL_SHA, TARBALL.length);
+        List<String> escapes = List.of(
+                good.replace("Directory: pool/main/p/pgdemo", "Directory: pool/main/../../../admin"),
+                good.replace("Directory: pool/main/p/pgdemo", "Directory: /etc"),
+                good.replace("Directory: pool/main/p/pgdemo", "Directory: http://169.254.169.254/latest"),
+                good.replace("Directory: pool/main/p/pgdemo", "Directory: pool/%2e%2e/%2e%2e/admin"),
+                good.replace("Directory: pool/main/p/pgdemo", "Directory: pool//main"),
+                good.replace(" pgdemo_1.2.0.orig.tar.gz\n", " pgdemo_1.2.0.orig.tar.gz/../../../../admin/x\n"));
+        for (String index : escapes) {
+            server.serve("/debian/dists/stable/main/source/Sources", index.getBytes(StandardCharsets.UTF_8));
+            try (SourceFetcher f = newFetcher(SourceFetcherConfig.defaults(cacheDir.resolve("c" + escapes.indexOf(index)))
+                    .withIndexMaxAge(Duration.ZERO))) {
+                SourceException e = null;
+                try {
+                    f.fetch(new Recipe.DebianSource("pgdemo", "1.2.0-3", TARBALL_SHA, Optional.empty()));
+                } catch (SourceException x) {
+                    e = x;
+                }
+                assertThat(e).as(index).isNotNull();
+                assertThat(e.reason()).isEqualTo(SourceException.Reason.SOURCE_UNAVAILABLE);
+                assertThat(e).hasMessageContaining("no usable .orig.tar.*");
+            }
+        }
+        assertThat(server.totalHits() - server.hitsUnder("/debian/dists/"))
+                .as("only indexes were requested").isZero();
     }
 
     @Test

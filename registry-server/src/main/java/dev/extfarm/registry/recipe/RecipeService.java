@@ -53,6 +53,8 @@ public class RecipeService {
     BuildScheduler scheduler;
     @Inject
     Visibility visibility;
+    @Inject
+    SourceAddresses sourceAddresses;
 
     @Transactional
     public PushResult push(Principal who, byte[] transportJson) {
@@ -67,7 +69,8 @@ public class RecipeService {
             throw invalid(check.problems());
         }
         Recipe recipe = check.recipe().orElseThrow();
-        List<String> warnings = check.warnings().stream().map(RecipeProblem::toString).toList();
+        List<String> warnings = new ArrayList<>(check.warnings().stream().map(RecipeProblem::toString).toList());
+        sourceAddresses.check(recipe).ifPresent(warnings::add);
         ownership.claimForPush(who, recipe.name());
         String digest = bundle.revision().sha256();
         String short12 = digest.substring(0, 12);
@@ -193,11 +196,17 @@ public class RecipeService {
             m.put("field", p.field());
             m.put("message", p.message());
             m.put("text", p.toString());
+            if (!p.rule().isEmpty()) {
+                m.put("rule", p.rule());
+            }
             (p.isError() ? errors : warnings).add(m);
         }
         String detail = new InvalidRecipeException(problems).getMessage()
                 + "\n(run 'extfarm recipe lint DIR' for the same report before pushing)";
-        return new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, "invalid-recipe", "Invalid recipe", detail)
+        // when every error breaks the same named rule (source-url-scheme, ...), the problem type names it
+        List<String> rules = problems.stream().filter(RecipeProblem::isError).map(RecipeProblem::rule).distinct().toList();
+        String type = rules.size() == 1 && !rules.get(0).isEmpty() ? rules.get(0) : "invalid-recipe";
+        return new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, type, "Invalid recipe", detail)
                 .with("errors", errors).with("warnings", warnings);
     }
 

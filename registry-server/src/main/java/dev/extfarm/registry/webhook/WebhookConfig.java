@@ -3,10 +3,12 @@ package dev.extfarm.registry.webhook;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Webhook deliveries. A failed delivery is retried after {@code initial-delay}, then twice as long
- * each time (capped at {@code max-delay}), {@code max-attempts} attempts in all.
+ * each time (capped at {@code max-delay}), {@code max-attempts} attempts in all. Receivers must be
+ * on public addresses unless {@code allow} names them (the address rules of recipe sources).
  */
 @ConfigMapping(prefix = "extfarm.webhook")
 public interface WebhookConfig {
@@ -31,4 +33,10 @@ public interface WebhookConfig {
     /** Deliveries sent per poll (concurrently). */
     @WithDefault("20")
     int batch();
+
+    /**
+     * Non-public addresses webhooks may be delivered to (EXTFARM_WEBHOOK_ALLOW): address blocks,
+     * addresses, address:port, host names, comma-separated (docs/operations.md). Empty: public only.
+     */
+    Optional<String> allow();
 }

@@ -73,7 +73,8 @@ public class WebhookOutbox {
         Object[] row = (Object[]) em.createNativeQuery("INSERT INTO webhook_delivery (webhook_id, event, payload, next_attempt_at) "
                         + "VALUES (:w, 'ping', :p, now()) RETURNING id, created_at, next_attempt_at")
                 .setParameter("w", webhookId).setParameter("p", write(p)).getSingleResult();
-        return new Delivery(((Number) row[0]).longValue(), "ping", null, "pending", 0, null, null, instant(row[1]), null, instant(row[2]));
+        return new Delivery(((Number) row[0]).longValue(), "ping", null, "pending", 0, null, null, instant(row[1]), null, instant(row[2]),
+                null);
     }
 
     private Map<String, Object> buildPayload(Object[] b, String baseUrl) {
@@ -165,6 +166,17 @@ public class WebhookOutbox {
         }
     }
 
+    /**
+     * Records a delivery the address rules refused: no request was sent, and none will be (a
+     * receiver that resolves to an internal address is not retried until it stops doing so).
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    void refuse(Due d, String rule, String why) {
+        em.createNativeQuery("UPDATE webhook_delivery SET next_attempt_at = NULL, given_up_at = now(), last_status = NULL, "
+                + "last_error = :e, refused_rule = :r WHERE id = :id").setParameter("e", why).setParameter("r", rule)
+                .setParameter("id", d.id()).executeUpdate();
+    }
+
     /** The wait after attempt {@code n} failed: initial-delay × 2^(n-1), at most max-delay. */
     Duration backoff(int n) {
         Duration d = config.initialDelay().multipliedBy(1L << Math.min(Math.max(n - 1, 0), 20));
@@ -175,13 +187,16 @@ public class WebhookOutbox {
     @SuppressWarnings("unchecked")
     public List<Delivery> deliveries(long webhookId, int limit) {
         List<Object[]> rows = em.createNativeQuery("SELECT id, event, build_id, attempts, last_status, last_error, created_at, "
-                        + "delivered_at, given_up_at, next_attempt_at FROM webhook_delivery WHERE webhook_id = :w ORDER BY id DESC")
+                        + "delivered_at, given_up_at, next_attempt_at, refused_rule FROM webhook_delivery WHERE webhook_id = :w "
+                        + "ORDER BY id DESC")
                 .setParameter("w", webhookId).setMaxResults(limit).getResultList();
         return rows.stream().map(r -> {
             int attempts = ((Number) r[3]).intValue();
-            String state = r[7] != null ? "delivered" : r[8] != null ? "given-up" : attempts == 0 ? "pending" : "retrying";
+            String state = r[7] != null ? "delivered" : r[10] != null ? "refused" : r[8] != null ? "given-up"
+                    : attempts == 0 ? "pending" : "retrying";
             return new Delivery(((Number) r[0]).longValue(), (String) r[1], r[2] == null ? null : ((Number) r[2]).longValue(), state,
-                    attempts, r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]), instant(r[7]), instant(r[9]));
+                    attempts, r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]), instant(r[7]), instant(r[9]),
+                    (String) r[10]);
         }).toList();
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.webhook;
 
+import dev.extfarm.recipe.egress.EgressRefusedException;
 import dev.extfarm.registry.webhook.WebhookOutbox.Due;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -9,18 +10,22 @@ import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Sends due deliveries every {@code extfarm.webhook.poll-interval}: a JSON POST signed with
  * HMAC-SHA256 ({@link Signature}); 2xx is delivered, anything else (or no answer within the
- * timeout) is retried with backoff. Redirects are not followed.
+ * timeout) is retried with backoff. Redirects are not followed. A receiver the address rules
+ * refuse ({@link WebhookEgress}) gets no request: the delivery is recorded as refused, with the rule.
  */
 @ApplicationScoped
 public class WebhookSender {
@@ -32,12 +37,18 @@ public class WebhookSender {
     @Inject
     WebhookConfig config;
     @Inject
+    WebhookEgress egress;
+    @Inject
     Scheduler scheduler;
 
-    private HttpClient client;
+    private volatile ExecutorService senders;
 
     void onStart(@Observes StartupEvent event) {
-        client = HttpClient.newBuilder().connectTimeout(config.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        senders = Executors.newFixedThreadPool(Math.max(1, config.batch()), r -> {
+            Thread t = new Thread(r, "extfarm-webhook-sender");
+            t.setDaemon(true);
+            return t;
+        });
         scheduler.newJob("extfarm-webhooks")
                 .setInterval(config.pollInterval().toString())
                 .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
@@ -46,21 +57,30 @@ public class WebhookSender {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        client = null;
+        ExecutorService s = senders;
+        senders = null;
+        if (s != null) {
+            s.shutdownNow();
+        }
     }
 
     /** One pass: claims due deliveries, sends them concurrently, records the answers; returns how many were attempted. */
     int deliverDue() {
-        HttpClient http = client;
-        if (http == null) {
+        ExecutorService pool = senders;
+        if (pool == null) {
             return 0;
         }
         try {
             List<Due> due = outbox.claimDue(config.batch(), config.timeout().plusSeconds(30));
-            List<CompletableFuture<Outcome>> sends = due.stream().map(d -> send(http, d)).toList();
+            List<CompletableFuture<Outcome>> sends = due.stream()
+                    .map(d -> CompletableFuture.supplyAsync(() -> send(d), pool)).toList();
             for (int i = 0; i < due.size(); i++) {
                 Outcome o = sends.get(i).join();
-                outbox.record(due.get(i), o.status(), o.error());
+                if (o.refusedRule() != null) {
+                    outbox.refuse(due.get(i), o.refusedRule(), o.error());
+                } else {
+                    outbox.record(due.get(i), o.status(), o.error());
+                }
             }
             return due.size();
         } catch (RuntimeException e) {
@@ -69,35 +89,33 @@ public class WebhookSender {
         }
     }
 
-    /** An HTTP status, or why there was none. */
-    record Outcome(Integer status, String error) {
+    /** An HTTP status, or why there was none; {@code refusedRule} when the address rules refused the receiver. */
+    record Outcome(Integer status, String error, String refusedRule) {
     }
 
-    private CompletableFuture<Outcome> send(HttpClient http, Due d) {
+    private Outcome send(Due d) {
         long timestamp = Instant.now().getEpochSecond();
-        HttpRequest request;
+        URI url;
         try {
-            request = HttpRequest.newBuilder(URI.create(d.url()))
-                    .timeout(config.timeout())
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", USER_AGENT)
-                    .header("X-Extfarm-Event", d.event())
-                    .header("X-Extfarm-Delivery", Long.toString(d.id()))
-                    .header(Signature.TIMESTAMP, Long.toString(timestamp))
-                    .header(Signature.HEADER, Signature.sign(d.secret(), timestamp, d.payload()))
-                    .POST(HttpRequest.BodyPublishers.ofString(d.payload()))
-                    .build();
+            url = URI.create(d.url());
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(new Outcome(null, "the URL cannot be requested: " + e.getMessage()));
+            return new Outcome(null, "the URL cannot be requested: " + e.getMessage(), null);
         }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> {
-                    if (error == null) {
-                        return new Outcome(response.statusCode(), null);
-                    }
-                    Throwable cause = error.getCause() != null ? error.getCause() : error;
-                    return new Outcome(null, "no answer: " + cause.getClass().getSimpleName()
-                            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
-                });
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("User-Agent", USER_AGENT);
+        headers.put("X-Extfarm-Event", d.event());
+        headers.put("X-Extfarm-Delivery", Long.toString(d.id()));
+        headers.put(Signature.TIMESTAMP, Long.toString(timestamp));
+        headers.put(Signature.HEADER, Signature.sign(d.secret(), timestamp, d.payload()));
+        try {
+            int status = egress.client().post(url, headers, d.payload().getBytes(StandardCharsets.UTF_8), "application/json",
+                    config.timeout());
+            return new Outcome(status, null, null);
+        } catch (EgressRefusedException e) {
+            return new Outcome(null, e.getMessage() + "; no request was sent", e.rule().code("webhook"));
+        } catch (IOException | RuntimeException e) {
+            return new Outcome(null, "no answer: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+                    null);
+        }
     }
 }

@@ -20,10 +20,13 @@ public final class WebhookViews {
                           Delivery lastDelivery) {
     }
 
-    /** {@code state}: pending, retrying, delivered, given-up. */
+    /**
+     * {@code state}: pending, retrying, delivered, given-up, refused (the address rules refused the
+     * receiver: no request was sent; {@code refused_rule} names the rule, {@code last_error} why).
+     */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Delivery(long id, String event, Long buildId, String state, int attempts, Integer lastStatus, String lastError,
-                           Instant createdAt, Instant deliveredAt, Instant nextAttemptAt) {
+                           Instant createdAt, Instant deliveredAt, Instant nextAttemptAt, String refusedRule) {
     }
 
     public record WebhookList(String extension, List<Webhook> webhooks) {

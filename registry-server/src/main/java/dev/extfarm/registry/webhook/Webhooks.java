@@ -37,6 +37,8 @@ public class Webhooks {
     Visibility visibility;
     @Inject
     WebhookOutbox outbox;
+    @Inject
+    WebhookEgress egress;
 
     @Transactional
     public Webhook create(Principal who, String extension, CreateRequest r, URI requestBase) {
@@ -47,6 +49,7 @@ public class Webhooks {
         }
         String url = checkUrl(r.url().strip());
         List<String> events = events(r.events());
+        egress.checkReceiver(URI.create(url));
         String secret = r.secret() == null || r.secret().isBlank() ? Signature.newSecret() : r.secret();
         if (secret.length() < 16 || secret.length() > 200) {
             throw ExtfarmException.invalid("invalid-webhook", "a secret must have 16..200 characters; leave it out and one is generated");

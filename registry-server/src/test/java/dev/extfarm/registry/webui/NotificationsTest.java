@@ -12,6 +12,7 @@ import dev.extfarm.registry.build.QueueJanitor;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.webhook.Signature;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
@@ -29,6 +30,7 @@ import org.w3c.dom.NodeList;
 
 /** Atom feeds and webhooks: a maintainer hears of a failure without watching the page; nothing private leaks. */
 @QuarkusTest
+@TestProfile(LoopbackWebhooks.class)
 class NotificationsTest {
 
     static final ObjectMapper JSON = new ObjectMapper();

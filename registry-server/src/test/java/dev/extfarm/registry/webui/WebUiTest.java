@@ -6,6 +6,7 @@ import dev.extfarm.registry.build.QueueJanitor;
 import dev.extfarm.registry.webhook.Signature;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.openqa.selenium.support.ui.Select;
  * and log, tail a running build, the farm and notifications pages.
  */
 @QuarkusTest
+@TestProfile(LoopbackWebhooks.class)
 class WebUiTest {
 
     static Browser browser;

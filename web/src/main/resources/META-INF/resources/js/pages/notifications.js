@@ -120,7 +120,7 @@ async function hookView(name, w, reload, signal) {
       h('tbody', {}, deliveries.deliveries.length ? deliveries.deliveries.map((d) => h('tr', {},
         h('td', {}, d.id), h('td', {}, h('code', {}, d.event)),
         h('td', {}, d.build_id ? h('a', { href: `#/builds/${d.build_id}` }, `#${d.build_id}`) : '—'),
-        h('td', {}, d.state), h('td', { class: 'num' }, d.attempts),
+        h('td', {}, d.state, d.refused_rule ? h('code', {}, ` ${d.refused_rule}`) : ''), h('td', { class: 'num' }, d.attempts),
         h('td', {}, d.last_status ? `HTTP ${d.last_status}` : '', d.last_error ? h('span', { class: 'muted' }, ` ${d.last_error}`) : ''),
         h('td', {}, when(d.delivered_at || d.created_at)))) : h('tr', {}, h('td', { colspan: '7', class: 'muted' }, 'No deliveries yet.'))))),
     h('p', { class: 'desc' }, h('a', { href: routeLink('/builds', { extension: name }) }, `Builds of ${name}`)));
