@@ -11,6 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,17 +41,24 @@ public class SourceAddresses {
      * @throws ExtfarmException 422 {@code source-<rule>} when the egress policy refuses the URL
      */
     public Optional<String> check(Recipe recipe) {
-        if (!(recipe.source() instanceof Recipe.UrlSource source)) {
-            return Optional.empty();   // Debian sources come from the operator's mirror; bundled ones travel with the recipe
+        List<String> warnings = new ArrayList<>();
+        for (Recipe.Source source : recipe.sources()) {   // the top-level source and each variant's
+            if (source instanceof Recipe.UrlSource url) {
+                check(url.url()).ifPresent(warnings::add);
+            }
+            // Debian sources come from the operator's mirror; bundled ones travel with the recipe
         }
-        URI url = source.url();
+        return warnings.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", warnings));
+    }
+
+    private Optional<String> check(URI url) {
         try {
             policy.check(url);
             return Optional.empty();
         } catch (EgressRefusedException e) {
             String code = e.rule().code("source");
             throw new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, code, "Source refused",
-                    "source.url: " + e.getMessage() + ". Nothing was stored.")
+                    "source.url " + url + ": " + e.getMessage() + ". Nothing was stored.")
                     .with("field", "source.url").with("rule", code);
         } catch (UnknownHostException e) {
             return Optional.of("source.url: " + url.getHost() + " does not resolve from the registry now; workers check its "

@@ -88,6 +88,17 @@ class SourceAddressPushTest {
     }
 
     @Test
+    void aVariantsSourceIsCheckedLikeTheTopLevelOne() {
+        String name = Farm.unique("egress");
+        String yaml = Farm.recipeYaml(name, "1.0.0", List.of(15, 17), "v")
+                + "variants:\n  - pg: [17]\n    version: 2.0.0\n    source:\n      url: http://169.254.169.254/latest/x.tar.gz\n"
+                + "      sha256: " + "ab".repeat(32) + "\n";
+        Farm.push(Farm.token("maintainer"), Farm.transport(yaml)).then().statusCode(422)
+                .body("type", equalTo("/problems/source-address-forbidden"));
+        as(ADMIN).get("/api/v1/extensions/" + name).then().statusCode(404);
+    }
+
+    @Test
     void aPublicNameIsAccepted() {
         // example.org may or may not resolve from here: either way it is not refused
         Farm.push(Farm.token("maintainer"), Farm.transport(recipe(Farm.unique("egress"), "https://example.org/x-1.0.tar.gz")))
