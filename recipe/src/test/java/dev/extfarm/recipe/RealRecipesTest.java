@@ -25,7 +25,8 @@ class RealRecipesTest {
     @Test
     void everyShippedRecipeLintsClean() throws IOException {
         List<Path> dirs = recipeDirs();
-        assertThat(dirs).extracting(d -> d.getFileName().toString()).containsExactlyInAnyOrder(
+        // The catalog grows; these must never silently disappear from it.
+        assertThat(dirs).extracting(d -> d.getFileName().toString()).contains(
                 "vector", "semver", "pgtap", "pgpcre", "pg_rrule", "unit", "pgfincore", "ip4r", "pgmemcache", "pg_extfarm");
         for (Path dir : dirs) {
             assertThat(RecipeLinter.lint(dir)).as(dir.toString()).isEmpty();
