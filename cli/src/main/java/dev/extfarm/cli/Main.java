@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "extfarm", mixinStandardHelpOptions = true, version = "extfarm 0.1.0",
         description = "Build farm and binary registry for PostgreSQL extension bundles.",
         subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
-                dev.extfarm.cli.recipe.RecipeCommand.class,
+                dev.extfarm.cli.recipe.RecipeCommand.class, dev.extfarm.cli.sources.SourcesCommand.class,
                 FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
                 dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
                 dev.extfarm.cli.admin.ConsistencyCommand.class,

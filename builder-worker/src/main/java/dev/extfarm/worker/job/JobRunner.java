@@ -193,9 +193,10 @@ final class JobRunner {
             source = sources.fetch(recipe.source(), bundle); // source.bundled: the bytes came with the recipe
         } catch (SourceException e) {
             // an egress refusal (source-address-forbidden, source-url-scheme, ...) is the recipe's
+            // source-unavailable is the farm's (its network, its mirrors) and is retried; the rest is the recipe's
             boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
             return failed(log, new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
-                    BuildFailure.Responsibility.RECIPE, 0, e.getMessage()));
+                    e.reason().isRecipes() ? BuildFailure.Responsibility.RECIPE : BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         } catch (IOException e) {
             return failed(log, new BuildFailure(Step.FETCH, "source-unavailable", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.recipe.egress.AllowList;
 import dev.extfarm.recipe.source.SourceFetcher;
 import dev.extfarm.recipe.source.SourceFetcherConfig;
+import dev.extfarm.recipe.source.SourceMirrors;
 import dev.extfarm.worker.build.BuildImages;
 import dev.extfarm.worker.build.BuildLimits;
 import dev.extfarm.worker.build.BuildPipeline;
@@ -38,6 +39,7 @@ public class WorkerLoop {
 
     private final WorkerConfig config;
     private final SourceFetcherConfig sourceConfig;
+    private final SourceMirrors mirrors;
     private final ObjectMapper json;
     private volatile boolean stopping;
     private ExecutorService threads;
@@ -45,6 +47,10 @@ public class WorkerLoop {
     WorkerLoop(WorkerConfig config, SourceSettings sources, ObjectMapper json) {
         this.config = config;
         this.sourceConfig = sourceFetcherConfig(config, sources);
+        this.mirrors = SourceMirrors.fromSetting(sources.mirrors().orElse(null));
+        Log.infof("sources: cache %s, %s, %s", config.sourceCache(),
+                mirrors.dirs().isEmpty() ? "no source mirror" : "mirrors " + mirrors,
+                sources.allow().filter(a -> !a.isBlank()).map(a -> "allowed beyond public addresses: " + a).orElse("public addresses only"));
         this.json = json;
     }
 
@@ -93,7 +99,7 @@ public class WorkerLoop {
         BuildLimits limits = new BuildLimits(parseBytes(config.memory()), 2048, 2.0, config.wallTime());
         String id = workerId() + (config.concurrency() > 1 ? "-" + slot : "");
         Duration backoff = config.pollInterval();
-        try (SourceFetcher sources = new SourceFetcher(sourceConfig)) {
+        try (SourceFetcher sources = new SourceFetcher(sourceConfig, mirrors)) {
             JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id,
                     new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
             Map<String, BuildImages> images = new LinkedHashMap<>();

@@ -1,13 +1,11 @@
 package dev.extfarm.cli.recipe;
 
-import dev.extfarm.cli.config.CliEnvironment;
+import dev.extfarm.cli.sources.SourceSettings;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeParser;
-import dev.extfarm.recipe.egress.AllowList;
 import dev.extfarm.recipe.source.SourceException;
 import dev.extfarm.recipe.source.SourceFetcher;
-import dev.extfarm.recipe.source.SourceFetcherConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +21,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "fetch", mixinStandardHelpOptions = true,
         description = {"Download and verify the sources of recipes into a cache keyed by sha-256 (what workers use),",
-                "e.g. to prepare a machine that builds offline. Sources come only from public http(s) addresses",
-                "and those in $EXTFARM_SOURCE_ALLOW (the same rules as the farm's)."},
+                "e.g. to prepare a machine that builds offline. Sources come from $EXTFARM_SOURCE_MIRRORS first, else from",
+                "public http(s) addresses and those in $EXTFARM_SOURCE_ALLOW (the same rules as the farm's). The cache",
+                "has a source mirror's layout (sha256/<hex>); 'extfarm sources mirror DIR' fills one for every recipe."},
         footer = {"", "Example:", "  extfarm recipe fetch recipes/* --cache data/sources"})
 public final class FetchCommand implements Callable<Integer> {
 
@@ -43,10 +42,7 @@ public final class FetchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Files.createDirectories(cache);
         int failed = 0;
-        SourceFetcherConfig defaults = SourceFetcherConfig.defaults(cache);
-        SourceFetcherConfig config = defaults.withEgress(defaults.egress().withAllowList(
-                AllowList.parse(CliEnvironment.get(SourceFetcherConfig.ALLOW_SETTING).orElse(""))));
-        try (SourceFetcher fetcher = new SourceFetcher(config)) {
+        try (SourceFetcher fetcher = SourceSettings.fetcher(cache)) {
             for (Path dir : dirs) {
                 try {
                     Recipe r = RecipeParser.parse(dir);

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -94,10 +96,24 @@ public final class SourceFetcher implements AutoCloseable {
         if (source instanceof Recipe.BundledSource b) {
             return storeBundled(b, bundle);
         }
-        Optional<Path> mirrored = fromMirror(source);
+        List<String> skipped = new ArrayList<>();
+        Optional<Path> mirrored = fromMirrors(source, skipped);
         if (mirrored.isPresent()) {
             return mirrored.get();
         }
+        try {
+            return download(source);
+        } catch (SourceException e) {
+            if (e.reason() != SourceException.Reason.SOURCE_UNAVAILABLE) {
+                throw e;
+            }
+            // the farm's to fix: say what the mirrors had, or how to give one
+            throw new SourceException(SourceException.Reason.SOURCE_UNAVAILABLE, e.getMessage() + "; " + mirrorNote(source, skipped),
+                    e.getCause());
+        }
+    }
+
+    private Path download(Recipe.Source source) throws SourceException, IOException {
         ResolvedSource resolved = resolve(source);
         Path temp = cache.newTempFile("source-");
         try {
@@ -122,25 +138,41 @@ public final class SourceFetcher implements AutoCloseable {
         }
     }
 
-    /** The archive from the first mirror that has its sha-256, verified and cached like a download. */
-    private Optional<Path> fromMirror(Recipe.Source source) throws SourceException, IOException {
-        Optional<Path> file = mirrors.archive(source.sha256());
-        if (file.isEmpty()) {
-            return Optional.empty();
-        }
-        Path temp = cache.newTempFile("source-");
-        try {
-            try (var in = Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS)) {
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+    /**
+     * The archive from the first mirror whose {@code sha256/<hex>} has the pinned bytes, verified and
+     * cached like a download. A mirror file with other bytes is the mirror's fault, not the recipe's:
+     * it is noted in {@code skipped} and the next mirror, then the network, is tried.
+     */
+    private Optional<Path> fromMirrors(Recipe.Source source, List<String> skipped) throws IOException {
+        for (Path file : mirrors.archives(source.sha256(), skipped)) {
+            Path temp = cache.newTempFile("source-");
+            try {
+                try (var in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    skipped.add(file + ": cannot be read: " + describe(e));
+                    continue;
+                }
+                String actual = Sha256.of(temp);
+                if (actual.equals(source.sha256())) {
+                    return Optional.of(cache.store(temp, source.sha256()));
+                }
+                skipped.add(file + ": its bytes have sha-256 " + actual + ", not the one its name says; not used");
+            } finally {
+                Files.deleteIfExists(temp);
             }
-            String actual = Sha256.of(temp);
-            if (!actual.equals(source.sha256())) {
-                throw SourceException.checksumMismatch("source mirror file " + file.get(), source.sha256(), actual);
-            }
-            return Optional.of(cache.store(temp, source.sha256()));
-        } finally {
-            Files.deleteIfExists(temp);
         }
+        return Optional.empty();
+    }
+
+    /** What the mirrors had to say about a source that could not be had: none configured, or which lack it. */
+    private String mirrorNote(Recipe.Source source, List<String> skipped) {
+        String entry = SourceMirrors.archivePath(source.sha256()).toString();
+        String note = mirrors.dirs().isEmpty()
+                ? "no source mirror is configured (a farm without internet gives one: " + SourceMirrors.ENV
+                        + "=DIR or ./extfarm up --source-mirror DIR, holding " + entry + ")"
+                : "no source mirror has " + entry + " (" + mirrors + ")";
+        return skipped.isEmpty() ? note : note + "; skipped: " + String.join("; ", skipped);
     }
 
     private Path storeBundled(Recipe.BundledSource b, RecipeBundle bundle) throws SourceException, IOException {

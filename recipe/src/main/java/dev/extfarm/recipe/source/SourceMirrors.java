@@ -78,6 +78,46 @@ public record SourceMirrors(List<Path> dirs) {
         return Optional.empty();
     }
 
+    /**
+     * Every mirror's {@code sha256/<hex>} that is a regular file reached without links, in mirror
+     * order (when one has other bytes, the next is tried); an entry that is a link or lies behind
+     * one is noted in {@code skipped} and never opened.
+     */
+    public List<Path> archives(String sha256, List<String> skipped) {
+        List<Path> out = new ArrayList<>();
+        if (!SHA256.matcher(sha256).matches()) {
+            return out;
+        }
+        for (Path mirror : dirs) {
+            Path p = mirror.resolve("sha256").resolve(sha256);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            if (!noLinks(mirror, p)) {
+                skipped.add(p + ": a symbolic link, or behind one: not followed");
+            } else if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                skipped.add(p + ": not a regular file");
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** {@code sha256/<hex>}: where an archive lives in a mirror, and in the worker's source cache. */
+    public static Path archivePath(String sha256) {
+        if (!SHA256.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("not a sha-256: " + sha256);
+        }
+        return Path.of("sha256", sha256);
+    }
+
+    /** The setting's form: the directories joined by {@code :}. */
+    @Override
+    public String toString() {
+        return String.join(":", dirs.stream().map(Path::toString).toList());
+    }
+
     /** Where one mirror keeps a git repository, if it has it: the bundle, else the bare repository. */
     public static Optional<Path> git(Path mirror, URI url) {
         for (String candidate : List.of(GitSources.mirrorPath(url) + ".bundle", GitSources.mirrorPath(url) + ".git")) {
