@@ -160,6 +160,18 @@ final class JobRunner {
         return new BuildFailure(Step.PUBLISH, "upload-failed", BuildFailure.Responsibility.FARM, 0, e.getMessage());
     }
 
+    /**
+     * Why a source could not be had, for the report. {@code source-unavailable} (unreachable, 404,
+     * in no mirror) is the farm's to fix (its network, its source mirrors) and is retried like any
+     * farm fault; an egress refusal ({@code source-address-forbidden}, {@code source-url-scheme}, ...),
+     * a checksum mismatch or a bad archive is the recipe's.
+     */
+    static BuildFailure sourceFailure(SourceException e) {
+        boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
+        return new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
+                e.reason().isRecipes() ? BuildFailure.Responsibility.RECIPE : BuildFailure.Responsibility.FARM, 0, e.getMessage());
+    }
+
     private static void fail(ObjectNode result, BuildFailure f) {
         result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
         result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
@@ -192,11 +204,7 @@ final class JobRunner {
         try {
             source = sources.fetch(recipe.source(), bundle); // source.bundled: the bytes came with the recipe
         } catch (SourceException e) {
-            // an egress refusal (source-address-forbidden, source-url-scheme, ...) is the recipe's
-            // source-unavailable is the farm's (its network, its mirrors) and is retried; the rest is the recipe's
-            boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
-            return failed(log, new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
-                    e.reason().isRecipes() ? BuildFailure.Responsibility.RECIPE : BuildFailure.Responsibility.FARM, 0, e.getMessage()));
+            return failed(log, sourceFailure(e));
         } catch (IOException e) {
             return failed(log, new BuildFailure(Step.FETCH, "source-unavailable", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }

@@ -65,7 +65,7 @@ class SourceEgressTest {
         try (fetcher) {
             fetcher.fetch(new Recipe.UrlSource(url, SHA, Optional.empty()));
         } catch (SourceException e) {
-            for (String dir : List.of("sources", "tmp")) {
+            for (String dir : List.of("sha256", "tmp")) {
                 if (Files.isDirectory(cacheDir.resolve(dir))) {
                     try (Stream<Path> files = Files.list(cacheDir.resolve(dir))) {
                         assertThat(files).as("nothing cached").isEmpty();
@@ -171,7 +171,7 @@ class SourceEgressTest {
             assertThat(server.totalHits()).isEqualTo(1);
             assertThat(rebound.totalHits()).isZero();
 
-            Files.delete(cacheDir.resolve("sources").resolve(SHA));
+            Files.delete(cacheDir.resolve("sha256").resolve(SHA));
             assertThat(refused(fetcher(policy), url).reason()).as("the second answer is checked, and refused")
                     .isEqualTo(SourceException.Reason.ADDRESS_FORBIDDEN);
             assertThat(rebound.totalHits()).isZero();

@@ -119,7 +119,7 @@ class SourceFetcherTest {
     }
 
     private void assertNothingCached() throws IOException {
-        for (String dir : List.of("sources", "tmp")) {
+        for (String dir : List.of("sha256", "tmp")) {
             Path d = cacheDir.resolve(dir);
             if (Files.isDirectory(d)) {
                 try (Stream<Path> files = Files.list(d)) {
@@ -136,7 +136,7 @@ class SourceFetcherTest {
 
         Path archive = fetcher.fetch(source);
 
-        assertThat(archive).isEqualTo(cacheDir.resolve("sources").resolve(TARBALL_SHA));
+        assertThat(archive).isEqualTo(cacheDir.resolve("sha256").resolve(TARBALL_SHA));
         assertThat(Files.readAllBytes(archive)).isEqualTo(TARBALL);
         assertThat(fetcher.fetch(source)).isEqualTo(archive);
         assertThat(server.hits("/dl/pgdemo-1.2.0.tar.gz")).as("the second fetch is served from the cache").isEqualTo(1);
@@ -247,10 +247,11 @@ class SourceFetcherTest {
         serveMirror();
         SourceException e = fails(new Recipe.DebianSource("pgdemo", "9.9-1", TARBALL_SHA, Optional.empty()));
         assertThat(e.reason()).isEqualTo(SourceException.Reason.SOURCE_UNAVAILABLE);
-        assertThat(e).hasMessage("Debian source pgdemo 9.9-1 is not in the Sources index of old, stable, unstable at "
-                + server.uri("/debian") + " (found: stable 1.2.0-3, unstable 1.3.0-1)");
+        // then what the source mirrors had: the farm's to fix
+        assertThat(e).hasMessageStartingWith("Debian source pgdemo 9.9-1 is not in the Sources index of old, stable, unstable at "
+                + server.uri("/debian") + " (found: stable 1.2.0-3, unstable 1.3.0-1); ");
         assertThat(fails(new Recipe.DebianSource("nosuch", "1.0-1", TARBALL_SHA, Optional.empty())))
-                .hasMessageEndingWith("(no version of nosuch at all)");
+                .hasMessageContaining("(no version of nosuch at all)");
     }
 
     @Test
