@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -21,6 +22,7 @@ final class BuildFollower {
 
     private final ApiClient api;
     private final PrintWriter out;
+    private final Set<String> sourceUnavailable = new TreeSet<>();
 
     BuildFollower(ApiClient api, PrintWriter out) {
         this.api = api;
@@ -76,6 +78,26 @@ final class BuildFollower {
         return ms > 0 ? String.format(" in %.1f s", ms / 1000.0) : "";
     }
 
+    static final String SOURCE_UNAVAILABLE = "source-unavailable";
+
+    /**
+     * One line, when the summary's latest builds include any that could not get their source:
+     * how to give the farm a source mirror. Empty otherwise.
+     */
+    Optional<String> sourceHint() {
+        return sourceHint(sourceUnavailable);
+    }
+
+    static Optional<String> sourceHint(Set<String> cells) {
+        if (cells.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("  sources: " + cells.size() + " build(s) could not get their source (" + SOURCE_UNAVAILABLE + ": "
+                + String.join(", ", cells.stream().limit(5).toList()) + (cells.size() > 5 ? ", ..." : "")
+                + "); without internet give a source mirror: ./extfarm sources mirror DIR (where sources can be had), then"
+                + " ./extfarm up --source-mirror DIR (docs/operations.md#source-mirrors)");
+    }
+
     /** Latest build per extension and PG major. */
     void summary(Set<String> extensions) throws IOException, InterruptedException {
         TreeSet<Integer> majors = new TreeSet<>();
@@ -88,10 +110,13 @@ final class BuildFollower {
                 int pg = b.path("pg_major").asInt();
                 majors.add(pg);
                 String status = b.path("status").asText();
+                String cause = b.path("failure").path("cause").asText(b.path("cause").asText("?"));
                 String cell = status.equals("succeeded") || status.equals("cached") ? "ok"
-                        : status.equals("failed") ? "failed: " + b.path("failure").path("cause").asText(b.path("cause").asText("?"))
+                        : status.equals("failed") || status.equals("farm-error") ? status + ": " + cause
                         : status;
-                row.putIfAbsent(pg, cell); // the API lists newest first
+                if (row.putIfAbsent(pg, cell) == null && SOURCE_UNAVAILABLE.equals(cause)) { // the API lists newest first
+                    sourceUnavailable.add(ext + " pg" + pg);
+                }
             }
         }
         out.println();

@@ -6,6 +6,7 @@ import dev.extfarm.cli.api.LocalFarm;
 import dev.extfarm.cli.config.CliEnvironment;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeTransport;
+import dev.extfarm.recipe.source.SourceMirrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Spec;
                 "in recipes/, follow the builds and print a summary. Run it again: nothing is rebuilt.",
                 "Exit 0 when the farm ran, whatever the extensions did; 1 when the farm itself could not run."},
         footer = {"", "Examples:", "  ./extfarm up", "  ./extfarm up --targets bookworm-pg15 --recipes recipes/vector recipes/semver",
-                "  ./extfarm up --port 7790 --data /tmp/farm2   (a second farm beside the first)"})
+                "  ./extfarm up --port 7790 --data /tmp/farm2   (a second farm beside the first)",
+                "  ./extfarm up --source-mirror /mnt/usb/sources   (a farm without internet; see: extfarm sources mirror)"})
 public final class UpCommand implements Callable<Integer> {
 
     @Spec
@@ -66,6 +69,12 @@ public final class UpCommand implements Callable<Integer> {
             description = "where the worker keeps verified upstream sources (default: $EXTFARM_SOURCE_CACHE, else DATA/sources)")
     Path sourceCache;
 
+    @Option(names = "--source-mirror", paramLabel = "DIR",
+            description = {"a source mirror (sha256/<hex>, <host>/<path>.bundle; fill one with: extfarm sources mirror DIR) the worker",
+                    "reads sources from before the network; repeatable, tried in order, then those of $EXTFARM_SOURCE_MIRRORS",
+                    "(default without either: /var/cache/extfarm/sources when it exists)"})
+    List<Path> sourceMirrors;
+
     /** The CLI's own credentials and the registry's settings, which the worker must not inherit. */
     static final List<String> WORKER_UNSET = List.of("EXTFARM_TOKEN", "EXTFARM_ADMIN_TOKEN", "EXTFARM_DATA_DIR",
             "EXTFARM_SIGNING_KEY_FILE", "EXTFARM_DB_URL", "EXTFARM_DB_USER", "EXTFARM_DB_PASSWORD");
@@ -80,6 +89,7 @@ public final class UpCommand implements Callable<Integer> {
         FarmLayout layout = new FarmLayout(data);
         Path sources = sourceCache != null ? sourceCache.toAbsolutePath()
                 : CliEnvironment.get("EXTFARM_SOURCE_CACHE").map(Path::of).orElse(layout.sources());
+        Optional<String> mirrors = sourceMirrorSetting(sourceMirrors, CliEnvironment.get(SourceMirrors.ENV));
         URI registry = URI.create("http://127.0.0.1:" + port);
         Services services = new Services(data);
         long t0 = System.nanoTime();
@@ -111,7 +121,7 @@ public final class UpCommand implements Callable<Integer> {
                     + "stop it or choose another port with --port");
         }
         if (reg.isEmpty() || !Services.healthy(registry)) {
-            reg = java.util.Optional.of(services.start("registry", List.of("java", "-jar",
+            reg = Optional.of(services.start("registry", List.of("java", "-jar",
                     home.resolve("registry-server/target/quarkus-app/quarkus-run.jar").toString()),
                     Map.of("EXTFARM_DATA_DIR", layout.registry().toString(), "EXTFARM_PORT", String.valueOf(port)), layout.registry()));
             if (!Services.waitHealthy(registry, reg.get(), Duration.ofSeconds(90))) {
@@ -122,9 +132,10 @@ public final class UpCommand implements Callable<Integer> {
         Tokens tokens = new Tokens(layout);
         ApiClient admin = new ApiClient(registry, tokens.admin());
         Path targetsFile = data.resolve("run/worker.targets");
-        String wanted = String.join(",", targets);
+        // a worker started for other targets or other source mirrors is restarted
+        String wanted = String.join(",", targets) + mirrors.map(m -> " source-mirrors " + m).orElse("");
         if (services.running("worker").isPresent() && !(Files.exists(targetsFile) && Files.readString(targetsFile).strip().equals(wanted))) {
-            out.println("worker:   restarting it for " + wanted);
+            out.println("worker:   restarting it for " + wanted.replace(" source-mirrors ", ", source mirrors "));
             services.stop("worker", Duration.ofSeconds(60));
         }
         int workerPort = this.workerPort != null ? this.workerPort : port + 1;
@@ -134,11 +145,7 @@ public final class UpCommand implements Callable<Integer> {
                         + "choose another with --worker-port");
             }
             ProcessHandle worker = services.start("worker", List.of("java", "-jar", home.resolve("builder-worker/target/quarkus-app/quarkus-run.jar").toString()),
-                    Map.of("EXTFARM_WORKER_REGISTRY", registry.toString(), "EXTFARM_WORKER_TOKEN", tokens.worker(admin),
-                            "EXTFARM_WORKER_TARGETS", String.join(",", targets),
-                            "EXTFARM_WORKER_WORK_DIR", layout.worker().toString(),
-                            "EXTFARM_WORKER_SOURCE_CACHE", sources.toString(),
-                            "EXTFARM_WORKER_PORT", String.valueOf(workerPort)), layout.worker(), WORKER_UNSET);
+                    workerEnvironment(registry, tokens.worker(admin), layout.worker(), sources, workerPort, mirrors), layout.worker(), WORKER_UNSET);
             // A worker that cannot start (its port taken meanwhile, no Docker access) must stop `up` here,
             // not leave it following builds nobody will run.
             if (!Services.waitHealthy(URI.create("http://127.0.0.1:" + workerPort), worker, Duration.ofSeconds(120))) {
@@ -148,6 +155,8 @@ public final class UpCommand implements Callable<Integer> {
             Files.writeString(targetsFile, wanted + "\n");
         }
         out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
+        out.println("sources:  cache " + sources + ", " + mirrors.map(m -> "source mirrors " + m)
+                .orElse(Files.isDirectory(SourceMirrors.DEFAULT) ? "source mirror " + SourceMirrors.DEFAULT : "no source mirror"));
 
         step("5/6", "pushing recipes");
         ApiClient maintainer = new ApiClient(registry, tokens.maintainer(admin));
@@ -191,6 +200,7 @@ public final class UpCommand implements Callable<Integer> {
             follower.follow(scheduled, parseDuration(timeout));
         }
         follower.summary(names);
+        follower.sourceHint().ifPresent(out::println);
         out.printf("%nDone in %d s.%n", (System.nanoTime() - t0) / 1_000_000_000L);
         out.println("  web UI and API:  " + registry + "/  (builds: " + registry + "/api/v1/builds)");
         out.println("  admin token:     " + layout.adminToken());
@@ -200,6 +210,48 @@ public final class UpCommand implements Callable<Integer> {
                 + " && ./extfarm bundle verify bundle.tar --signature bundle.tar.sig --keys keys.json");
         out.println("  stop:            ./extfarm down" + (data.equals(LocalFarm.home().resolve("data")) ? "" : " --data " + data));
         return 0;
+    }
+
+    /**
+     * The worker's environment. With source mirrors ({@code --source-mirror}, else the inherited
+     * {@value SourceMirrors#ENV}) the worker reads sources from them before the network.
+     */
+    Map<String, String> workerEnvironment(URI registry, String token, Path workDir, Path sourceCache, int workerPort,
+            Optional<String> mirrors) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("EXTFARM_WORKER_REGISTRY", registry.toString());
+        env.put("EXTFARM_WORKER_TOKEN", token);
+        env.put("EXTFARM_WORKER_TARGETS", String.join(",", targets));
+        env.put("EXTFARM_WORKER_WORK_DIR", workDir.toString());
+        env.put("EXTFARM_WORKER_SOURCE_CACHE", sourceCache.toString());
+        env.put("EXTFARM_WORKER_PORT", String.valueOf(workerPort));
+        mirrors.ifPresent(m -> env.put(SourceMirrors.ENV, m));
+        return env;
+    }
+
+    /**
+     * {@value SourceMirrors#ENV} for the worker: the {@code --source-mirror} directories (absolute,
+     * each an existing directory: a typo must not silently leave the farm without its sources), then
+     * those the environment already names; empty when neither gives one (the worker's default applies).
+     */
+    static Optional<String> sourceMirrorSetting(List<Path> options, Optional<String> inherited) throws IOException {
+        List<String> dirs = new ArrayList<>();
+        for (Path dir : options == null ? List.<Path>of() : options) {
+            Path abs = dir.toAbsolutePath().normalize();
+            if (!Files.isDirectory(abs)) {
+                throw new IOException("--source-mirror " + dir + ": no such directory (a source mirror is a directory; "
+                        + "fill one with: ./extfarm sources mirror " + dir + ")");
+            }
+            if (abs.toString().contains(":")) {
+                throw new IOException("--source-mirror " + dir + ": a path with ':' cannot be passed in " + SourceMirrors.ENV);
+            }
+            dirs.add(abs.toString());
+        }
+        if (dirs.isEmpty()) {
+            return inherited;
+        }
+        inherited.ifPresent(dirs::add);
+        return Optional.of(String.join(":", dirs));
     }
 
     /** bookworm-pg15 → 15 */
