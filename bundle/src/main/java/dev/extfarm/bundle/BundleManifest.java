@@ -3,6 +3,7 @@ package dev.extfarm.bundle;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,7 +61,11 @@ public record BundleManifest(
     private static final Pattern CONTROL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
     private static final Pattern LIBRARY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}");
 
+    // A repeated key or a second JSON value after the object would let two JSON parsers read two
+    // different manifests from the same bytes (first vs last key wins, trailing value ignored or not).
     static final ObjectMapper JSON = new ObjectMapper()
+            .configure(JsonParser.Feature.STRICT_DUPLICATE_DETECTION, true)
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,7 +82,8 @@ public final class BundleReader {
         }
     }
 
-    private VerifiedBundle read(InputStream raw, String expectedSha256, EntrySink sink)
+    /** Package-private for tests that watch what the reader writes, and when. */
+    VerifiedBundle read(InputStream raw, String expectedSha256, EntrySink sink)
             throws IOException, BundleRejectedException {
         try {
             if (readAhead) {
@@ -97,6 +99,13 @@ public final class BundleReader {
         }
     }
 
+    /**
+     * One pass over the archive. Nothing is written before manifest.json, the first entry, was
+     * read and checked against the limits ({@link DeclaredTree}); after it, a file or link is
+     * written only once it is known to be listed with its size, mode or target; directories are
+     * made at the very end (files make their parents). If manifest.json is not the first entry,
+     * the rest is still checked, writing nothing, so that a more specific rule is reported first.
+     */
     private VerifiedBundle read(InputStream in, StreamDigest whole, String expectedSha256, EntrySink sink)
             throws IOException, BundleRejectedException {
         TarReader tar = new TarReader(in, limits);
@@ -105,7 +114,10 @@ public final class BundleReader {
         Map<String, String> symlinks = new TreeMap<>();
         Map<String, BundleManifest.FileEntry> actual = new TreeMap<>();
         Map<String, byte[]> controls = new TreeMap<>();
-        byte[] manifestBytes = null;
+        List<String> directories = new ArrayList<>();
+        BundleManifest manifest = null;
+        DeclaredTree declared = null;
+        boolean first = true;
         int count = 0;
         byte[] buf = new byte[HashingReadAhead.CHUNK];
 
@@ -113,7 +125,7 @@ public final class BundleReader {
             if (++count > limits.maxEntries()) {
                 throw new BundleRejectedException(RejectionRule.COUNT, e.name(), "more than " + limits.maxEntries() + " entries");
             }
-            String path = EntryPaths.normalize(e.name());
+            String path = e.path();
             if (path.isEmpty()) {
                 if (e.type() != TarReader.Type.DIRECTORY) {
                     throw new BundleRejectedException(RejectionRule.NON_CANONICAL_PATH, e.name(), "the root can only be a directory");
@@ -140,53 +152,103 @@ public final class BundleReader {
                 impliedDirs.add(parent);
             }
             seen.put(path, e.type());
+            boolean isManifest = first && path.equals(BundleLayout.MANIFEST) && e.type() == TarReader.Type.FILE;
+            first = false;
+            EntrySink out = declared != null ? sink : EntrySink.NONE;
             switch (e.type()) {
-                case DIRECTORY -> sink.directory(path);
+                case DIRECTORY -> directories.add(path);
                 case SYMLINK -> {
-                    EntryPaths.checkLinkTargetLexically(path, e.linkName());
+                    if (declared != null) {
+                        declared.requireSymlink(e.name(), path, e.linkName());
+                    }
                     symlinks.put(path, e.linkName());
                     actual.put(path, BundleManifest.FileEntry.symlink(path, e.linkName()));
-                    sink.symlink(path, e.linkName());
+                    out.symlink(path, e.linkName());
                 }
                 case FILE -> {
                     boolean executable = (e.mode() & 0100) != 0;
-                    long keep = path.equals(BundleLayout.MANIFEST) ? limits.maxManifestSize()
-                            : BundleLayout.controlName(path) != null ? limits.maxControlFileSize() : -1;
-                    if (keep >= 0 && e.size() > keep) {
-                        throw new BundleRejectedException(RejectionRule.SIZE, e.name(), "is " + e.size()
-                                + " bytes, over the limit of " + keep + " for this file");
+                    if (isManifest) {
+                        byte[] bytes = readManifest(tar, e, buf);
+                        manifest = parseManifest(bytes);
+                        declared = DeclaredTree.of(manifest, e.size(), limits);
+                        try (OutputStream o = sink.file(path, false)) {
+                            o.write(bytes);
+                        }
+                        continue;
                     }
-                    ByteArrayOutputStream kept = keep >= 0 ? new ByteArrayOutputStream((int) e.size()) : null;
+                    if (declared != null) {
+                        declared.requireFile(e.name(), path, e.size(), executable);
+                    }
+                    String control = BundleLayout.controlName(path);
+                    if (control != null && e.size() > limits.maxControlFileSize()) {
+                        throw new BundleRejectedException(RejectionRule.SIZE, e.name(), "is " + e.size()
+                                + " bytes, over the limit of " + limits.maxControlFileSize() + " for this file");
+                    }
+                    ByteArrayOutputStream kept = control != null ? new ByteArrayOutputStream((int) e.size()) : null;
                     MessageDigest md = Digests.newSha256();
-                    try (OutputStream out = sink.file(path, executable)) {
+                    try (OutputStream o = out.file(path, executable)) {
                         for (int n; (n = tar.read(buf, 0, buf.length)) > 0; ) {
                             md.update(buf, 0, n);
-                            out.write(buf, 0, n);
+                            o.write(buf, 0, n);
                             if (kept != null) {
                                 kept.write(buf, 0, n);
                             }
                         }
                     }
-                    if (path.equals(BundleLayout.MANIFEST)) {
-                        manifestBytes = kept.toByteArray();
-                    } else {
-                        actual.put(path, BundleManifest.FileEntry.file(path, e.size(), Digests.hex(md.digest()), executable));
-                        if (kept != null) {
-                            controls.put(BundleLayout.controlName(path), kept.toByteArray());
-                        }
+                    BundleManifest.FileEntry file = BundleManifest.FileEntry.file(path, e.size(), Digests.hex(md.digest()), executable);
+                    if (declared != null) {
+                        declared.requireDigest(e.name(), file);
+                    }
+                    actual.put(path, file);
+                    if (kept != null) {
+                        controls.put(control, kept.toByteArray());
                     }
                 }
             }
         }
         tar.finish();
         checkSymlinkTargets(symlinks, seen, impliedDirs);
-        BundleManifest manifest = checkManifest(manifestBytes, actual);
+        if (declared == null) {
+            throw new BundleRejectedException(RejectionRule.MANIFEST_MISSING, BundleLayout.MANIFEST, seen.containsKey(BundleLayout.MANIFEST)
+                    ? "manifest.json must be the first entry of the archive; pack it with 'extfarm bundle pack'"
+                    : "the bundle has no manifest.json; pack it with 'extfarm bundle pack'");
+        }
+        declared.requireAllPresent(actual.keySet());
         String sha256 = whole.sha256();
         if (expectedSha256 != null && !expectedSha256.equals(sha256)) {
             throw new BundleRejectedException(RejectionRule.DIGEST_MISMATCH, "-", "expected sha-256 " + expectedSha256
                     + " but the bytes have " + sha256);
         }
+        for (String d : directories) {
+            sink.directory(d);
+        }
         return new VerifiedBundle(sha256, whole.count(), manifest, Map.copyOf(controls));
+    }
+
+    /** manifest.json, held in memory (bounded by the limit). */
+    private byte[] readManifest(TarReader tar, TarReader.Entry e, byte[] buf) throws IOException, BundleRejectedException {
+        if (e.size() > limits.maxManifestSize()) {
+            throw new BundleRejectedException(RejectionRule.SIZE, e.name(), "is " + e.size()
+                    + " bytes, over the limit of " + limits.maxManifestSize() + " for this file");
+        }
+        if (e.mode() != 0644) {
+            throw new BundleRejectedException(RejectionRule.MODE, e.name(), "has mode " + String.format("%04o", e.mode())
+                    + "; manifest.json is 0644");
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) e.size());
+        for (int n; (n = tar.read(buf, 0, buf.length)) > 0; ) {
+            bytes.write(buf, 0, n);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static BundleManifest parseManifest(byte[] bytes) throws BundleRejectedException {
+        try {
+            return BundleManifest.parse(bytes);
+        } catch (InvalidManifestException ex) {
+            throw new BundleRejectedException(ex.newerFormat() ? RejectionRule.META_FORMAT : RejectionRule.MANIFEST_INVALID,
+                    BundleLayout.MANIFEST, ex.getMessage());
+        }
     }
 
     /** Follows each link through the other links, as the kernel would, and requires an entry inside the tree. */
@@ -231,43 +293,5 @@ public final class BundleReader {
                         "points at '" + link.getValue() + "', which is not a file or directory in the bundle");
             }
         }
-    }
-
-    private static BundleManifest checkManifest(byte[] bytes, Map<String, BundleManifest.FileEntry> actual)
-            throws BundleRejectedException {
-        if (bytes == null) {
-            throw new BundleRejectedException(RejectionRule.MANIFEST_MISSING, BundleLayout.MANIFEST,
-                    "the bundle has no manifest.json; pack it with 'extfarm bundle pack'");
-        }
-        BundleManifest manifest;
-        try {
-            manifest = BundleManifest.parse(bytes);
-        } catch (InvalidManifestException e) {
-            throw new BundleRejectedException(e.newerFormat() ? RejectionRule.META_FORMAT : RejectionRule.MANIFEST_INVALID,
-                    BundleLayout.MANIFEST, e.getMessage());
-        }
-        Map<String, BundleManifest.FileEntry> listed = new TreeMap<>();
-        manifest.files().forEach(f -> listed.put(f.path(), f));
-        for (var a : actual.values()) {
-            BundleManifest.FileEntry l = listed.get(a.path());
-            if (l == null) {
-                throw new BundleRejectedException(RejectionRule.MANIFEST_MISMATCH, a.path(), "is in the archive but not in manifest.json");
-            }
-            if (!l.equals(a)) {
-                throw new BundleRejectedException(RejectionRule.MANIFEST_MISMATCH, a.path(), "manifest.json says "
-                        + describe(l) + " but the archive has " + describe(a));
-            }
-        }
-        for (String path : listed.keySet()) {
-            if (!actual.containsKey(path)) {
-                throw new BundleRejectedException(RejectionRule.MANIFEST_MISMATCH, path, "is in manifest.json but not in the archive");
-            }
-        }
-        return manifest;
-    }
-
-    private static String describe(BundleManifest.FileEntry f) {
-        return f.isSymlink() ? "a link to '" + f.link() + "'"
-                : f.size() + " bytes, mode " + f.mode() + ", sha-256 " + f.sha256();
     }
 }

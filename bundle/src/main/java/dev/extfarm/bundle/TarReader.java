@@ -10,8 +10,16 @@ import java.util.Arrays;
 
 /**
  * A strict, bounded reader for the tar subset bundles use: ustar/POSIX and GNU headers, one PAX
- * extended header ('x') and GNU long name/link ('L'/'K') per entry, regular files, directories and
+ * extended header ('x') or GNU long name/link ('L'/'K') per entry, regular files, directories and
  * symbolic links. Everything else is refused with a {@link RejectionRule}.
+ *
+ * <p>It accepts what our deterministic writer writes and refuses every form that two tar readers
+ * could understand differently (a parser differential: the same bytes, two trees). Closed here:
+ * a PAX record that overrides a header field with another value ({@link PaxHeader}), a long name
+ * whose header field is not its first 100 bytes, the ustar prefix and GNU/star extension fields
+ * (readers disagree on which of them a header has), base-256 numbers, signed checksums, the
+ * pre-POSIX regular-file type '\0', owners by name (GNU tar as root prefers the name, others the
+ * number), bytes hidden after a field's NUL or in padding, and a lone end-of-archive block.
  *
  * <p>Why not Commons Compress' TarArchiveInputStream here (the writer does use Commons Compress):
  * its reader buffers GNU long names without a bound, bounds PAX headers only by their declared
@@ -23,8 +31,11 @@ final class TarReader {
 
     enum Type { FILE, DIRECTORY, SYMLINK }
 
-    /** One real entry, after its extended headers were applied. Names are raw (not yet normalised). */
-    record Entry(String name, Type type, long size, int mode, String linkName) {
+    /**
+     * One real entry, after its extended headers were applied: the name as written, its canonical
+     * relative path ({@link EntryPaths#normalize}; empty for the root), and the permission bits.
+     */
+    record Entry(String name, String path, Type type, long size, int mode, String linkName) {
     }
 
     private static final int BLOCK = 512;
@@ -33,6 +44,12 @@ final class TarReader {
     private final InputStream in;
     private final BundleLimits limits;
     private final byte[] header = new byte[BLOCK];
+    private final byte[] scratch = new byte[BLOCK];
+    private static final byte[] POSIX_MAGIC = ("ustar\0" + "00").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ZERO_BLOCK = new byte[BLOCK];
+    private static final byte[] GNU_MAGIC = "ustar  \0".getBytes(StandardCharsets.US_ASCII);
+
+    private long position;   // bytes consumed so far
     private long remaining;  // unread data bytes of the current entry
     private long padding;    // padding after the current entry's data
     private boolean ended;
@@ -48,11 +65,9 @@ final class TarReader {
         skipRest();
         byte[] longName = null;
         byte[] longLink = null;
-        Pax pax = null;
+        PaxHeader pax = null;
         while (true) {
-            if (!readBlock(header, longName != null || longLink != null || pax != null)) {
-                return null;
-            }
+            readBlock(header, longName != null || longLink != null || pax != null);
             if (++headersRead > limits.maxEntries() * 4L) {
                 throw new BundleRejectedException(RejectionRule.COUNT, "-", "more than " + limits.maxEntries() + " entries");
             }
@@ -60,41 +75,59 @@ final class TarReader {
                 if (longName != null || longLink != null || pax != null) {
                     throw new BundleRejectedException(RejectionRule.PAX, "-", "an extended header is not followed by an entry");
                 }
+                readSecondEndBlock();
                 ended = true;
                 return null;
             }
             verifyChecksum();
-            boolean posix = Arrays.equals(header, 257, 263, "ustar\0".getBytes(StandardCharsets.US_ASCII), 0, 6);
-            boolean gnu = Arrays.equals(header, 257, 265, "ustar  \0".getBytes(StandardCharsets.US_ASCII), 0, 8);
+            boolean posix = Arrays.equals(header, 257, 265, POSIX_MAGIC, 0, 8);
+            boolean gnu = Arrays.equals(header, 257, 265, GNU_MAGIC, 0, 8);
             if (!posix && !gnu) {
-                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), "not a ustar, PAX or GNU tar header");
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), "not a POSIX (ustar\\0 00) or GNU (ustar  \\0) tar header");
             }
+            requireZero(345, BLOCK, "the ustar name prefix and the GNU/star extension fields are not used in bundles "
+                    + "(readers disagree on what they hold)");
             byte type = header[156];
             long size = number(124, 12, "size");
-            int mode = (int) number(100, 8, "mode");
-            number(108, 8, "uid");
-            number(116, 8, "gid");
-            number(136, 12, "mtime");
+            long mode = number(100, 8, "mode");
+            long uid = number(108, 8, "uid");
+            long gid = number(116, 8, "gid");
+            long mtime = number(136, 12, "mtime");
+            if (number(329, 8, "device major") != 0 || number(337, 8, "device minor") != 0) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), "device numbers on an entry that is not a device");
+            }
+            byte[] nameField = field(0, 100);
+            byte[] linkField = field(157, 100);
+            String uname = decode(field(265, 32), "user name");
+            String gname = decode(field(297, 32), "group name");
             switch (type) {
                 case 'x' -> {
                     if (pax != null) {
                         throw new BundleRejectedException(RejectionRule.PAX, rawName(), "two PAX headers for one entry");
                     }
+                    if (longName != null || longLink != null) {
+                        throw new BundleRejectedException(RejectionRule.PAX, rawName(), "a PAX header and a GNU long-name header for one entry");
+                    }
                     if (size > limits.maxPaxHeaderSize()) {
                         throw new BundleRejectedException(RejectionRule.PAX, rawName(), "PAX header of " + size
                                 + " bytes is over the limit of " + limits.maxPaxHeaderSize());
                     }
-                    pax = Pax.parse(readData(size));
+                    requireWithinTotal(size);
+                    pax = PaxHeader.parse(readData(size));
                     continue;
                 }
                 case 'L', 'K' -> {
                     if ((type == 'L' ? longName : longLink) != null) {
                         throw new BundleRejectedException(RejectionRule.PAX, rawName(), "two GNU long-name headers for one entry");
                     }
+                    if (pax != null) {
+                        throw new BundleRejectedException(RejectionRule.PAX, rawName(), "a PAX header and a GNU long-name header for one entry");
+                    }
                     if (size > limits.maxPathLength() + 1L) {
                         throw new BundleRejectedException(RejectionRule.PAX, rawName(), "GNU long name of " + size
                                 + " bytes is over the limit of " + limits.maxPathLength());
                     }
+                    requireWithinTotal(size);
                     byte[] data = trimNul(readData(size));
                     if (type == 'L') {
                         longName = data;
@@ -107,16 +140,15 @@ final class TarReader {
                 default -> {
                 }
             }
-            String name = pax != null && pax.path != null ? pax.path
-                    : longName != null ? decode(longName, "name") : headerName(posix);
-            String link = pax != null && pax.linkPath != null ? pax.linkPath
-                    : longLink != null ? decode(longLink, "link name") : decode(field(157, 100), "link name");
-            if (pax != null && pax.size >= 0) {
-                size = pax.size;
-            }
+            byte[] fullName = pax != null && pax.rawPath() != null ? pax.rawPath() : longName;
+            byte[] fullLink = pax != null && pax.rawLinkPath() != null ? pax.rawLinkPath() : longLink;
+            String name = pax != null && pax.path() != null ? pax.path()
+                    : longName != null ? decode(longName, "name") : decode(nameField, "name");
+            String link = pax != null && pax.linkPath() != null ? pax.linkPath()
+                    : longLink != null ? decode(longLink, "link name") : decode(linkField, "link name");
             checkName(name);
             Type t = switch (type) {
-                case '0', 0 -> Type.FILE;
+                case '0' -> Type.FILE;
                 case '5' -> Type.DIRECTORY;
                 case '2' -> Type.SYMLINK;
                 case '1' -> throw new BundleRejectedException(RejectionRule.HARDLINK, name, "is a hard link to '" + link + "'; store the file itself");
@@ -124,28 +156,103 @@ final class TarReader {
                 case '6' -> throw new BundleRejectedException(RejectionRule.DEVICE, name, "is a FIFO");
                 case 'S' -> throw new BundleRejectedException(RejectionRule.SPARSE, name, "is a sparse file");
                 default -> throw new BundleRejectedException(RejectionRule.UNKNOWN_TYPE, name,
-                        "has entry type '" + (char) (type & 0xff) + "'; only files, directories and symbolic links are allowed");
+                        "has entry type '" + (type == 0 ? "\\0" : String.valueOf((char) (type & 0xff)))
+                                + "'; only files ('0'), directories ('5') and symbolic links ('2') are allowed");
             };
+            // The name's own rules first (absolute, '..', link targets leaving the tree): they say more than a mismatch.
+            String path = EntryPaths.normalize(name);
+            if (t == Type.SYMLINK) {
+                if (link.isEmpty() || link.length() > MAX_SYMLINK_TARGET) {
+                    throw new BundleRejectedException(RejectionRule.LINK_ESCAPE, name, "symbolic link has an empty or oversized target");
+                }
+                checkName(link);
+                EntryPaths.checkLinkTargetLexically(path, link);
+            } else if (fullLink != null || linkField.length > 0) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, name, "a " + t.name().toLowerCase()
+                        + " entry has a link target");
+            }
+            if (fullName != null && !isTruncationOf(nameField, fullName)) {
+                throw new BundleRejectedException(RejectionRule.PAX_MISMATCH, name, "the extended header names '" + name
+                        + "' but the tar header names '" + new String(nameField, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?")
+                        + "'; readers that ignore either one would see different paths");
+            }
+            if (t == Type.SYMLINK && fullLink != null && !isTruncationOf(linkField, fullLink)) {
+                throw new BundleRejectedException(RejectionRule.PAX_MISMATCH, name, "the extended header links to '" + link
+                        + "' but the tar header links to '" + new String(linkField, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?") + "'");
+            }
+            if (pax != null) {
+                pax.requireRestates(name, size, uid, gid, mtime, uname, gname);
+            }
             if ((mode & 07000) != 0) {
-                throw new BundleRejectedException(RejectionRule.SETID, name, "has mode " + Integer.toOctalString(mode)
+                throw new BundleRejectedException(RejectionRule.SETID, name, "has mode " + Long.toOctalString(mode)
                         + " with setuid/setgid/sticky bits; use 0644 or 0755");
+            }
+            checkMode(name, t, mode);
+            if (uid != 0 || gid != 0 || !uname.isEmpty() || !gname.isEmpty()) {
+                throw new BundleRejectedException(RejectionRule.OWNER, name, "is owned by " + uid + "/" + gid
+                        + (uname.isEmpty() && gname.isEmpty() ? "" : " ('" + uname + "'/'" + gname + "')")
+                        + "; bundle entries are owned by 0/0 with no user or group names");
             }
             if (t != Type.FILE && size != 0) {
                 throw new BundleRejectedException(RejectionRule.BAD_HEADER, name, "a " + t.name().toLowerCase() + " entry must have size 0, has " + size);
             }
-            if (t == Type.FILE && name.endsWith("/")) {
-                throw new BundleRejectedException(RejectionRule.BAD_HEADER, name, "a regular file's name ends with '/'");
-            }
-            if (t == Type.SYMLINK && (link.isEmpty() || link.length() > MAX_SYMLINK_TARGET)) {
-                throw new BundleRejectedException(RejectionRule.LINK_ESCAPE, name, "symbolic link has an empty or oversized target");
+            if (t != Type.DIRECTORY && name.endsWith("/")) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, name, "a " + (t == Type.FILE ? "regular file" : "symbolic link")
+                        + "'s name ends with '/'");
             }
             if (t == Type.FILE && size > limits.maxEntrySize()) {
                 throw new BundleRejectedException(RejectionRule.SIZE, name, "is " + size + " bytes, over the limit of "
                         + limits.maxEntrySize() + " per file");
             }
+            requireWithinTotal(size);
             remaining = size;
             padding = pad(size);
-            return new Entry(name, t, size, mode & 0777, t == Type.SYMLINK ? link : null);
+            return new Entry(name, path, t, size, (int) (mode & 0777), t == Type.SYMLINK ? link : null);
+        }
+    }
+
+    /**
+     * Files 0644 or 0755, directories 0755, as the writer normalises them: anything group- or
+     * world-writable, or unreadable, was not written by it. Symbolic links' permission bits mean
+     * nothing on Linux (no reader applies them), so only their special bits are checked.
+     */
+    private static void checkMode(String name, Type t, long mode) throws BundleRejectedException {
+        long perms = mode & 07777;
+        if ((mode & ~0177777L) != 0) {
+            throw new BundleRejectedException(RejectionRule.MODE, name, "has mode " + Long.toOctalString(mode)
+                    + ", with bits above the file type");
+        }
+        boolean ok = switch (t) {
+            case FILE -> perms == 0644 || perms == 0755;
+            case DIRECTORY -> perms == 0755;
+            case SYMLINK -> true;
+        };
+        if (!ok) {
+            String what = (mode & 0002) != 0 ? "world-writable " : (mode & 0020) != 0 ? "group-writable " : "";
+            throw new BundleRejectedException(RejectionRule.MODE, name, "has " + what + "mode " + String.format("%04o", perms)
+                    + "; bundle " + (t == Type.FILE ? "files are 0644 or 0755" : "directories are 0755"));
+        }
+    }
+
+    /**
+     * The header's own field holds the long name cut to fit 100 bytes: whole, if it fits; else its
+     * first 100 bytes (GNU tar) or the longest prefix of whole UTF-8 characters that fits, 97 to 100
+     * bytes (our writer). A reader that ignores the extended header then sees a prefix of the same
+     * name, never another one.
+     */
+    private static boolean isTruncationOf(byte[] field, byte[] full) {
+        if (full.length <= 100) {
+            return Arrays.equals(field, full);
+        }
+        return field.length >= 97 && Arrays.equals(field, 0, field.length, full, 0, field.length);
+    }
+
+    /** Refuses a stream that must hold more bytes than the limit before this entry's data is read. */
+    private void requireWithinTotal(long size) throws BundleRejectedException {
+        long atLeast = position + size + pad(size) + 2L * BLOCK;
+        if (size > limits.maxTotalSize() || atLeast > limits.maxTotalSize()) {
+            throw new BundleRejectedException(RejectionRule.SIZE, rawName(), "the archive would be over the limit of "
+                    + limits.maxTotalSize() + " bytes with this entry's " + size + " bytes");
         }
     }
 
@@ -159,6 +266,7 @@ final class TarReader {
             throw new BundleRejectedException(RejectionRule.TRUNCATED, "-", "the archive ends inside an entry's data");
         }
         remaining -= n;
+        position += n;
         return n;
     }
 
@@ -186,14 +294,19 @@ final class TarReader {
         padding = 0;
     }
 
+    /** Skips the padding after an entry's data; it must be zeros, as the writer leaves it. */
     private void skipExactly(long n) throws IOException, BundleRejectedException {
-        byte[] buf = new byte[BLOCK];
+        byte[] buf = scratch;
         while (n > 0) {
             int r = in.read(buf, 0, (int) Math.min(n, buf.length));
             if (r < 0) {
                 throw new BundleRejectedException(RejectionRule.TRUNCATED, "-", "the archive ends inside block padding");
             }
+            if (Arrays.mismatch(buf, 0, r, ZERO_BLOCK, 0, r) >= 0) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, "-", "non-zero bytes in the padding after an entry's data");
+            }
             n -= r;
+            position += r;
         }
     }
 
@@ -206,13 +319,14 @@ final class TarReader {
                 throw new BundleRejectedException(RejectionRule.TRUNCATED, "-", "the archive ends inside an extended header");
             }
             off += n;
+            position += n;
         }
         skipExactly(pad(size));
         return data;
     }
 
-    /** Reads one header block; false at a clean EOF where no header is pending. */
-    private boolean readBlock(byte[] block, boolean pending) throws IOException, BundleRejectedException {
+    /** Reads one header block. */
+    private void readBlock(byte[] block, boolean pending) throws IOException, BundleRejectedException {
         int off = 0;
         while (off < BLOCK) {
             int n = in.read(block, off, BLOCK - off);
@@ -222,10 +336,31 @@ final class TarReader {
                         : "the archive ends inside a header");
             }
             off += n;
+            position += n;
         }
-        return true;
     }
 
+    /**
+     * The end-of-archive marker is two zero blocks. After a lone one, some readers stop and others
+     * (GNU tar -i, readers that skip zero blocks) go on to whatever header follows.
+     */
+    private void readSecondEndBlock() throws IOException, BundleRejectedException {
+        byte[] block = new byte[BLOCK];
+        int off = 0;
+        while (off < BLOCK) {
+            int n = in.read(block, off, BLOCK - off);
+            if (n < 0) {
+                throw new BundleRejectedException(RejectionRule.TRUNCATED, "-", "the end-of-archive marker is one zero block, not two");
+            }
+            off += n;
+            position += n;
+        }
+        if (!isZero(block)) {
+            throw new BundleRejectedException(RejectionRule.TRAILING_DATA, "-", "a header follows a lone zero block");
+        }
+    }
+
+    /** The checksum as POSIX defines it (unsigned bytes); the signed variant some old tars wrote is not accepted. */
     private void verifyChecksum() throws BundleRejectedException {
         long stored;
         try {
@@ -234,30 +369,23 @@ final class TarReader {
             throw new BundleRejectedException(RejectionRule.CHECKSUM, rawName(), "the header checksum field is malformed");
         }
         long unsigned = 0;
-        long signed = 0;
         for (int i = 0; i < BLOCK; i++) {
             byte b = (i >= 148 && i < 156) ? (byte) ' ' : header[i];
             unsigned += b & 0xff;
-            signed += b;
         }
-        if (stored != unsigned && stored != signed) {
+        if (stored != unsigned) {
             throw new BundleRejectedException(RejectionRule.CHECKSUM, rawName(), "header checksum " + stored + " does not match " + unsigned);
         }
     }
 
+    /**
+     * An octal field. Base-256 (GNU's binary numbers) is refused: the writer never needs it within
+     * the limits, some readers do not know it, and it allows negative values.
+     */
     private long number(int off, int len, String field) throws BundleRejectedException {
         if ((header[off] & 0x80) != 0) {
-            if (header[off] == (byte) 0xff) {
-                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), field + " is negative");
-            }
-            long v = header[off] & 0x7f;
-            for (int i = off + 1; i < off + len; i++) {
-                if (v > (Long.MAX_VALUE >> 9)) {
-                    throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), field + " is absurdly large");
-                }
-                v = (v << 8) | (header[i] & 0xff);
-            }
-            return v;
+            throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), field + (header[off] == (byte) 0xff
+                    ? " is negative" : " is a base-256 number; bundles use octal"));
         }
         try {
             return octal(off, len);
@@ -289,18 +417,18 @@ final class TarReader {
         return v;
     }
 
-    private String headerName(boolean posix) throws BundleRejectedException {
-        String name = decode(field(0, 100), "name");
-        if (posix) {
-            String prefix = decode(field(345, 155), "name prefix");
-            if (!prefix.isEmpty()) {
-                name = prefix + "/" + name;
+    /** A text field up to its first NUL; the rest must be NULs (nothing hidden behind the terminator). */
+    private byte[] field(int off, int len) throws BundleRejectedException {
+        byte[] value = rawField(off, len);
+        for (int i = off + value.length; i < off + len; i++) {
+            if (header[i] != 0) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), "bytes after the NUL that ends a header field");
             }
         }
-        return name;
+        return value;
     }
 
-    private byte[] field(int off, int len) {
+    private byte[] rawField(int off, int len) {
         int end = off;
         while (end < off + len && header[end] != 0) {
             end++;
@@ -308,8 +436,16 @@ final class TarReader {
         return Arrays.copyOfRange(header, off, end);
     }
 
+    private void requireZero(int from, int to, String why) throws BundleRejectedException {
+        for (int i = from; i < to; i++) {
+            if (header[i] != 0) {
+                throw new BundleRejectedException(RejectionRule.BAD_HEADER, rawName(), why);
+            }
+        }
+    }
+
     private String rawName() {
-        return new String(field(0, 100), StandardCharsets.UTF_8);
+        return new String(rawField(0, 100), StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
     }
 
     private void checkName(String name) throws BundleRejectedException {
@@ -327,6 +463,9 @@ final class TarReader {
     }
 
     static String decode(byte[] bytes, String what) throws BundleRejectedException {
+        if (isAscii(bytes)) {
+            return new String(bytes, StandardCharsets.US_ASCII); // the common case, without a decoder
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -338,6 +477,15 @@ final class TarReader {
         }
     }
 
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static byte[] trimNul(byte[] data) {
         int n = data.length;
         while (n > 0 && data[n - 1] == 0) {
@@ -347,76 +495,11 @@ final class TarReader {
     }
 
     private static boolean isZero(byte[] block) {
-        for (byte b : block) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
+        return Arrays.equals(block, ZERO_BLOCK);
     }
 
     private static long pad(long size) {
         long r = size % BLOCK;
         return r == 0 ? 0 : BLOCK - r;
-    }
-
-    /** The PAX keywords we honour; sparse, xattr, ACL and charset keywords are refused. */
-    private static final class Pax {
-        String path;
-        String linkPath;
-        long size = -1;
-
-        static Pax parse(byte[] data) throws BundleRejectedException {
-            Pax pax = new Pax();
-            int pos = 0;
-            while (pos < data.length) {
-                int sp = pos;
-                long len = 0;
-                while (sp < data.length && data[sp] >= '0' && data[sp] <= '9' && sp - pos < 10) {
-                    len = len * 10 + (data[sp] - '0');
-                    sp++;
-                }
-                if (sp == pos || sp >= data.length || data[sp] != ' ' || len < 5 || pos + len > data.length
-                        || data[(int) (pos + len - 1)] != '\n') {
-                    throw new BundleRejectedException(RejectionRule.PAX, "-", "malformed PAX record at offset " + pos);
-                }
-                int end = (int) (pos + len - 1);
-                int eq = sp + 1;
-                while (eq < end && data[eq] != '=') {
-                    eq++;
-                }
-                if (eq >= end) {
-                    throw new BundleRejectedException(RejectionRule.PAX, "-", "PAX record without '=' at offset " + pos);
-                }
-                String key = new String(data, sp + 1, eq - sp - 1, StandardCharsets.US_ASCII);
-                byte[] value = Arrays.copyOfRange(data, eq + 1, end);
-                pax.apply(key, value);
-                pos += (int) len;
-            }
-            return pax;
-        }
-
-        private void apply(String key, byte[] value) throws BundleRejectedException {
-            if (key.startsWith("GNU.sparse")) {
-                throw new BundleRejectedException(RejectionRule.SPARSE, "-", "PAX sparse-file keyword " + key);
-            }
-            if (key.contains("xattr") || key.contains("acl") || key.equals("hdrcharset") || key.equals("charset")) {
-                throw new BundleRejectedException(RejectionRule.PAX, "-", "PAX keyword '" + key + "' is not allowed in bundles");
-            }
-            switch (key) {
-                case "path" -> path = decode(value, "PAX path");
-                case "linkpath" -> linkPath = decode(value, "PAX link path");
-                case "size" -> {
-                    String s = new String(value, StandardCharsets.US_ASCII);
-                    if (!s.matches("[0-9]{1,18}")) {
-                        throw new BundleRejectedException(RejectionRule.BAD_HEADER, "-", "PAX size '" + s + "' is not a non-negative number");
-                    }
-                    size = Long.parseLong(s);
-                }
-                default -> {
-                    // mtime, atime, ctime, uid, gid, uname, gname, comment and unknown keywords: ignored (POSIX)
-                }
-            }
-        }
     }
 }

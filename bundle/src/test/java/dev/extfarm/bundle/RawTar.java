@@ -11,6 +11,7 @@ import java.util.Arrays;
 final class RawTar {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private int lastHeader = -1;
 
     /** A header with POSIX ustar magic; {@code name} is written as raw bytes. */
     RawTar header(byte[] name, char type, int mode, long size, String linkName) {
@@ -44,8 +45,50 @@ final class RawTar {
         byte[] v = version.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(v, 0, h, 263, v.length);
         checksum(h);
+        lastHeader = out.size();
         out.writeBytes(h);
         return this;
+    }
+
+    /** Changes the last header written (then fixes its checksum): for fields the other methods leave at their defaults. */
+    RawTar edit(java.util.function.Consumer<byte[]> change) {
+        byte[] all = out.toByteArray();
+        byte[] h = Arrays.copyOfRange(all, lastHeader, lastHeader + 512);
+        change.accept(h);
+        checksum(h);
+        System.arraycopy(h, 0, all, lastHeader, 512);
+        out.reset();
+        out.writeBytes(all);
+        return this;
+    }
+
+    /** Stores the last header's checksum as the sum of signed bytes, as some old tars did. */
+    RawTar signedChecksum() {
+        byte[] all = out.toByteArray();
+        Arrays.fill(all, lastHeader + 148, lastHeader + 156, (byte) ' ');
+        long sum = 0;
+        for (int i = lastHeader; i < lastHeader + 512; i++) {
+            sum += all[i];
+        }
+        byte[] b = String.format("%06o", sum).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, all, lastHeader + 148, 6);
+        all[lastHeader + 154] = 0;
+        out.reset();
+        out.writeBytes(all);
+        return this;
+    }
+
+    /** Writes {@code value} into the last header at {@code offset}, e.g. {@code set(265, "postgres")} for the user name. */
+    RawTar set(int offset, String value) {
+        return edit(h -> {
+            byte[] v = value.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(v, 0, h, offset, v.length);
+        });
+    }
+
+    /** An octal field of the last header, e.g. {@code octalField(108, 8, 1000)} for the uid. */
+    RawTar octalField(int offset, int length, long value) {
+        return edit(h -> octal(h, offset, length, value));
     }
 
     RawTar file(String name, byte[] data) {
@@ -85,6 +128,19 @@ final class RawTar {
         byte[] b = body.toByteArray();
         header("./PaxHeaders/x", 'x', 0644, b.length, null);
         return data(b);
+    }
+
+    /** A PAX extended header with the given body, well-formed or not. */
+    RawTar paxRaw(byte[] body) {
+        header("./PaxHeaders/x", 'x', 0644, body.length, null);
+        return data(body);
+    }
+
+    /** A GNU long name ('L') or long link ('K') header carrying {@code value} + NUL. */
+    RawTar gnuLong(char type, String value) {
+        byte[] v = (value + "\0").getBytes(StandardCharsets.UTF_8);
+        header("././@LongLink", type, 0644, v.length, null);
+        return data(v);
     }
 
     static byte[] paxRecord(String keyValue) {
