@@ -38,6 +38,7 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
     private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS + 1);
     private final Thread thread;
     private volatile boolean closed;
+    private int allocated;       // chunks made so far, by the thread
     private long count;          // written by the thread, read by the reader after END (the queue orders them)
     private Chunk current;
     private int pos;
@@ -46,9 +47,6 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
     HashingReadAhead(InputStream source, long limit) {
         this.source = source;
         this.limit = limit;
-        for (int i = 0; i < CHUNKS; i++) {
-            free.add(new byte[CHUNK]);
-        }
         thread = new Thread(this::run, "bundle-read-ahead");
         thread.setDaemon(true);
         thread.start();
@@ -57,7 +55,14 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
     private void run() {
         try {
             while (!closed) {
-                byte[] b = free.poll(100, TimeUnit.MILLISECONDS);
+                byte[] b = free.poll();
+                if (b == null && allocated < CHUNKS) {
+                    b = new byte[CHUNK]; // chunks are made as needed: a small bundle never needs all of them
+                    allocated++;
+                }
+                if (b == null) {
+                    b = free.poll(100, TimeUnit.MILLISECONDS);
+                }
                 if (b == null) {
                     continue; // the reader is busy; look at 'closed' again
                 }

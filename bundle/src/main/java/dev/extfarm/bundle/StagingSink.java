@@ -18,12 +18,14 @@ import java.util.UUID;
 /**
  * A fresh directory beside the destination that receives the entries. Nothing is ever written
  * outside it: every path is checked to stay below it, parents are created without following
- * links, and files are opened with CREATE_NEW and NOFOLLOW_LINKS. {@link #commit} renames it into
- * place; {@link #close} without commit removes it.
+ * links, and files are opened with CREATE_NEW and NOFOLLOW_LINKS. It is made at the first write, so
+ * a bundle refused before (for its count or sizes, by its manifest) leaves not even an empty
+ * directory. {@link #commit} renames it into place; {@link #close} without commit removes it.
  */
 final class StagingSink implements EntrySink, AutoCloseable {
 
     private final Path root;
+    private boolean created;
     private boolean committed;
 
     private StagingSink(Path root) {
@@ -34,19 +36,26 @@ final class StagingSink implements EntrySink, AutoCloseable {
         Path abs = destination.toAbsolutePath().normalize();
         Path parent = abs.getParent();
         Files.createDirectories(parent);
-        Path root = parent.resolve("." + abs.getFileName() + ".staging-" + UUID.randomUUID());
-        Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        return new StagingSink(root);
+        return new StagingSink(parent.resolve("." + abs.getFileName() + ".staging-" + UUID.randomUUID()));
+    }
+
+    private void create() throws IOException {
+        if (!created) {
+            Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            created = true;
+        }
     }
 
     @Override
     public void directory(String path) throws IOException {
+        create();
         Path dir = inside(path);
         mkdirs(dir);
     }
 
     @Override
     public OutputStream file(String path, boolean executable) throws IOException {
+        create();
         Path file = inside(path);
         mkdirs(file.getParent());
         OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -57,6 +66,7 @@ final class StagingSink implements EntrySink, AutoCloseable {
 
     @Override
     public void symlink(String path, String target) throws IOException {
+        create();
         Path link = inside(path);
         mkdirs(link.getParent());
         Files.createSymbolicLink(link, Path.of(target));
@@ -85,6 +95,7 @@ final class StagingSink implements EntrySink, AutoCloseable {
     }
 
     void commit(Path destination) throws IOException {
+        create();
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         try {
             Files.move(root, destination, StandardCopyOption.ATOMIC_MOVE);
@@ -96,7 +107,7 @@ final class StagingSink implements EntrySink, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (!committed) {
+        if (created && !committed) {
             deleteTree(root);
         }
     }
