@@ -123,6 +123,32 @@ class HostileArchiveTest {
         cases.add(new Case("manifest lists different bytes", withManifest(Map.of("share/extension/a.control", "one"), Map.of("share/extension/a.control", "two")), RejectionRule.MANIFEST_MISMATCH));
         cases.add(new Case("file not in the manifest", withManifest(Map.of("share/extension/a.control", "one"), Map.of("share/extension/a.control", "one", "lib/extra.so", "x")), RejectionRule.MANIFEST_MISMATCH));
         cases.add(new Case("manifest lists a missing file", withManifest(Map.of("share/extension/a.control", "one", "lib/gone.so", "x"), Map.of("share/extension/a.control", "one")), RejectionRule.MANIFEST_MISMATCH));
+        // issue 21: extended headers are accepted only in the form the writer writes them
+        cases.add(new Case("PAX record with an empty value", new RawTar().pax("path=").file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX record length with a leading zero", new RawTar().paxRaw("013 path=lib/a\n".getBytes(StandardCharsets.US_ASCII))
+                .file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX keyword that is not printable ASCII", new RawTar().pax("pa\u00e9th=lib/a").file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("empty PAX header", new RawTar().paxRaw(new byte[0]).file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX comment keyword", new RawTar().pax("comment=hi").file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX vendor keyword", new RawTar().pax("LIBARCHIVE.symlinktype=dir").file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX header followed by a global header", new RawTar().pax("path=lib/a").header("g", 'g', 0644, 0, null)
+                .file("lib/a", x).end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("two GNU long names for one entry", new RawTar().gnuLong('L', "lib/a").gnuLong('L', "lib/b").file("lib/a", x)
+                .end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("GNU long name followed by a PAX header", new RawTar().gnuLong('L', "lib/a").pax("path=lib/a").file("lib/a", x)
+                .end().bytes(), RejectionRule.PAX));
+        cases.add(new Case("PAX size that is not a number", new RawTar().pax("size=1e3").file("lib/a", x).end().bytes(), RejectionRule.BAD_HEADER));
+        cases.add(new Case("PAX size over the header's", new RawTar().pax("size=512").file("lib/a", x).end().bytes(), RejectionRule.PAX_MISMATCH));
+        cases.add(new Case("PAX gid over the header's", new RawTar().pax("gid=5").file("lib/a", x).end().bytes(), RejectionRule.PAX_MISMATCH));
+        cases.add(new Case("PAX gname", new RawTar().pax("gname=wheel").file("lib/a", x).end().bytes(), RejectionRule.PAX_MISMATCH));
+        cases.add(new Case("a lone zero block, then a hidden entry", new RawTar().file("lib/a", x).raw(new byte[512]).file("lib/b", x).end().bytes(),
+                RejectionRule.TRAILING_DATA));
+        cases.add(new Case("group name in the header", new RawTar().file("lib/a", x).set(297, "wheel").end().bytes(), RejectionRule.OWNER));
+        cases.add(new Case("gid other than 0", new RawTar().file("lib/a", x).octalField(116, 8, 50).end().bytes(), RejectionRule.OWNER));
+        cases.add(new Case("world-writable executable", new RawTar().file("bin/x", 0777, x).end().bytes(), RejectionRule.MODE));
+        cases.add(new Case("mode bits above the file type", new RawTar().file("lib/a", x).octalField(100, 8, 01100644).end().bytes(), RejectionRule.MODE));
+        cases.add(new Case("manifest.json marked executable", new RawTar().file("manifest.json", 0755, "{}".getBytes(StandardCharsets.UTF_8))
+                .end().bytes(), RejectionRule.MODE));
         return cases.stream().map(Arguments::of);
     }
 
