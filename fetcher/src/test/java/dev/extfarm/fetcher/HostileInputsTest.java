@@ -3,11 +3,15 @@ package dev.extfarm.fetcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.extfarm.bundle.BundleManifest;
+import dev.extfarm.bundle.BundleReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Arrays;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -181,6 +185,58 @@ class HostileInputsTest {
         f.refresh();
         assertThat(f.requestExtension("shorty", WAIT).state()).isEqualTo("installed");
         assertWhole(f, "shorty");
+    }
+
+    @Test
+    void anArchiveOverTheEntryLimitIsRefusedBeforeAnythingIsStaged() throws Exception {
+        // issue 21, item 12: the old reader unpacked 50,000 files (10 s and more) before the count rule fired
+        Path good = Bundles.sql(tmp, "crowd").pack();
+        registry.publish(good);
+        String sha = registry.spec().entry("crowd").orElseThrow().sha256();
+        BundleManifest m = BundleReader.withDefaults().verify(Files.newInputStream(good)).manifest();
+        byte[] crowded = crowded(m, 50_000);
+        registry.serveInstead.put(sha, crowded);
+        registry.specSize.put(sha, (long) crowded.length);
+        Fetcher f = node.fetcher(registry);
+        f.prepare();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> f.requestExtension("crowd", WAIT)).isInstanceOf(FetchException.class)
+                .hasMessageContaining("count: manifest.json").hasMessageContaining("nothing was installed")
+                .satisfies(e -> assertThat(((FetchException) e).code()).isEqualTo("bundle-rejected"));
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("milliseconds to refuse").isLessThan(5_000);
+        assertNothingOf("crowd");
+
+        registry.serveInstead.remove(sha);
+        registry.specSize.remove(sha);
+        f.refresh();
+        assertThat(f.requestExtension("crowd", WAIT).state()).isEqualTo("installed");
+        assertWhole(f, "crowd");
+    }
+
+    /** The bundle's manifest.json listing {@code extra} more one-byte files in doc/, then those files. */
+    private static byte[] crowded(BundleManifest m, int extra) throws Exception {
+        List<BundleManifest.FileEntry> files = new java.util.ArrayList<>(m.files());
+        String sha = dev.extfarm.bundle.Digests.sha256(new byte[] {'x'});
+        for (int i = 0; i < extra; i++) {
+            files.add(BundleManifest.FileEntry.file("doc/f" + i, 1, sha, false));
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            put(tar, "manifest.json", m.withFiles(files).toJson());
+            for (int i = 0; i < extra; i++) {
+                put(tar, "doc/f" + i, new byte[] {'x'});
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static void put(TarArchiveOutputStream tar, String name, byte[] bytes) throws java.io.IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(bytes.length);
+        tar.putArchiveEntry(e);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
     }
 
     @Test

@@ -99,6 +99,33 @@ class BundleUploadTest {
     }
 
     @Test
+    void anArchiveDeclaringMoreEntriesThanTheLimitIsRefusedAtItsManifest() throws Exception {
+        // issue 21, item 12: the count is enforced from manifest.json, before any other entry is read
+        // 10,000 files with 4 directories each, + manifest.json, doc/, share/, share/extension/ and the control file: 50,005 entries
+        var b = Bundles.declaring(Bundles.uniqueName("crowd"), 10_000, 1);
+        assertThat(b.bytes().length).as("under the test profile's 8 MiB upload limit").isLessThan(8 << 20);
+        long t0 = System.nanoTime();
+        as(worker).body(b.bytes()).put(b.path())
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("/problems/bundle-rejected"))
+                .body("rule", equalTo("count")).body("entry", equalTo("manifest.json"))
+                .body("detail", containsString("nothing was stored"));
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("milliseconds to refuse").isLessThan(5_000);
+        assertThat(store.list("extensions/" + b.name() + "/")).isEmpty();
+        assertThat(store.cleanTemporaries(Duration.ZERO)).isZero();
+    }
+
+    @Test
+    void anArchiveDeclaringMoreBytesThanTheLimitIsRefusedAtItsManifest() throws Exception {
+        var b = Bundles.declaring(Bundles.uniqueName("huge"), 3, 1900L << 20);
+        as(worker).body(b.bytes()).put(b.path())
+                .then().statusCode(422).body("rule", equalTo("size")).body("entry", equalTo("manifest.json"))
+                .body("detail", containsString("nothing was stored"));
+        assertThat(store.list("extensions/" + b.name() + "/")).isEmpty();
+        assertThat(store.cleanTemporaries(Duration.ZERO)).isZero();
+    }
+
+    @Test
     void uploadsNeedAWorkerOrAdminToken() {
         var b = Bundles.bundle(Bundles.uniqueName("auth"), "1.0", 17);
         given().body(b.bytes()).put(b.path()).then().statusCode(401).contentType("application/problem+json")

@@ -221,6 +221,20 @@ public final class Bundles {
         return raw(name, m, tar -> file(tar, "share/extension/" + name + ".control", "x=1".getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * A tar whose manifest lists {@code files} files of {@code size} bytes, each under directories
+     * of its own ({@code doc/<i>/a/b/c/f}: as the writer packs it, 5 entries per file), and holds
+     * none of them: refused at its manifest, before any file is read (count or size), since issue 21.
+     */
+    public static Bundle declaring(String name, int files, long size) {
+        List<BundleManifest.FileEntry> listed = new java.util.ArrayList<>();
+        listed.add(BundleManifest.FileEntry.file("share/extension/" + name + ".control", 3, "0".repeat(64), false));
+        for (int i = 0; i < files; i++) {
+            listed.add(BundleManifest.FileEntry.file("doc/" + i + "/a/b/c/f", size, "0".repeat(64), false));
+        }
+        return raw(name, manifest(name, "1.0", 17).withFiles(listed), tar -> { });
+    }
+
     interface Entries {
         void write(TarArchiveOutputStream tar) throws IOException;
     }
