@@ -32,6 +32,20 @@ final class TarReader {
     enum Type { FILE, DIRECTORY, SYMLINK }
 
     /**
+     * Who wrote the archive, for the rules that depend on it. Every rule that keeps two readers
+     * from seeing two trees applies to both.
+     */
+    enum Profile {
+        /** A bundle, written by our deterministic writer: owners 0/0 without names, modes 0644/0755 (directories 0755), links inside. */
+        BUNDLE,
+        /**
+         * Any other tar of untrusted files ({@link TarStream}: a build's output, written by GNU tar
+         * as the build's user): owners and modes are the caller's to normalise, link targets its to judge.
+         */
+        TREE
+    }
+
+    /**
      * One real entry, after its extended headers were applied: the name as written, its canonical
      * relative path ({@link EntryPaths#normalize}; empty for the root), and the permission bits.
      */
@@ -55,9 +69,16 @@ final class TarReader {
     private boolean ended;
     private int headersRead;
 
+    private final Profile profile;
+
     TarReader(InputStream in, BundleLimits limits) {
+        this(in, limits, Profile.BUNDLE);
+    }
+
+    TarReader(InputStream in, BundleLimits limits, Profile profile) {
         this.in = in;
         this.limits = limits;
+        this.profile = profile;
     }
 
     /** The next entry, or null after the end-of-archive marker. */
@@ -165,8 +186,10 @@ final class TarReader {
                 if (link.isEmpty() || link.length() > MAX_SYMLINK_TARGET) {
                     throw new BundleRejectedException(RejectionRule.LINK_ESCAPE, name, "symbolic link has an empty or oversized target");
                 }
-                checkName(link);
-                EntryPaths.checkLinkTargetLexically(path, link);
+                if (profile == Profile.BUNDLE) {
+                    checkName(link);
+                    EntryPaths.checkLinkTargetLexically(path, link);
+                }
             } else if (fullLink != null || linkField.length > 0) {
                 throw new BundleRejectedException(RejectionRule.BAD_HEADER, name, "a " + t.name().toLowerCase()
                         + " entry has a link target");
@@ -187,8 +210,10 @@ final class TarReader {
                 throw new BundleRejectedException(RejectionRule.SETID, name, "has mode " + Long.toOctalString(mode)
                         + " with setuid/setgid/sticky bits; use 0644 or 0755");
             }
-            checkMode(name, t, mode);
-            if (uid != 0 || gid != 0 || !uname.isEmpty() || !gname.isEmpty()) {
+            if (profile == Profile.BUNDLE) {
+                checkMode(name, t, mode);
+            }
+            if (profile == Profile.BUNDLE && (uid != 0 || gid != 0 || !uname.isEmpty() || !gname.isEmpty())) {
                 throw new BundleRejectedException(RejectionRule.OWNER, name, "is owned by " + uid + "/" + gid
                         + (uname.isEmpty() && gname.isEmpty() ? "" : " ('" + uname + "'/'" + gname + "')")
                         + "; bundle entries are owned by 0/0 with no user or group names");

@@ -6,7 +6,8 @@ import java.io.InputStream;
 /**
  * The strict tar reader for untrusted archives that are not bundles (a build container's output,
  * which the worker maps onto the bundle layout itself): one entry at a time, with the same header,
- * name and size rules as {@link BundleReader} but no layout or manifest. Names come out canonical
+ * name and size rules as {@link BundleReader} (those that keep two tar readers from seeing two trees
+ * included) but no layout, manifest, owner or mode rules. Names come out canonical
  * (relative, no {@code ..}, no empty or {@code .} components, UTF-8 without control characters);
  * only regular files, directories and symbolic links come out, anything else (hard links, devices,
  * FIFOs, sparse files) is refused with its {@link RejectionRule}. Link targets are returned as
@@ -32,7 +33,7 @@ public final class TarStream {
 
     public TarStream(InputStream in, BundleLimits limits) {
         this.in = new GuardedInputStream(in, limits.maxTotalSize());
-        this.tar = new TarReader(this.in, limits);
+        this.tar = new TarReader(this.in, limits, TarReader.Profile.TREE);
         this.limits = limits;
     }
 
