@@ -53,17 +53,20 @@ public final class ControlFetch {
         } else {
             out.put(main, get(e, e.controlLink(), main));
         }
-        if (e.controlLink() == null) {
-            return out;
-        }
         for (String other : e.extensions()) {
-            if (!other.equals(main)) {
-                String link = e.controlLink().replace("/" + main + ".control", "/" + other + ".control");
-                try {
-                    out.put(other, get(e, link, other));
-                } catch (FetchException ignored) {
-                    // listed once the bundle is installed
+            if (other.equals(main)) {
+                continue;
+            }
+            try {
+                String inline = e.otherControls().get(other);
+                if (inline != null) {
+                    out.put(other, checked(e, other, inline.getBytes(StandardCharsets.UTF_8))); // the spec carries it: no request
+                } else if (e.controlLink() != null) {
+                    // a public bundle's sibling path; a private one's link is signed for main's path only, and answers 403
+                    out.put(other, get(e, e.controlLink().replace("/" + main + ".control", "/" + other + ".control"), other));
                 }
+            } catch (FetchException ignored) {
+                // listed once the bundle is installed
             }
         }
         return out;

@@ -70,9 +70,10 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
     public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
                         String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
                         boolean preload, List<String> systemLibraries, String control, Map<String, List<String>> updates,
-                        List<Entry> versions) {
+                        List<Entry> versions, Map<String, String> otherControls) {
 
         public Entry {
+            otherControls = otherControls == null ? Map.of() : Map.copyOf(otherControls);
             extensions = extensions == null || extensions.isEmpty() ? (extensionName == null ? List.of() : List.of(extensionName))
                     : List.copyOf(extensions);
             libraries = libraries == null ? List.of() : List.copyOf(libraries);
@@ -84,6 +85,15 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                 updates = java.util.Collections.unmodifiableMap(u);
             }
             versions = versions == null ? List.of() : List.copyOf(versions);
+        }
+
+        /** An entry without the inline control files of the other extensions it carries (a single-extension bundle, or an older registry). */
+        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
+                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
+                     boolean preload, List<String> systemLibraries, String control, Map<String, List<String>> updates,
+                     List<Entry> versions) {
+            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
+                    preload, systemLibraries, control, updates, versions, null);
         }
 
         /** An entry without update scripts or other versions (a spec of a registry that does not list them). */
@@ -126,13 +136,13 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         /** A copy with other links, the signature's too. */
         public Entry withLinks(String newLink, String newControlLink, String newSignatureLink) {
             return new Entry(extensionName, version, sha256, size, newLink, newControlLink, newSignatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries, control, updates, versions);
+                    requires, sharedPreload, preload, systemLibraries, control, updates, versions, otherControls);
         }
 
         /** A copy listing these update scripts and newer versions. */
         public Entry withUpdates(Map<String, List<String>> newUpdates, List<Entry> newVersions) {
             return new Entry(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries, control, newUpdates, newVersions);
+                    requires, sharedPreload, preload, systemLibraries, control, newUpdates, newVersions, otherControls);
         }
 
         /** This entry or one of its {@link #versions} with this sha-256. */
@@ -250,7 +260,8 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                 text(e, "control_link", source, where), text(e, "signature_link", source, where),
                 texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
                 bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
-                texts(e, "system_libraries", source, where), text(e, "control", source, where), updates(e, source, where), null);
+                texts(e, "system_libraries", source, where), text(e, "control", source, where), updates(e, source, where), null,
+                otherControls(e, source, where));
         Object vs = e.get("versions");
         if (vs == null || parent != null) {
             return out;
@@ -266,6 +277,25 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
             versions.add(entry(v, source, out));
         }
         return out.withUpdates(out.updates(), versions);
+    }
+
+    /** {@code "other_controls": {"<control>": "<text>", …}}: the other control files a multi-extension bundle carries. */
+    private static Map<String, String> otherControls(Map<?, ?> o, String source, String where) throws FetchException {
+        Object v = o.get("other_controls");
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw invalid(source, where + "field 'other_controls' must be an object");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var x : m.entrySet()) {
+            if (!(x.getKey() instanceof String k) || !(x.getValue() instanceof String text)) {
+                throw invalid(source, where + "field 'other_controls' must map control names to texts");
+            }
+            out.put(k, text);
+        }
+        return out;
     }
 
     /** {@code "updates": {"<control>": ["<from>--<to>", …]}}, or null when absent. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,9 +119,21 @@ public class ComputeSpecService {
                 link(base, "/" + a.path(), priv, compute.tenantName(), expires),
                 link(base, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
                 inlineControl ? controls.of(a, control).orElse(null) : null,
+                inlineControl ? otherControls(a, control, b.extensions) : Map.of(),
                 link(base, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
                 List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
                 List.of(b.systemLibraries), updates.of(b), versions);
+    }
+
+    /** The inline texts of the bundle's other control files (one too large or unreadable is left out: listed at install). */
+    private Map<String, String> otherControls(BundleAddress a, String main, String[] extensions) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String other : extensions) {
+            if (!other.equals(main)) {
+                controls.of(a, other).ifPresent(text -> out.put(other, text));
+            }
+        }
+        return out;
     }
 
     private String link(String baseUrl, String path, boolean signed, String tenant, Instant expires) {
