@@ -70,7 +70,7 @@ public final class GitSources {
     private final long maxBytes;
 
     public GitSources(Path cacheDir, SourceMirrors mirrors, Optional<Network> network, Duration timeout, long maxBytes) {
-        this.repos = cacheDir.resolve("git");
+        this.repos = cacheDir.toAbsolutePath().normalize().resolve("git");
         this.exports = cacheDir.resolve("git-exports");
         this.tmp = cacheDir.resolve("tmp");
         this.mirrors = mirrors;
@@ -95,7 +95,15 @@ public final class GitSources {
      *     commit; {@code checksum-mismatch} when the tag names another commit
      */
     public Exported fetch(Recipe.GitSource source) throws SourceException, IOException {
-        Path repo = repos.resolve(mirrorPath(source.url()) + ".git");
+        return export(repository(source), source);
+    }
+
+    /**
+     * The farm's bare repository of the source's URL, holding its commit (and its tag, checked to
+     * name that commit): fetched from the mirrors, then the network, when it does not yet.
+     */
+    Path repository(Recipe.GitSource source) throws SourceException, IOException {
+        Path repo = repositoryDir(source.url());
         ensureRepository(repo);
         boolean have = hasCommit(repo, source.commit()) && source.tag().map(t -> tagIsFetched(repo, t)).orElse(true);
         List<String> tried = new ArrayList<>();
@@ -133,10 +141,19 @@ public final class GitSources {
         if (source.tag().isPresent()) {
             checkTag(repo, source);
         }
-        return export(repo, source);
+        return repo;
     }
 
-    private void ensureRepository(Path repo) throws IOException, SourceException {
+    /** Where this cache keeps the bare repository of {@code url}. */
+    Path repositoryDir(URI url) throws SourceException {
+        Path repo = repos.resolve(mirrorPath(url) + ".git").normalize();
+        if (!repo.startsWith(repos)) {
+            throw new SourceException(SourceException.Reason.URL_HOST, "git " + url + ": not a plain repository path");
+        }
+        return repo;
+    }
+
+    void ensureRepository(Path repo) throws IOException, SourceException {
         if (Files.isDirectory(repo.resolve("objects"), LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -154,7 +171,7 @@ public final class GitSources {
         }
     }
 
-    private void fetchFrom(Path repo, String from, List<String> config, String... refspecs) throws SourceException, IOException {
+    void fetchFrom(Path repo, String from, List<String> config, String... refspecs) throws SourceException, IOException {
         List<String> args = new ArrayList<>(config);
         args.addAll(List.of("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", from));
         if (refspecs.length == 0) {
@@ -363,7 +380,7 @@ public final class GitSources {
         }
     }
 
-    private record Result(int exit, String out, String err) {
+    record Result(int exit, String out, String err) {
         String errors() {
             String e = err.strip();
             return e.isEmpty() ? "exit " + exit : e.lines().limit(5).reduce((a, b) -> a + "; " + b).orElse(e);
@@ -396,7 +413,7 @@ public final class GitSources {
         return pb;
     }
 
-    private Result git(Path dir, List<String> args) throws IOException, SourceException {
+    Result git(Path dir, List<String> args) throws IOException, SourceException {
         Process p = gitProcess(dir, args).start();
         p.getOutputStream().close();
         var out = new CompletableFuture<byte[]>();
