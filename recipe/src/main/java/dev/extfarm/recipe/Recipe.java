@@ -182,6 +182,10 @@ public record Recipe(
      * @param buildPackages Debian packages installed in the build image
      * @param runtimePackages Debian packages whose libraries the runtime system is expected to have
      * @param patches file names under {@code patches/}, applied in this order with {@code patch -p1}
+     * @param configureArgs {@code autoconf}: arguments of {@code ./configure}, each one argument (no shell)
+     * @param cmakeArgs {@code cmake}: {@code -DNAME[:TYPE]=value} arguments of the configure step (no shell)
+     * @param buildCommands {@code script}: bash command lines run in order in the source directory
+     * @param installCommands {@code script}: bash command lines that install into {@code $DESTDIR}
      */
     public record Build(
             BuildSystem system,
@@ -190,7 +194,11 @@ public record Recipe(
             Optional<String> preBuild,
             List<String> buildPackages,
             List<String> runtimePackages,
-            List<String> patches) {
+            List<String> patches,
+            List<String> configureArgs,
+            List<String> cmakeArgs,
+            List<String> buildCommands,
+            List<String> installCommands) {
 
         public Build {
             makeFlags = List.copyOf(makeFlags);
@@ -198,6 +206,16 @@ public record Recipe(
             buildPackages = List.copyOf(buildPackages);
             runtimePackages = List.copyOf(runtimePackages);
             patches = List.copyOf(patches);
+            configureArgs = List.copyOf(configureArgs);
+            cmakeArgs = List.copyOf(cmakeArgs);
+            buildCommands = List.copyOf(buildCommands);
+            installCommands = List.copyOf(installCommands);
+        }
+
+        /** A build with no system-specific arguments (PGXS recipes). */
+        public Build(BuildSystem system, List<String> makeFlags, Map<String, String> env, Optional<String> preBuild,
+                     List<String> buildPackages, List<String> runtimePackages, List<String> patches) {
+            this(system, makeFlags, env, preBuild, buildPackages, runtimePackages, patches, List.of(), List.of(), List.of(), List.of());
         }
     }
 

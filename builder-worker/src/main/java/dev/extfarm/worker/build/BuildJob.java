@@ -16,6 +16,7 @@ import java.util.Optional;
  *                      manifest's build inputs; empty when it has none
  * @param testSettings  server settings of the smoke-test server ({@code test.settings})
  * @param testExpect    the exact output the test SQL must print ({@code test.expect})
+ * @param commands      the build system and its arguments ({@code build.system}); PGXS by default
  */
 public record BuildJob(
         String name,
@@ -40,7 +41,27 @@ public record BuildJob(
         long sourceDateEpoch,
         Optional<String> sourceUrl,
         Map<String, String> testSettings,
-        Optional<String> testExpect) {
+        Optional<String> testExpect,
+        BuildCommands commands) {
+
+    /** A PGXS job. */
+    public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,
+                    Optional<String> subdir, List<Map.Entry<String, byte[]>> patches, List<String> makeFlags,
+                    Map<String, String> env, Optional<String> preBuild, List<String> buildPackages,
+                    List<String> runtimePackages, boolean sharedPreload, boolean preload, boolean stripLibdir,
+                    Optional<String> testSql, List<String> testExtensions, String recipeRevision, long sourceDateEpoch,
+                    Optional<String> sourceUrl, Map<String, String> testSettings, Optional<String> testExpect) {
+        this(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env, preBuild,
+                buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions, recipeRevision,
+                sourceDateEpoch, sourceUrl, testSettings, testExpect, BuildCommands.PGXS);
+    }
+
+    /** This job built with {@code commands} instead. */
+    public BuildJob withCommands(BuildCommands commands) {
+        return new BuildJob(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env,
+                preBuild, buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions,
+                recipeRevision, sourceDateEpoch, sourceUrl, testSettings, testExpect, commands);
+    }
 
     /** A job whose smoke test has no settings and no expected answer. */
     public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,

@@ -75,7 +75,9 @@ public final class BuildPipeline {
         log.accept("##[extfarm] source " + job.sourceArchive().getFileName() + " sha-256 " + actual + " verified");
 
         log.enter(Step.BUILD_DEPS);
-        String buildImage = derived.ensure(images.buildImage(), job.buildPackages(), log);
+        List<String> buildPackages = new ArrayList<>(job.buildPackages());
+        job.commands().toolPackages().stream().filter(p -> !buildPackages.contains(p)).forEach(buildPackages::add);
+        String buildImage = derived.ensure(images.buildImage(), buildPackages, log);
         String runtimeImage = derived.ensure(images.runtimeImage(), job.runtimePackages(), log);
         String smokeImage = derived.forSmokeTest(runtimeImage, job.pgMajor(), log);
         Set<String> systemLibs = runtimeLibraries.of(runtimeImage);
@@ -92,6 +94,7 @@ public final class BuildPipeline {
                 "-v", jobDir + ":/job:ro", "-v", out + ":/out",
                 "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_NAME=" + job.name(),
                 "-e", "EXTFARM_SOURCE_FILE=" + sourceFileName(job), "-e", "EXTFARM_SUBDIR=" + job.subdir().orElse(""),
+                "-e", "EXTFARM_BUILD_SYSTEM=" + job.commands().system().yamlName(),
                 "-e", "SOURCE_DATE_EPOCH=" + job.sourceDateEpoch(), "-e", "HOME=/build", "-e", "LC_ALL=C.UTF-8", "-e", "TZ=UTC"));
         job.env().forEach((k, v) -> options.addAll(List.of("-e", k + "=" + v)));
         log.enter(Step.PATCH);
@@ -191,6 +194,12 @@ public final class BuildPipeline {
         }
         Files.write(dir.resolve("patches.list"), order, StandardCharsets.UTF_8);
         Files.write(dir.resolve("make_flags"), job.makeFlags(), StandardCharsets.UTF_8);
+        // one argument per NUL-terminated item, read with mapfile -d '': no separator inside an argument to confuse
+        Files.write(dir.resolve("configure_args"), nulTerminated(job.commands().configureArgs()));
+        Files.write(dir.resolve("cmake_args"), nulTerminated(job.commands().cmakeArgs()));
+        Files.createDirectories(dir.resolve("commands"));
+        writeCommands(dir.resolve("commands"), "build", job.commands().buildCommands());
+        writeCommands(dir.resolve("commands"), "install", job.commands().installCommands());
         Files.write(dir.resolve("runtime-libs.txt"), systemLibs, StandardCharsets.UTF_8);
         if (job.preBuild().isPresent()) {
             Files.writeString(dir.resolve("pre_build.sh"), job.preBuild().get() + "\n");
@@ -207,6 +216,25 @@ public final class BuildPipeline {
             }
         }
         return dir;
+    }
+
+    private static byte[] nulTerminated(List<String> args) {
+        StringBuilder b = new StringBuilder();
+        for (String a : args) {
+            if (a.indexOf('\0') >= 0) { // lint refuses it; a revision stored before the rule must not split an argument
+                throw new BuildFailure(Step.FETCH, "invalid-recipe", Responsibility.RECIPE, 0,
+                        "a configure or cmake argument contains a NUL character").toException();
+            }
+            b.append(a).append('\0');
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** build.system script: each command a file {@code <kind>-<n>.sh}, run in order by build.sh. */
+    private static void writeCommands(Path dir, String kind, List<String> commands) throws IOException {
+        for (int i = 0; i < commands.size(); i++) {
+            Files.writeString(dir.resolve(String.format("%s-%03d.sh", kind, i + 1)), commands.get(i) + "\n");
+        }
     }
 
     private static void copyResource(String name, Path to) throws IOException {

@@ -19,6 +19,12 @@ final class FailureClassifier {
                     + "Package '?\\S+'? was not found in the pkg-config search path|: command not found|"
                     + "No package '\\S+' found)");
 
+    /** What configure and cmake print when a dependency is missing, besides what a compiler prints. */
+    private static final Pattern MISSING_DEPENDENCY_AT_CONFIGURE = Pattern.compile(
+            "(Could NOT find \\S+|Could not find a package configuration file provided by \"?\\S+?\"?|"
+                    + "fatal error: [^:]+: No such file or directory|"
+                    + "Package '?\\S+'? was not found in the pkg-config search path|No package '\\S+' found|: command not found)");
+
     private FailureClassifier() {
     }
 
@@ -46,6 +52,18 @@ final class FailureClassifier {
                     ? new BuildFailure(Step.PRE_BUILD, "network-access", Responsibility.RECIPE, 20,
                     "the pre_build script tried to use the network; builds run with --network none: vendor what it downloads")
                     : new BuildFailure(Step.PRE_BUILD, "pre-build-failed", Responsibility.RECIPE, 20, "the pre_build script failed");
+            case 25 -> {
+                var m = MISSING_DEPENDENCY_AT_CONFIGURE.matcher(joined);
+                yield m.find()
+                        ? new BuildFailure(Step.CONFIGURE, "missing-build-dependency", Responsibility.RECIPE, 25,
+                        "'" + m.group(1) + "': add the Debian package that provides it to build.build_packages")
+                        : NETWORK.matcher(joined).find()
+                        ? new BuildFailure(Step.CONFIGURE, "network-access", Responsibility.RECIPE, 25,
+                        "the configure step tried to use the network (a download in CMakeLists.txt or configure); builds run "
+                                + "with --network none: vendor what it downloads or take it from a Debian package")
+                        : new BuildFailure(Step.CONFIGURE, "configure-failed", Responsibility.RECIPE, 25, afterMarker(last,
+                        "the configure step failed") + ": " + firstError(tail));
+            }
             case 30 -> {
                 var m = MISSING_DEPENDENCY.matcher(joined);
                 yield m.find()

@@ -7,6 +7,8 @@ public enum Step {
     BUILD_DEPS("build-deps"),
     PATCH("patch"),
     PRE_BUILD("pre-build"),
+    /** autoconf and cmake only: {@code ./configure} or {@code cmake -S . -B ...}. */
+    CONFIGURE("configure"),
     BUILD("build"),
     INSTALL("install"),
     COLLECT("collect"),

@@ -12,6 +12,7 @@ import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.recipe.ValidationOptions;
 import dev.extfarm.recipe.source.SourceException;
 import dev.extfarm.recipe.source.SourceFetcher;
+import dev.extfarm.worker.build.BuildCommands;
 import dev.extfarm.worker.build.BuildFailure;
 import dev.extfarm.worker.build.BuildImages;
 import dev.extfarm.worker.build.BuildJob;
@@ -235,7 +236,8 @@ final class JobRunner {
                 recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,
-                recipe.source().publicUrl().map(java.net.URI::toString), recipe.test().settings(), recipe.test().expect());
+                recipe.source().publicUrl().map(java.net.URI::toString), recipe.test().settings(), recipe.test().expect())
+                .withCommands(BuildCommands.of(recipe.build()));
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

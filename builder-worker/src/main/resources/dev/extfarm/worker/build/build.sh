@@ -2,7 +2,10 @@
 # Runs inside the build image as a non-root user with --network none. Inputs under /job (read-only),
 # outputs under /out. Each step prints a marker line "##[extfarm] step <name>" that the worker
 # reads for step timings, and exits with the step's own code on failure:
-#   5 verify-source, 10 patch, 20 pre-build, 30 build, 35 install, 40/41 bundle-libs.
+#   5 verify-source, 10 patch, 20 pre-build, 25 configure, 30 build, 35 install, 40/41 bundle-libs.
+# EXTFARM_BUILD_SYSTEM (build.system) picks what runs between pre-build and bundle-libs: pgxs
+# (make, make install), autoconf (./configure, then the same make), cmake (cmake configure, build,
+# install with DESTDIR) or script (the recipe's build and install commands, DESTDIR exported).
 set -uo pipefail
 step() { echo "##[extfarm] step $1"; }
 fail() { echo "##[extfarm] failed: $2"; exit "$1"; }
@@ -53,16 +56,64 @@ if [ -f /job/pre_build.sh ]; then
   bash -eo pipefail /job/pre_build.sh || fail 20 "the pre_build script failed"
 fi
 
+SYSTEM="${EXTFARM_BUILD_SYSTEM:-pgxs}"
+# The major's programs first: projects that look for pg_config on PATH find this major's.
+export PATH="/usr/lib/postgresql/$N/bin:$PATH"
+# configure, cmake and the recipe's own commands get the reproducible flags through the standard
+# variables (PGXS gets them as COPT below); the recipe's CFLAGS/CXXFLAGS from build.env stay in front.
+prefix_map="-ffile-prefix-map=$SRC=. -fdebug-prefix-map=$SRC=."
+if [ "$SYSTEM" != pgxs ]; then
+  export CFLAGS="${CFLAGS:+$CFLAGS }$prefix_map" CXXFLAGS="${CXXFLAGS:+$CXXFLAGS }$prefix_map"
+  export LDFLAGS="${LDFLAGS:+$LDFLAGS }-Wl,--enable-new-dtags"
+fi
+
 mapfile -t recipe_flags < /job/make_flags
 common=(USE_PGXS=1 "PG_CONFIG=$PG_CONFIG" with_llvm=no
         "LDFLAGS_SL=-Wl,-rpath,'\$\$ORIGIN' -Wl,--enable-new-dtags"
-        "COPT=-ffile-prefix-map=$SRC=. -fdebug-prefix-map=$SRC=.")
+        "COPT=$prefix_map")
+# Arguments arrive NUL-terminated, one item each: they reach configure and cmake as argv, never a shell.
+mapfile -d '' -t configure_args < /job/configure_args
+mapfile -d '' -t cmake_args < /job/cmake_args
+CMAKE_BUILD="$SRC/.extfarm-build"   # inside $SRC: the prefix map covers generated files too
+
+# build.system script: each command is a bash script of its own, run in the source directory.
+run_commands() {
+  local kind=$1 code=$2 f
+  for f in /job/commands/"$kind"-*.sh; do
+    [ -e "$f" ] || continue
+    echo "running $kind command ${f##*-}"
+    (cd "$SRC" && bash -e -o pipefail "$f") || fail "$code" "$kind command ${f##*/} failed"
+  done
+}
+
+case "$SYSTEM" in
+  autoconf)
+    step configure
+    [ -x ./configure ] || fail 25 "there is no executable ./configure in the source directory: generate it in pre_build (autoreconf -fi, with autoconf in build_packages)"
+    ./configure "${configure_args[@]}" "PG_CONFIG=$PG_CONFIG" || { [ -f config.log ] && tail -30 config.log; fail 25 "./configure failed"; }
+    ;;
+  cmake)
+    step configure
+    cmake -S . -B "$CMAKE_BUILD" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" \
+      "-DPG_CONFIG=$PG_CONFIG" -DCMAKE_INSTALL_PREFIX=/usr \
+      || fail 25 "cmake could not configure the project"
+    ;;
+esac
 
 step build
-make -j"$(nproc)" "${common[@]}" "${recipe_flags[@]}" || fail 30 "make failed"
+case "$SYSTEM" in
+  pgxs|autoconf) make -j"$(nproc)" "${common[@]}" "${recipe_flags[@]}" || fail 30 "make failed" ;;
+  cmake)         cmake --build "$CMAKE_BUILD" -j"$(nproc)" || fail 30 "cmake --build failed" ;;
+  script)        run_commands build 30 ;;
+  *)             fail 30 "unknown build system '$SYSTEM'" ;;
+esac
 
 step install
-make "${common[@]}" "${recipe_flags[@]}" install DESTDIR=/out/install || fail 35 "make install failed"
+case "$SYSTEM" in
+  pgxs|autoconf) make "${common[@]}" "${recipe_flags[@]}" install DESTDIR=/out/install || fail 35 "make install failed" ;;
+  cmake)         DESTDIR=/out/install cmake --install "$CMAKE_BUILD" || fail 35 "cmake --install failed" ;;
+  script)        export DESTDIR=/out/install; run_commands install 35 ;;
+esac
 
 step bundle-libs
 # Every ELF file installed under PostgreSQL's lib and bin directories, and then every library

@@ -111,7 +111,7 @@ class RealRecipesBuildTest {
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(),
                 dev.extfarm.worker.job.SourceDateEpoch.of(recipe, source), recipe.source().publicUrl().map(URI::toString),
-                recipe.test().settings(), recipe.test().expect());
+                recipe.test().settings(), recipe.test().expect()).withCommands(BuildCommands.of(recipe.build()));
         List<String> log = new ArrayList<>();
         long t0 = System.nanoTime();
         BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
