@@ -150,6 +150,16 @@ class GitMirrorBundlesTest {
         assertThat(Files.readString(outside)).isEqualTo("x");
     }
 
+    @Test
+    void aRecipeCannotNameAPathOutsideTheMirror() throws Exception {
+        // the recipe parser refuses such URLs; the mirror code does not rely on it
+        Recipe.GitSource climbing = new Recipe.GitSource(URI.create("https://git.example.org/../../../escaped/pgdemo.git"), v1,
+                Optional.empty(), Optional.empty());
+        assertThatThrownBy(() -> writer(shared).write(mirror, List.of(climbing))).isInstanceOf(SourceException.class);
+        assertThat(tmp.resolve("escaped")).doesNotExist();
+        assertThat(SourceMirrors.git(shared, climbing.url())).isEmpty();
+    }
+
     static String git(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(List.of(args));

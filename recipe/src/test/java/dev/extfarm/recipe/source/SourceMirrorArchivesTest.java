@@ -138,6 +138,14 @@ class SourceMirrorArchivesTest {
     }
 
     @Test
+    void aPinThatIsNoSha256NamesNoMirrorFile() throws Exception {
+        Path m = mirror("mirror", TARBALL);
+        Files.writeString(tmp.resolve("passwd"), "root:x:0:0\n");
+        assertThat(new SourceMirrors(List.of(m)).archives("../../passwd", new java.util.ArrayList<>())).isEmpty();
+        assertThat(new SourceMirrors(List.of(m)).archives(SHA, new java.util.ArrayList<>())).containsExactly(m.resolve("sha256").resolve(SHA));
+    }
+
+    @Test
     void withoutAnyMirrorTheMessageSaysHowToGiveOne() throws Exception {
         SourceException e = failure(fetcher());
         assertThat(e.reason()).isEqualTo(SourceException.Reason.SOURCE_UNAVAILABLE);
