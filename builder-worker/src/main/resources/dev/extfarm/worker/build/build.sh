@@ -134,6 +134,9 @@ while [ ${#queue[@]} -gt 0 ]; do
   f=${queue[0]}; queue=("${queue[@]:1}")
   case "$f" in
     */lib/postgresql/*/lib/*|/out/bundled/*) patchelf --set-rpath '$ORIGIN' "$f" || fail 40 "patchelf failed on $f" ;;
+    # programs (bin/): their bundled libraries are in the bundle's lib/, beside bin/ wherever the
+    # fetcher puts them (PostgreSQL's bindir and pkglibdir, or one prefix per bundle)
+    */lib/postgresql/*/bin/*) patchelf --set-rpath '$ORIGIN/../lib' "$f" || fail 40 "patchelf failed on $f" ;;
   esac
   for soname in $(patchelf --print-needed "$f"); do
     if grep -qxF "$soname" /job/runtime-libs.txt; then

@@ -38,6 +38,24 @@ while IFS= read -r -d '' f; do
     fi
   fi
 done < <(find /bundle/lib -type f -print0 2>/dev/null)
+# Programs (bin/) resolve their libraries through RUNPATH $ORIGIN/../lib: laid out as the fetcher
+# lays them out (a bin/ beside PostgreSQL's lib/, here through a link, so the bundle's programs
+# never replace PostgreSQL's own in this image), each must find every library.
+if [ -d /bundle/bin ]; then
+  mkdir -p /tmp/programs/bin && ln -s "$LIB" /tmp/programs/lib || fail 50 "cannot lay out the bundle's programs"
+  cp -a --remove-destination /bundle/bin/. /tmp/programs/bin/ || fail 55 "cannot copy the bundle's bin/"
+  while IFS= read -r -d '' f; do
+    if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+      rel=${f#/tmp/programs/}
+      if ldd "$f" | grep -q 'not found'; then
+        echo "$rel: $(ldd "$f" | grep 'not found' | tr -s ' \t' ' ')"
+        missing=1
+      else
+        echo "##[extfarm] program $rel resolves its libraries"
+      fi
+    fi
+  done < <(find /tmp/programs/bin -type f -print0)
+fi
 [ "$missing" = 0 ] || fail 51 "a library the bundle needs is missing from the runtime image"
 
 PG=/tmp/pg

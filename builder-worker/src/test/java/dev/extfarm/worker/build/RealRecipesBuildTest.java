@@ -139,6 +139,7 @@ class RealRecipesBuildTest {
                 }
             }
         }
+        checkPrograms(work.resolve("tree"), images, log);
         String sbom = Files.readString(work.resolve("tree/sbom.spdx.json"));
         assertThat(v.manifest().sbom()).isEqualTo("sbom.spdx.json");
         assertThat(sbom).contains("\"spdxVersion\" : \"SPDX-2.3\"").contains(sourceSha256);
@@ -166,5 +167,47 @@ class RealRecipesBuildTest {
                     .startsWith("pkg:deb/debian/" + pkg.get().path("name").asText() + "@");
         }
         assertThat(packages.size()).as("the extension and one package per bundled library").isEqualTo(1 + v.manifest().bundledLibraries().size());
+    }
+
+    /**
+     * Programs (bin/): RUNPATH exactly $ORIGIN/../lib, and each starts from the layout the fetcher
+     * installs (PostgreSQL's bindir beside its pkglibdir) in a clean runtime image: the dynamic
+     * loader finds every library, bundled ones through $ORIGIN/../lib ({@code --version}, whatever
+     * it answers, must not fail to load).
+     */
+    static void checkPrograms(Path tree, BuildImages images, List<String> buildLog) throws Exception {
+        Path bin = tree.resolve("bin");
+        if (!Files.isDirectory(bin)) {
+            return;
+        }
+        List<String> programs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(bin)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                byte[] magic = Files.readAllBytes(f);
+                if (magic.length > 4 && magic[0] == 0x7f && magic[1] == 'E') {
+                    String dyn = BuildSystemsTest.readelf(f);
+                    assertThat(dyn).as(f + " must have RUNPATH exactly $ORIGIN/../lib")
+                            .containsPattern("\\(RUNPATH\\)\\s+Library runpath: \\[\\$ORIGIN/\\.\\./lib\\]");
+                    assertThat(dyn).as(f + " has no old-style RPATH").doesNotContain("(RPATH)");
+                    programs.add(f.getFileName().toString());
+                }
+            }
+        }
+        assertThat(buildLog).as("the smoke test checked every program").filteredOn(l -> l.startsWith("##[extfarm] program bin/")).hasSize(programs.size());
+        int n = images.pgMajor();
+        StringBuilder script = new StringBuilder("set -e; cp -a /bundle/lib/. /usr/lib/postgresql/" + n + "/lib/; ");
+        for (String p : programs) {
+            script.append("cp /bundle/bin/").append(p).append(" /usr/lib/postgresql/").append(n).append("/bin/").append(p).append("; ")
+                    .append("echo \"== ").append(p).append("\"; /usr/lib/postgresql/").append(n).append("/bin/").append(p)
+                    .append(" --version </dev/null 2>&1 || echo \"exit $?\"; ");
+        }
+        List<String> out = new ArrayList<>();
+        // root only to copy into the image's own directories; no network, no capabilities beyond copying
+        DockerCli.Result r = new DockerCli().run(List.of("--network", "none", "-v", tree + ":/bundle:ro"),
+                images.runtimeImage(), List.of("bash", "-c", script.toString()), java.time.Duration.ofMinutes(2), out::add);
+        assertThat(r.exitCode()).as(String.join("\n", out)).isZero();
+        assertThat(out).as("every program starts: " + out).noneMatch(l -> l.contains("error while loading shared libraries"))
+                .noneMatch(l -> l.equals("exit 127"));
+        System.out.println("programs of " + tree + ": " + String.join(" | ", out));
     }
 }
