@@ -41,10 +41,16 @@ public final class BuildPipeline {
         this.limits = limits;
     }
 
-    /** Builds {@code job} in {@code work} (created if missing; left for inspection). */
+    /** Builds {@code job} in {@code work} (created if missing; left for inspection), outside the queue: no farm dependencies. */
     public BuildOutcome run(BuildJob job, BuildImages images, Path work, BuildLog log) throws InterruptedException {
+        return run(job, images, work, log, BundleDependencies.NONE);
+    }
+
+    /** The same, with the farm's bundles the bundle requires installed for its smoke test. */
+    public BuildOutcome run(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies)
+            throws InterruptedException {
         try {
-            Path bundle = build(job, images, work, log);
+            Path bundle = build(job, images, work, log, dependencies);
             log.close();
             return BuildOutcome.success(bundle, packed, log.timings());
         } catch (BuildFailure.Exception e) {
@@ -62,7 +68,8 @@ public final class BuildPipeline {
 
     private BundleWriter.Packed packed;
 
-    private Path build(BuildJob job, BuildImages images, Path work, BuildLog log) throws IOException, InterruptedException {
+    private Path build(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies)
+            throws IOException, InterruptedException {
         log.enter(Step.VERIFY_SOURCE);
         String actual;
         try (InputStream in = Files.newInputStream(job.sourceArchive())) {
@@ -142,6 +149,8 @@ public final class BuildPipeline {
         }
 
         log.enter(Step.SMOKE_TEST);
+        Path deps = work.resolve("deps");
+        List<String> dependencyOrder = SmokeTestDependencies.fetch(dependencies, m, images.platform(), deps, log);
         List<String> extensions = job.testExtensions().isEmpty() ? m.extensions() : job.testExtensions();
         String preload = SmokeTestConf.sharedPreload(job, m.libraries());
         // the job directory is read-only in the container and the host's own: written now that the bundle's modules are known
@@ -154,6 +163,10 @@ public final class BuildPipeline {
                 "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
                 "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
                 "-e", "EXTFARM_PRELOAD=" + preload);
+        if (!dependencyOrder.isEmpty()) {
+            smoke = new ArrayList<>(smoke);
+            smoke.addAll(List.of("-v", deps + ":/deps:ro", "-e", "EXTFARM_DEPENDENCIES=" + String.join(" ", dependencyOrder)));
+        }
         r = docker.run(smoke, smokeImage, List.of("bash", "/job/smoke-test.sh"), Duration.ofMinutes(10), log);
         if (r.exitCode() != 0 || r.timedOut()) {
             throw FailureClassifier.classify(Step.SMOKE_TEST, r, log.tail()).toException();

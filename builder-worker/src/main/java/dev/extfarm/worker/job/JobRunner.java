@@ -177,6 +177,10 @@ final class JobRunner {
         result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
         result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
                 .put("responsibility", f.responsibility().id()).put("exit_code", f.exitCode()).put("message", reportable(f.message()));
+        if (!f.waitingFor().isEmpty()) {
+            var waiting = ((ObjectNode) result.get("failure")).putArray("waiting_for");
+            f.waitingFor().forEach(waiting::add);
+        }
     }
 
     /** A message that may quote the build's output, without the NUL the registry refuses (400 invalid-text). */
@@ -243,7 +247,7 @@ final class JobRunner {
         } catch (IOException e) {
             return failed(log, new BuildFailure(Step.FETCH, "worker-io-error", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }
-        return pipeline.run(buildJob, images, work, log);
+        return pipeline.run(buildJob, images, work, log, new RegistryDependencies(registry, job));
     }
 
     /** The rule all errors share (e.g. {@code source-url-scheme}), if they do. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.BundleAddress;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -112,6 +113,24 @@ public final class RegistryClient {
         }
         if (r.statusCode() != 200 && r.statusCode() != 201) {
             expect(r, 201, "upload");
+        }
+    }
+
+    /** {@code GET /api/v1/jobs/{id}/dependencies}: the farm's bundles the job's bundle requires (docs/queue.md). */
+    public JsonNode dependencies(ClaimedJob job, List<String> requires) throws IOException, InterruptedException {
+        String query = "lease_token=" + job.leaseToken() + "&requires="
+                + URLEncoder.encode(String.join(",", requires), StandardCharsets.UTF_8);
+        HttpResponse<String> r = send(request("/api/v1/jobs/" + job.id() + "/dependencies?" + query).GET().build());
+        expect(r, 200, "dependencies");
+        return json.readTree(r.body());
+    }
+
+    /** Downloads a bundle of this registry ({@code extensions/<name>/sha-256+<hex>/bundle.tar}) to a file. */
+    public void download(String address, Path file) throws IOException, InterruptedException {
+        HttpResponse<Path> r = http.send(request("/" + address).timeout(Duration.ofMinutes(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofFile(file));
+        if (r.statusCode() != 200) {
+            throw new IOException("GET /" + address + " answered HTTP " + r.statusCode());
         }
     }
 

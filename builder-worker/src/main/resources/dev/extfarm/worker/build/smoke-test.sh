@@ -22,11 +22,19 @@ for d in "$SHARE/extension" "$SHARE/tsearch_data" "$SHARE/contrib" "$LIB"; do
 done
 
 # Files replace what is there (--remove-destination): never written through a link.
-cp -r --remove-destination /bundle/share/extension/. "$SHARE/extension/" || fail 55 "cannot install the bundle's share/extension"
-for d in tsearch_data contrib; do
-  if [ -d "/bundle/share/$d" ]; then cp -r --remove-destination "/bundle/share/$d/." "$SHARE/$d/" || fail 55 "cannot install the bundle's share/$d"; fi
+install_tree() { # DIR WHAT
+  if [ -d "$1/share/extension" ]; then cp -r --remove-destination "$1/share/extension/." "$SHARE/extension/" || fail 55 "cannot install $2's share/extension"; fi
+  for d in tsearch_data contrib; do
+    if [ -d "$1/share/$d" ]; then cp -r --remove-destination "$1/share/$d/." "$SHARE/$d/" || fail 55 "cannot install $2's share/$d"; fi
+  done
+  if [ -d "$1/lib" ]; then cp -a --remove-destination "$1/lib/." "$LIB/" || fail 55 "cannot install $2's lib/"; fi
+}
+# the farm's bundles it requires first, dependencies first (the worker resolved them with the registry)
+for dep in ${EXTFARM_DEPENDENCIES:-}; do
+  install_tree "/deps/$dep" "dependency $dep"
 done
-if [ -d /bundle/lib ]; then cp -a --remove-destination /bundle/lib/. "$LIB/" || fail 55 "cannot install the bundle's lib/"; fi
+[ -d /bundle/share/extension ] || fail 55 "the bundle has no share/extension"
+install_tree /bundle "the bundle"
 
 missing=0
 while IFS= read -r -d '' f; do

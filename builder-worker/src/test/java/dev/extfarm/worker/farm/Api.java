@@ -41,6 +41,12 @@ final class Api {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))), path);
     }
 
+    JsonNode put(String path, Object body) throws Exception {
+        byte[] bytes = body instanceof String s ? s.getBytes() : JSON.writeValueAsBytes(body);
+        return check(raw(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))), path);
+    }
+
     byte[] bytes(String path) throws Exception {
         HttpResponse<byte[]> r = raw(HttpRequest.newBuilder(base.resolve(path)).GET());
         if (r.statusCode() != 200) {

@@ -102,6 +102,11 @@ class FarmIT {
     }
 
     static JsonNode await(long buildId, Duration timeout) throws Exception {
+        return awaitWith(admin, buildId, timeout);
+    }
+
+    /** Polls a build until it has finished (any final status). */
+    static JsonNode awaitWith(Api admin, long buildId, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode b = null;
         while (System.nanoTime() < deadline) {

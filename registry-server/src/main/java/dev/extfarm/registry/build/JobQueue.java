@@ -200,7 +200,8 @@ public class JobQueue {
         FailureReport f = r.failure();
         return switch (r.status()) {
             case "succeeded" -> succeed(b, r, now);
-            case "failed" -> f != null && "farm".equals(f.responsibility()) ? farmFault(b, f, now) : fail(b, f, now);
+            case "failed" -> f != null && DependencyWaits.CAUSE.equals(f.cause()) ? waitForDependencies(b, f, now)
+                    : f != null && "farm".equals(f.responsibility()) ? farmFault(b, f, now) : fail(b, f, now);
             case "farm-fault" -> farmFault(b, f, now);
             default -> throw ExtfarmException.invalid("invalid-result", "status '" + r.status()
                     + "' is not one of succeeded, failed, farm-fault");
@@ -284,6 +285,35 @@ public class JobQueue {
         endAttempt(b, "failed", f.cause(), f.message(), now);
         finish(b, BuildStatus.FAILED, now);
         return new CompleteResponse(b.id, b.status, false, "recorded: failed at " + f.step() + " (" + f.cause() + ")");
+    }
+
+    /**
+     * The bundle requires extensions the farm builds but has not published for this target yet: the
+     * build ends as failed (the farm's responsibility, not the recipe's), and {@link DependencyWaits}
+     * queues its revision again once one of them is published.
+     */
+    private CompleteResponse waitForDependencies(Build b, FailureReport f, OffsetDateTime now) {
+        List<String> waitingFor = f.waitingFor() == null ? List.of() : f.waitingFor().stream()
+                .filter(n -> n != null && CAUSE.matcher(n).matches()).distinct().limit(BuildDependencies.MAX_BUNDLES).toList();
+        if (waitingFor.isEmpty() || f.step() == null || !STEP.matcher(f.step()).matches()) {
+            throw ExtfarmException.invalid("invalid-result", "a build failed with dependency-unavailable names the step and the "
+                    + "extensions it waits for: \"failure\": {\"step\": \"smoke-test\", \"cause\": \"dependency-unavailable\", "
+                    + "\"responsibility\": \"farm\", \"waiting_for\": [\"semver\"], \"message\": \"...\"}");
+        }
+        b.failureStep = f.step();
+        b.failureCause = f.cause();
+        b.failureResponsibility = "farm";
+        b.failureExitCode = f.exitCode();
+        b.failureMessage = truncate(f.message(), 4000);
+        for (String name : waitingFor) {
+            em.createNativeQuery("INSERT INTO build_dependency_wait (build_id, extension_name) VALUES (:b, :n) ON CONFLICT DO NOTHING")
+                    .setParameter("b", b.id).setParameter("n", name).executeUpdate();
+        }
+        endAttempt(b, "failed", f.cause(), f.message(), now);
+        logs.note(b, "waiting for " + String.join(", ", waitingFor) + " to be published for PostgreSQL " + b.pgMajor + " on "
+                + b.platform + ": this build is queued again then");
+        finish(b, BuildStatus.FAILED, now);
+        return new CompleteResponse(b.id, b.status, false, "recorded: waiting for " + String.join(", ", waitingFor));
     }
 
     private CompleteResponse farmFault(Build b, FailureReport f, OffsetDateTime now) {

@@ -7,10 +7,13 @@ import dev.extfarm.registry.build.WorkerProtocol.CompleteRequest;
 import dev.extfarm.registry.build.WorkerProtocol.CompleteResponse;
 import dev.extfarm.registry.build.WorkerProtocol.HeartbeatRequest;
 import dev.extfarm.registry.build.WorkerProtocol.HeartbeatResponse;
+import dev.extfarm.registry.problem.ExtfarmException;
 import io.quarkus.logging.Log;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -19,7 +22,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The worker protocol (docs/queue.md): claim, heartbeat, log, complete; all but claim fenced by the lease token. */
@@ -32,6 +38,13 @@ public class JobResource {
     JobQueue queue;
     @Inject
     QueueConfig config;
+    @Inject
+    LeaseFence fence;
+    @Inject
+    BuildDependencies dependencies;
+
+    /** A control file's name, as the bundle format allows it. */
+    private static final Pattern CONTROL_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     @POST
     @Path("/claim")
@@ -61,6 +74,22 @@ public class JobResource {
         byte[] chunk = body.readNBytes(config.logs().maxChunkBytes() + 1);
         long size = queue.appendLog(id, leaseToken, chunk);
         return Map.of("log_size", size);
+    }
+
+    @GET
+    @Path("/{id}/dependencies")
+    @Transactional
+    @Operation(summary = "The farm's bundles the job's bundle requires for its smoke test (409 for a stale lease)")
+    public WorkerProtocol.DependenciesResponse dependencies(@PathParam("id") long id, @QueryParam("lease_token") Long leaseToken,
+                                                            @QueryParam("requires") String requires) {
+        List<String> names = requires == null || requires.isBlank() ? List.of()
+                : Arrays.stream(requires.split(",")).map(String::strip).distinct().toList();
+        if (names.size() > BuildDependencies.MAX_BUNDLES || names.stream().anyMatch(n -> !CONTROL_NAME.matcher(n).matches())) {
+            throw ExtfarmException.invalid("invalid-requires", "requires is a comma-separated list of "
+                    + "at most " + BuildDependencies.MAX_BUNDLES + " extension names matching " + CONTROL_NAME.pattern());
+        }
+        Build b = fence.check(id, leaseToken);
+        return dependencies.resolve(b, names);
     }
 
     @POST

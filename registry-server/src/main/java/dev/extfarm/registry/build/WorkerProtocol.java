@@ -58,7 +58,28 @@ public final class WorkerProtocol {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record FailureReport(String step, String cause, String responsibility, Integer exitCode, String message) {
+    public record FailureReport(String step, String cause, String responsibility, Integer exitCode, String message,
+                                List<String> waitingFor) {
+        public FailureReport(String step, String cause, String responsibility, Integer exitCode, String message) {
+            this(step, cause, responsibility, exitCode, message, null);
+        }
+    }
+
+    /**
+     * The answer to {@code GET /api/v1/jobs/{id}/dependencies?requires=a,b}: the farm's bundles to
+     * install before the job's own for its smoke test ({@code bundles}, dependencies first), the
+     * names PostgreSQL itself ships, extensions the farm builds but not yet for this target
+     * ({@code unavailable}), and names nobody here builds ({@code unknown}).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record DependenciesResponse(List<DependencyBundle> bundles, List<String> postgresql, List<String> unavailable,
+                                       List<String> unknown) {
+    }
+
+    /** A bundle to install for a dependency: {@code address} is its path on this registry. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record DependencyBundle(String name, String version, String sha256, String address, List<String> extensions,
+                                   List<String> requires) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
