@@ -47,6 +47,8 @@ class DependencyIT {
                     "CREATE FUNCTION needs_semver_max(a semver, b semver) RETURNS semver LANGUAGE sql IMMUTABLE "
                             + "AS 'SELECT greatest(a, b)';\n",
                     "SELECT needs_semver_max('1.2.3', '1.10.0')::text;", "1.10.0"));
+            // queued after the dependent: the worker builds the dependent first, while semver has no bundle yet
+            long semverBuild = push(admin, FarmIT.ROOT.resolve("recipes/semver"));
             long ghost = push(admin, TinyRecipes.sqlOnly(work, "needs_ghost", "ghost_ext",
                     "CREATE FUNCTION needs_ghost_answer() RETURNS int LANGUAGE sql AS 'SELECT 1';\n", "SELECT needs_ghost_answer();", "1"));
             admin.put("/api/v1/admin/extensions/hidden_dep/visibility", Map.of("visibility", "private"));
@@ -79,8 +81,7 @@ class DependencyIT {
                 assertThat(leak.path("failure").path("message").asText()).contains("hidden_dep")
                         .isEqualTo(unknown.path("failure").path("message").asText().replace("ghost_ext", "hidden_dep"));
 
-                Path semverRecipe = FarmIT.ROOT.resolve("recipes/semver");
-                JsonNode semver = await(admin, push(admin, semverRecipe));
+                JsonNode semver = await(admin, semverBuild);
                 assertThat(semver.path("status").asText()).as(semver.toString()).isIn("succeeded", "cached");
 
                 JsonNode again = awaitNewerBuild(admin, "needs_semver", dependent);
