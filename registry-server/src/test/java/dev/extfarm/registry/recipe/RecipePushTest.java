@@ -170,6 +170,40 @@ class RecipePushTest {
         as(Farm.token("compute", tenant)).get("/api/v1/recipes/" + name).then().statusCode(200);
     }
 
+    /**
+     * An extension nobody owns yet (reserved by an admin, or made by an upload) goes to the first
+     * maintainer who may have it, and to nobody else: a public one to a farm-wide maintainer, never
+     * to a tenant's maintainer (who would otherwise take over a public name for one tenant); a
+     * private one to a maintainer of a tenant it is granted to, never to a farm-wide maintainer or
+     * another tenant's.
+     */
+    @Test
+    void anExtensionNobodyOwnsGoesOnlyToAMaintainerWhoMayHaveIt() {
+        String tenant = Farm.tenant();
+        String ofTenant = Farm.token("maintainer", tenant);
+        String ofOtherTenant = Farm.token("maintainer", Farm.tenant());
+        String farmWide = Farm.token("maintainer");
+
+        String pub = Farm.unique("nobodys");
+        as(ADMIN).contentType(ContentType.JSON).body(Map.of("visibility", "public"))
+                .put("/api/v1/admin/extensions/" + pub + "/visibility").then().statusCode(200);
+        Farm.push(ofTenant, Farm.transport(Farm.recipeYaml(pub, "1.0.0", List.of(15), "a"))).then().statusCode(403)
+                .body("type", equalTo("/problems/not-owner"));
+        Farm.push(farmWide, Farm.transport(Farm.recipeYaml(pub, "1.0.0", List.of(15), "a"))).then().statusCode(201);
+        Farm.push(Farm.token("maintainer"), Farm.transport(Farm.recipeYaml(pub, "1.0.1", List.of(15), "b"))).then().statusCode(403)
+                .body("type", equalTo("/problems/not-owner"));
+
+        String priv = Farm.unique("nobodys");
+        as(ADMIN).contentType(ContentType.JSON).body(Map.of("visibility", "private"))
+                .put("/api/v1/admin/extensions/" + priv + "/visibility").then().statusCode(200);
+        as(ADMIN).put("/api/v1/admin/tenants/" + tenant + "/grants/" + priv).then().statusCode(200);
+        Farm.push(farmWide, Farm.transport(Farm.recipeYaml(priv, "1.0.0", List.of(15), "a"))).then().statusCode(403);
+        Farm.push(ofOtherTenant, Farm.transport(Farm.recipeYaml(priv, "1.0.0", List.of(15), "a"))).then().statusCode(403);
+        Farm.push(ofTenant, Farm.transport(Farm.recipeYaml(priv, "1.0.0", List.of(15), "a"))).then().statusCode(201);
+        as(ofOtherTenant).get("/api/v1/recipes/" + priv).then().statusCode(404);
+        as(farmWide).get("/api/v1/recipes/" + priv).then().statusCode(404);
+    }
+
     @Test
     void aRebuildQueuesTheCurrentRevisionAgainOncePerMajor() {
         String owner = Farm.token("maintainer");
