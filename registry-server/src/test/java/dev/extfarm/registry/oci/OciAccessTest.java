@@ -106,4 +106,36 @@ class OciAccessTest {
         Oci.anonymous().post("/v2/" + repo + "/blobs/uploads/").then().statusCode(401);
         assertThat(BundleImage.REPOSITORY_PREFIX).isEqualTo("extensions/");
     }
+
+    /**
+     * Pushing is the worker's and the admin's: a maintainer who owns the repository's extension, a
+     * compute token of a tenant that may pull it and no token are refused before any byte is taken
+     * (blob upload and manifest), and the repository is unchanged.
+     */
+    @Test
+    void maintainersAndComputeNodesMayNotPushEvenWhereTheyMayPull() {
+        var b = Bundles.bundle(Bundles.uniqueName("nopush"), "1.0", 17);
+        Api.upload(Api.token("worker", null), b, 201);
+        maintenance.backfill();
+        String repo = "extensions/" + b.name();
+        String owner = Api.token("maintainer", null);
+        Api.as(Api.ADMIN).put("/api/v1/admin/extensions/" + b.name() + "/owners/" + Api.tokenId(owner)).then().statusCode(200);
+        String compute = Api.token("compute", Api.tenant("nopush"));
+        byte[] blob = Oci.random(10, 61);
+        byte[] config = Oci.config("nopush");
+        byte[] manifest = Oci.bytes(Oci.manifest(config, blob));
+        for (String token : List.of(owner, compute)) {
+            Oci.basic(token).get("/v2/" + repo + "/manifests/1.0-pg17-debian-12-amd64").then().statusCode(200);
+            Oci.basic(token).contentType("application/octet-stream").body(blob).queryParam("digest", Oci.sha256(blob))
+                    .post("/v2/" + repo + "/blobs/uploads/").then().statusCode(403).body("errors[0].code", equalTo("DENIED"));
+            Oci.basic(token).post("/v2/" + repo + "/blobs/uploads/").then().statusCode(403).body("errors[0].code", equalTo("DENIED"));
+            Oci.basic(token).contentType("application/vnd.oci.image.manifest.v1+json").body(manifest)
+                    .put("/v2/" + repo + "/manifests/1.0-pg17-debian-12-amd64").then().statusCode(403)
+                    .body("errors[0].code", equalTo("DENIED"));
+        }
+        Oci.anonymous().contentType("application/vnd.oci.image.manifest.v1+json").body(manifest)
+                .put("/v2/" + repo + "/manifests/x").then().statusCode(401).body("errors[0].code", equalTo("UNAUTHORIZED"));
+        Oci.anonymous().head("/v2/" + repo + "/blobs/" + Oci.sha256(blob)).then().statusCode(404);
+        Oci.anonymous().head("/v2/" + repo + "/manifests/x").then().statusCode(404);
+    }
 }
