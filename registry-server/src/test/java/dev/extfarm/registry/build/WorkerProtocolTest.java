@@ -272,6 +272,44 @@ class WorkerProtocolTest {
         assertThat(b.getLong("log.size")).isEqualTo(full.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     }
 
+    /**
+     * A build's log is what recipe code printed: a build that prints without end must not fill the
+     * registry's database. A chunk over extfarm.queue.logs.max-chunk-bytes (4 MiB) is 413
+     * log-chunk-too-large and a chunk past extfarm.queue.logs.max-bytes (64 MiB) 413 log-too-large;
+     * neither is kept, and the build still completes with the log it has.
+     */
+    @Test
+    void aBuildsLogIsBoundedPerChunkAndInAll() {
+        int maxChunk = 4 << 20;
+        long maxLog = 64L << 20;
+        String name = Farm.unique("loud");
+        long id = Farm.pushNew(maintainer, name, List.of(15)).get(15);
+        TestWorker.Job job = worker.claim(1).get(0);
+        assertThat(job.id()).isEqualTo(id);
+
+        TestWorker.Reply tooBig = TestWorker.expect(worker.log(job, "y".repeat(maxChunk + 1)), 413);
+        assertThat(tooBig.problemType()).isEqualTo("/problems/log-chunk-too-large");
+        long size = Farm.build(id).getLong("log.size");
+        String chunk = "x".repeat(maxChunk - 1) + "\n";
+        while (size + maxChunk < maxLog) { // the last chunk (1 byte to maxChunk) is z: it must be the end of the log
+            TestWorker.expect(worker.log(job, chunk), 200);
+            size += maxChunk;
+        }
+        TestWorker.expect(worker.log(job, "z".repeat((int) (maxLog - size))), 200);
+        TestWorker.Reply full = TestWorker.expect(worker.log(job, "one byte more"), 413);
+        assertThat(full.problemType()).isEqualTo("/problems/log-too-large");
+        assertThat(Farm.build(id).getLong("log.size")).isEqualTo(maxLog);
+
+        var result = worker.result("failed");
+        result.putObject("failure").put("step", "build").put("cause", "compile-error").put("responsibility", "upstream")
+                .put("exit_code", 2).put("message", "too loud");
+        TestWorker.expect(worker.complete(job, result), 200);
+        assertThat(Farm.build(id).getString("status")).isEqualTo("failed");
+        String log = as(ADMIN).header("Range", "bytes=" + (maxLog - 16) + "-").get("/api/v1/builds/" + id + "/log").then()
+                .statusCode(206).extract().asString();
+        assertThat(log).isEqualTo("z".repeat(16));
+    }
+
     @Test
     void theListFiltersAndPages() {
         String name = Farm.unique("list");
