@@ -36,9 +36,10 @@ cd "$SRC"
 mkdir -p /out/licenses
 find . -maxdepth 2 -type f \( -iname 'LICEN[CS]E*' -o -iname 'COPYING*' -o -iname 'COPYRIGHT*' -o -iname 'NOTICE*' \) \
   -exec sh -c 'for f; do cp "$f" "/out/licenses/$(echo "${f#./}" | tr / _)"; done' sh {} +
-# No license file: the license text is often a section of the README (pgtap); keep that README.
+# No license file: the license text is often a section of the README (pgtap); keep that README,
+# and the PGXN META.json, whose "license" names the distribution's license (first_last_agg).
 if [ -z "$(ls -A /out/licenses)" ]; then
-  for f in README* doc/README* ; do
+  for f in README* doc/README* META.json ; do
     [ -f "$f" ] && grep -qiE 'copyright|licen[cs]e' "$f" && cp "$f" "/out/licenses/$(echo "$f" | tr / _)"
   done
 fi
