@@ -194,8 +194,12 @@ class RealRecipesBuildTest {
             }
         }
         assertThat(buildLog).as("the smoke test checked every program").filteredOn(l -> l.startsWith("##[extfarm] program bin/")).hasSize(programs.size());
+        if (programs.isEmpty()) {
+            return; // only scripts in bin/ (mimeo's run_refresh.py): nothing for the dynamic loader
+        }
         int n = images.pgMajor();
-        StringBuilder script = new StringBuilder("set -e; cp -a /bundle/lib/. /usr/lib/postgresql/" + n + "/lib/; ");
+        // a program may need no library of the bundle's own (SQL-only extensions have no lib/)
+        StringBuilder script = new StringBuilder("set -e; [ ! -d /bundle/lib ] || cp -a /bundle/lib/. /usr/lib/postgresql/" + n + "/lib/; ");
         for (String p : programs) {
             script.append("cp /bundle/bin/").append(p).append(" /usr/lib/postgresql/").append(n).append("/bin/").append(p).append("; ")
                     .append("echo \"== ").append(p).append("\"; /usr/lib/postgresql/").append(n).append("/bin/").append(p)
