@@ -127,11 +127,16 @@ public class NameOwnership {
             members.add(m);
         }
         Violation first = found.stream().filter(v -> v.postgresql() == reserved).findFirst().orElseThrow();
-        CarriedNames.Name n = first.ref().name();
         String fix = reserved ? "A bundle may not replace or extend PostgreSQL's own extensions and modules: rename yours, or stop "
-                + "installing those files"
-                : "Rename it in the recipe, or stop installing that file; if '" + bundle + "' should own the name, an admin can "
-                + "transfer it: PUT /api/v1/admin/extension-names/" + n.kind().id() + "/" + n.name() + " {\"owner\": \"" + bundle + "\"}";
+                + "installing those files." : "";
+        Violation owned = found.stream().filter(v -> !v.postgresql()).findFirst().orElse(null);
+        if (owned != null) {
+            CarriedNames.Name o = owned.ref().name();
+            fix += (reserved ? " " : "") + "Rename what another extension owns, or stop installing it; if '" + bundle + "' should own "
+                    + "a name, an admin can transfer it: PUT /api/v1/admin/extension-names/" + o.kind().id() + "/" + o.name()
+                    + " {\"owner\": \"" + bundle + "\"}";
+        }
+        CarriedNames.Name n = first.ref().name();
         ExtfarmException e = new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, reserved ? RESERVED : OWNED,
                 reserved ? "Name reserved for PostgreSQL" : "Name owned by another extension",
                 "the bundle '" + bundle + "' carries " + String.join("; and ", what) + "; nothing was stored. " + fix)
