@@ -39,9 +39,16 @@ final class FixtureRecipes {
         return out;
     }
 
+    /**
+     * A build that sleeps: its own extension, hello_slow (hello_c renamed), since the first published
+     * bundle carrying hello_c owns that name and another extension's bundle carrying it is refused.
+     */
     static Fixture slow(Path work, SourceServer upstream, int seconds) throws Exception {
-        URI src = upstream.serve(tarball(work, "hello_c", ""));
-        return recipe(work, "fixture-slow", src, "  pre_build: sleep " + seconds + "\n", null, null);
+        URI src = upstream.serve(tarball(work, "hello_slow", "", "hello_slow"));
+        Fixture f = recipe(work, "fixture-slow", src, "  pre_build: sleep " + seconds + "\n", null, null);
+        Path yaml = f.dir().resolve("recipe.yaml");
+        Files.writeString(yaml, Files.readString(yaml).replace("SELECT hello_c();", "SELECT hello_slow();"));
+        return f;
     }
 
     private static Fixture withPatch(Fixture f) throws IOException {
@@ -67,14 +74,20 @@ final class FixtureRecipes {
     }
 
     static Path tarball(Path work, String top, String appendToC) throws Exception {
+        return tarball(work, top, appendToC, "hello_c");
+    }
+
+    /** The hello_c fixture as extension {@code extension} (every "hello_c" in its names and files replaced). */
+    static Path tarball(Path work, String top, String appendToC, String extension) throws Exception {
         Path tree = work.resolve("src-" + top);
         Path dir = tree.resolve(top);
         Files.createDirectories(dir);
         for (String f : List.of("hello_c.c", "hello_c.control", "hello_c--1.0.sql", "Makefile", "LICENSE")) {
-            Files.copy(Path.of("src/test/resources/fixtures/hello_c", f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String text = Files.readString(Path.of("src/test/resources/fixtures/hello_c", f)).replace("hello_c", extension);
+            Files.writeString(dir.resolve(f.replace("hello_c", extension)), text);
         }
         if (!appendToC.isEmpty()) {
-            Files.writeString(dir.resolve("hello_c.c"), appendToC, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(dir.resolve(extension + ".c"), appendToC, java.nio.file.StandardOpenOption.APPEND);
         }
         Path tar = work.resolve(top + ".tar.gz");
         Process p = new ProcessBuilder("tar", "-C", tree.toString(), "--sort=name", "--mtime=@0", "--owner=0", "--group=0",
