@@ -161,8 +161,10 @@ public record BundleManifest(
         if (defaultVersion != null) {
             requirePattern("default_version", defaultVersion, VERSION);
         }
-        if (extensions.isEmpty()) {
-            throw new InvalidManifestException("extensions", "must list at least one extension (the control names this bundle carries)");
+        // a library bundle (a preload-only module, a logical decoding output plugin) carries no control file
+        if (extensions.isEmpty() && libraries.isEmpty()) {
+            throw new InvalidManifestException("extensions", "must list at least one extension (the control names this bundle "
+                    + "carries), or libraries must list the modules of a library bundle");
         }
         extensions.forEach(e -> requirePattern("extensions", e, CONTROL_NAME));
         requires.forEach(e -> requirePattern("requires", e, CONTROL_NAME));

@@ -39,6 +39,24 @@ class ComputeSpecTest {
         assertThat(s.entry("vector").orElseThrow().systemLibraries()).containsExactly("libc.so.6");
     }
 
+    /** A library bundle (an output plugin, a preload-only module): no control file, found by its libraries. */
+    @Test
+    void aLibraryBundleHasNoExtensionAndIsFoundByItsLibraries() throws Exception {
+        String library = entry("decoder", "decoder").replaceAll("\"control_link\": \"[^\"]*\",", "")
+                .replace("\"extensions\": [\"decoder\"]", "\"extensions\": []");
+        ComputeSpec s = parse(spec(library));
+        ComputeSpec.Entry e = s.entry("decoder").orElseThrow();
+        assertThat(e.extensions()).isEmpty();
+        assertThat(e.controlLink()).isNull();
+        assertThat(s.providerOfExtension("decoder")).isEmpty();
+        assertThat(s.providerOfLibrary("decoder")).contains(e);
+        // phase 1 has no control file to fetch for it (and makes no request)
+        assertThat(new dev.extfarm.fetcher.download.ControlFetch(null, null).fetch(e)).isEmpty();
+        // an older spec without the field still means the bundle's own name
+        ComputeSpec old = parse(spec(entry("vector", "vector").replace("\"extensions\": [\"vector\"], ", "")));
+        assertThat(old.entry("vector").orElseThrow().extensions()).containsExactly("vector");
+    }
+
     @Test
     void namesThatWouldEscapeADirectoryAreRefused() {
         assertThatThrownBy(() -> parse(spec(entry("../etc", "x")))).hasMessageContaining("extension_name '../etc' must match");

@@ -123,9 +123,11 @@ public final class BuildPipeline {
                             + FailureClassifier.grep(log.tail(), "tar: ")).toException();
         }
         TreeCollector.Collected collected = collector.finish(job.stripLibdir());
-        if (!Files.isDirectory(tree.resolve("share/extension"))) {
+        // a library bundle (a preload-only module, an output plugin) has modules in lib/ and no control file
+        if (!Files.isDirectory(tree.resolve("share/extension")) && TreeInspector.modules(tree).isEmpty()) {
             throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
-                    "make install put no control file under share/postgresql/" + job.pgMajor() + "/extension").toException();
+                    "the install put no control file under share/postgresql/" + job.pgMajor() + "/extension and no module (a .so) "
+                            + "under lib/postgresql/" + job.pgMajor() + "/lib").toException();
         }
 
         SpdxSbom.write(tree, job, images, collected.bundled());
@@ -143,9 +145,13 @@ public final class BuildPipeline {
         } catch (IllegalArgumentException e) { // a control file the build installed does not parse
             throw new BuildFailure(Step.COLLECT, "invalid-control-file", Responsibility.RECIPE, 0, String.valueOf(e.getMessage())).toException();
         }
-        if (m.extensions().isEmpty()) {
+        if (m.extensions().isEmpty() && !job.testExtensions().isEmpty()) {
             throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
-                    "no control file was installed").toException();
+                    "no control file was installed, but test.extensions names " + job.testExtensions()).toException();
+        }
+        if (m.extensions().isEmpty()) {
+            log.accept("##[extfarm] a library bundle (no control file): " + String.join(", ", m.libraries())
+                    + "; the smoke test LOADs each");
         }
 
         log.enter(Step.SMOKE_TEST);
@@ -162,6 +168,7 @@ public final class BuildPipeline {
                 "--pids-limit", String.valueOf(limits.pids()), "--cpus", String.valueOf(limits.cpus()),
                 "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
                 "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
+                "-e", "EXTFARM_LOAD=" + (m.extensions().isEmpty() ? String.join(" ", m.libraries()) : ""),
                 "-e", "EXTFARM_PRELOAD=" + preload);
         if (!dependencyOrder.isEmpty()) {
             smoke = new ArrayList<>(smoke);

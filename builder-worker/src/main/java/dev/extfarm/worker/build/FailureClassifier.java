@@ -86,7 +86,10 @@ final class FailureClassifier {
                     "a library the bundle needs is missing at run time: " + grep(tail, "not found"));
             case 52 -> new BuildFailure(Step.SMOKE_TEST, "server-start-failed", Responsibility.RECIPE, 52,
                     "PostgreSQL did not start with the bundle installed (shared_preload?)");
-            case 53 -> joined.contains("cannot open shared object file")
+            case 53 -> last.contains("failed: LOAD '") && !joined.contains("cannot open shared object file")
+                    ? new BuildFailure(Step.SMOKE_TEST, "smoke-test-failed", Responsibility.UPSTREAM, 53,
+                    afterMarker(last, "LOAD failed") + ": " + grep(tail, "ERROR"))
+                    : joined.contains("cannot open shared object file")
                     ? new BuildFailure(Step.SMOKE_TEST, "missing-runtime-library", Responsibility.RECIPE, 53,
                     "the module loads a library the runtime lacks: " + grep(tail, "cannot open shared object file"))
                     : new BuildFailure(Step.SMOKE_TEST, "smoke-test-failed", Responsibility.UPSTREAM, 53,

@@ -4,8 +4,9 @@
 # runs it on a copy of the runtime image whose PostgreSQL extension/lib directories that user owns
 # (DerivedImages.forSmokeTest), so the bundle goes exactly where the fetcher installs it without
 # any privilege. Then every ELF file must resolve its libraries, PostgreSQL starts (data and
-# socket in a directory this user owns) and each extension is created. Exit codes: 50 setup (the
-# image's), 51 missing library, 52 server start, 53 CREATE EXTENSION, 54 test SQL, 55 the bundle
+# socket in a directory this user owns) and each extension is created (a library bundle: each module
+# LOADed). Exit codes: 50 setup (the image's), 51 missing library, 52 server start, 53 CREATE
+# EXTENSION or LOAD, 54 test SQL, 55 the bundle
 # does not copy into place.
 set -uo pipefail
 fail() { echo "##[extfarm] failed: $2"; exit "$1"; }
@@ -33,7 +34,7 @@ install_tree() { # DIR WHAT
 for dep in ${EXTFARM_DEPENDENCIES:-}; do
   install_tree "/deps/$dep" "dependency $dep"
 done
-[ -d /bundle/share/extension ] || fail 55 "the bundle has no share/extension"
+# (a library bundle has no share/extension: nothing to create, its modules are LOADed below)
 install_tree /bundle "the bundle"
 
 missing=0
@@ -82,6 +83,12 @@ psql() { "$BIN/psql" -h "$PG" -d postgres -X -v ON_ERROR_STOP=1 "$@"; }
 for ext in $EXTFARM_EXTENSIONS; do
   echo "CREATE EXTENSION \"$ext\" CASCADE"
   psql -c "CREATE EXTENSION \"$ext\" CASCADE" || { tail -20 "$PG/server.log"; fail 53 "CREATE EXTENSION $ext failed"; }
+done
+# A library bundle (no control file): each module must load into a backend (names checked by the
+# worker: the manifest's libraries, [A-Za-z0-9_.+-])
+for lib in ${EXTFARM_LOAD:-}; do
+  echo "LOAD '$lib'"
+  psql -c "LOAD '$lib'" || { tail -20 "$PG/server.log"; fail 53 "LOAD '$lib' failed"; }
 done
 if [ -f /job/test.sql ]; then
   # the answer: psql -At (a line per row, columns separated by '|'); test.expect when the recipe

@@ -74,9 +74,11 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
 
         public Entry {
             otherControls = otherControls == null ? Map.of() : Map.copyOf(otherControls);
-            extensions = extensions == null || extensions.isEmpty() ? (extensionName == null ? List.of() : List.of(extensionName))
-                    : List.copyOf(extensions);
             libraries = libraries == null ? List.of() : List.copyOf(libraries);
+            // no extensions listed: the bundle's name (older specs); a library bundle lists none and its libraries
+            extensions = extensions == null || extensions.isEmpty()
+                    ? (extensionName == null || extensions != null && !libraries.isEmpty() ? List.of() : List.of(extensionName))
+                    : List.copyOf(extensions);
             requires = requires == null ? List.of() : List.copyOf(requires);
             systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
             if (updates != null) {

@@ -114,12 +114,14 @@ public class ComputeSpecService {
         BundleAddress a = b.address();
         boolean priv = visibility.isPrivate(b.extensionName);
         String base = priv ? baseUrl : publicBase;
-        String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName : b.extensions[0];
+        // a library bundle (no control file: a preload-only module, an output plugin) has no control link
+        String control = Arrays.asList(b.extensions).contains(b.extensionName) ? b.extensionName
+                : b.extensions.length > 0 ? b.extensions[0] : null;
         return new ComputeSpec.Entry(b.extensionName, b.version, b.sha256, b.size,
                 link(base, "/" + a.path(), priv, compute.tenantName(), expires),
-                link(base, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
-                inlineControl ? controls.of(a, control).orElse(null) : null,
-                inlineControl ? otherControls(a, control, b.extensions) : Map.of(),
+                control == null ? null : link(base, "/" + a.sibling(control + ".control"), priv, compute.tenantName(), expires),
+                inlineControl && control != null ? controls.of(a, control).orElse(null) : null,
+                inlineControl && control != null ? otherControls(a, control, b.extensions) : Map.of(),
                 link(base, "/" + a.sibling(BundleAddress.FILE_NAME + ".sig"), priv, compute.tenantName(), expires),
                 List.of(b.extensions), List.of(b.libraries), List.of(b.requires), b.sharedPreload, b.preload,
                 List.of(b.systemLibraries), updates.of(b), versions);

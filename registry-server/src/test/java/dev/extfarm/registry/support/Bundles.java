@@ -154,6 +154,16 @@ public final class Bundles {
             return this;
         }
 
+        /** No control file at all: a library bundle (a preload-only module, an output plugin). */
+        public Custom withoutControls() {
+            for (String c : extensions) {
+                files.remove("share/extension/" + c + ".control");
+                files.remove("share/extension/" + c + "--1.0.sql");
+            }
+            extensions.clear();
+            return this;
+        }
+
         public Custom unlistedLibrary(String module) {
             library(module);
             libraries.remove(module);
