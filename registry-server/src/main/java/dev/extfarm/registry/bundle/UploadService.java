@@ -69,7 +69,7 @@ public class UploadService {
         }
         VerifiedBundle verified;
         BundleRecorder.Recorded recorded;
-        try (BlobWriter temp = store.writer(BlobKey.bundle(address))) {
+        try (BlobWriter temp = storage(() -> store.writer(BlobKey.bundle(address)))) {
             Tee tee = new Tee(body, temp, config.maxSize());
             verified = read(tee, address);
             tee.transferTo(OutputStream.nullOutputStream()); // anything after the archive is part of the bytes too
@@ -86,6 +86,13 @@ public class UploadService {
         } catch (BlobDigestMismatchException e) {
             count("digest-mismatch");
             throw mismatch(address, e.actual());
+        } catch (StorageFault e) {
+            // the registry's storage failed, not the upload: the uploader retries (a worker as a farm fault)
+            count("storage-fault");
+            Log.warnf("upload of %s failed in the blob store: %s", address, e.getMessage());
+            throw new ExtfarmException(ExtfarmException.Kind.UNAVAILABLE, "storage-unavailable", "Storage unavailable",
+                    "the registry could not store " + address + " (" + e.getMessage() + "); nothing was stored, send it again later")
+                    .with("retry_after", STORAGE_RETRY_SECONDS);
         } catch (IOException e) {
             count("failed");
             throw new ExtfarmException(ExtfarmException.Kind.INVALID, "upload-failed", "Upload failed",
@@ -112,12 +119,12 @@ public class UploadService {
             throws IOException, BlobDigestMismatchException {
         List<BlobKey> created = new ArrayList<>();
         try {
-            if (temp.commit(address.sha256()).created()) {
+            if (storage(() -> temp.commit(address.sha256())).created()) {
                 created.add(BlobKey.bundle(address));
             }
             for (var control : controls.entrySet()) {
                 byte[] bytes = control.getValue();
-                if (store.put(control.getKey(), new ByteArrayInputStream(bytes), Digests.sha256(bytes)).created()) {
+                if (storage(() -> store.put(control.getKey(), new ByteArrayInputStream(bytes), Digests.sha256(bytes))).created()) {
                     created.add(control.getKey());
                 }
             }
@@ -131,6 +138,24 @@ public class UploadService {
                 }
             }
             throw e;
+        }
+    }
+
+    /** What a 503 for a failing blob store asks the uploader to wait ({@code Retry-After}). */
+    static final int STORAGE_RETRY_SECONDS = 10;
+
+    /** An I/O step of the blob store: its failure is the registry's ({@link StorageFault}), not the upload's. */
+    interface StorageStep<T> {
+        T run() throws IOException, BlobDigestMismatchException;
+    }
+
+    static <T> T storage(StorageStep<T> step) throws StorageFault, BlobDigestMismatchException {
+        try {
+            return step.run();
+        } catch (StorageFault e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StorageFault(e);
         }
     }
 
@@ -216,6 +241,13 @@ public class UploadService {
         }
     }
 
+    /** The blob store failed (a disk, an S3 endpoint): a 503 with Retry-After, never the uploader's 400. */
+    static final class StorageFault extends IOException {
+        StorageFault(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
     /** Reads the body, copying every byte read into the blob writer, up to a limit. */
     static final class Tee extends InputStream {
         private final InputStream in;
@@ -244,7 +276,11 @@ public class UploadService {
                 if (read > max) {
                     throw new TooLarge(read);
                 }
-                copy.write(b, off, n);
+                try {
+                    copy.write(b, off, n);
+                } catch (IOException e) {
+                    throw new StorageFault(e);
+                }
             }
             return n;
         }
