@@ -28,6 +28,10 @@ public final class BuildPipeline {
 
     /** The runtime images' PostgreSQL user (Debian's postgres package creates it): the smoke test runs as it. */
     static final String SMOKE_TEST_USER = "postgres";
+    /** Where build.sh builds: a fixed path, so that -ffile-prefix-map makes objects reproducible. */
+    public static final String SOURCE_DIR = "/build/src";
+    /** Where a reproducibility rebuild builds: another path, so that an embedded build path shows as a difference. */
+    public static final String REBUILD_SOURCE_DIR = "/build/rebuilt-src";
 
     private final DockerCli docker;
     private final DerivedImages derived;
@@ -49,8 +53,17 @@ public final class BuildPipeline {
     /** The same, with the farm's bundles the bundle requires installed for its smoke test. */
     public BuildOutcome run(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies)
             throws InterruptedException {
+        return run(job, images, work, log, dependencies, SOURCE_DIR);
+    }
+
+    /** The same, building in {@code sourceDir} ({@link #SOURCE_DIR} or {@link #REBUILD_SOURCE_DIR}) in the container. */
+    public BuildOutcome run(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies,
+                            String sourceDir) throws InterruptedException {
+        if (!sourceDir.equals(SOURCE_DIR) && !sourceDir.equals(REBUILD_SOURCE_DIR)) {
+            throw new IllegalArgumentException("build directory " + sourceDir);
+        }
         try {
-            Path bundle = build(job, images, work, log, dependencies);
+            Path bundle = build(job, images, work, log, dependencies, sourceDir);
             log.close();
             return BuildOutcome.success(bundle, packed, log.timings());
         } catch (BuildFailure.Exception e) {
@@ -68,8 +81,8 @@ public final class BuildPipeline {
 
     private BundleWriter.Packed packed;
 
-    private Path build(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies)
-            throws IOException, InterruptedException {
+    private Path build(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies,
+                       String sourceDir) throws IOException, InterruptedException {
         log.enter(Step.VERIFY_SOURCE);
         String actual;
         try (InputStream in = Files.newInputStream(job.sourceArchive())) {
@@ -104,6 +117,7 @@ public final class BuildPipeline {
                 "-e", "EXTFARM_BUILD_SYSTEM=" + job.commands().system().yamlName(),
                 "-e", "SOURCE_DATE_EPOCH=" + job.sourceDateEpoch(), "-e", "HOME=/build", "-e", "LC_ALL=C.UTF-8", "-e", "TZ=UTC"));
         job.env().forEach((k, v) -> options.addAll(List.of("-e", k + "=" + v)));
+        options.addAll(List.of("-e", "EXTFARM_SRC_DIR=" + sourceDir)); // after the recipe's env: it cannot choose
         log.enter(Step.PATCH);
         DockerCli.Result r = docker.run(options, buildImage, List.of("bash", "/job/build.sh"), limits.wallTime(), log);
         if (r.exitCode() != 0 || r.timedOut()) {

@@ -15,7 +15,9 @@ public enum Step {
     BUNDLE_LIBS("bundle-libs"),
     SMOKE_TEST("smoke-test"),
     PACK("pack"),
-    PUBLISH("publish");
+    PUBLISH("publish"),
+    /** A reproducibility rebuild only: its bundle compared with the published one (instead of publish). */
+    COMPARE("compare");
 
     private final String id;
 

@@ -17,5 +17,11 @@ public record ClaimedJob(
         String platform,
         @JsonProperty("recipe_revision") String recipeRevision,
         JsonNode recipe,
-        @JsonProperty("source_sha256") String sourceSha256) {
+        @JsonProperty("source_sha256") String sourceSha256,
+        Verify verify) {
+
+    /** In a reproducibility job: the published bundle its rebuild is compared with (docs/queue.md#reproducibility). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Verify(@JsonProperty("build_id") long buildId, String sha256, String address) {
+    }
 }

@@ -95,7 +95,20 @@ final class JobRunner {
                     .put("started_at", started.toString()).put("finished_at", Instant.now().toString());
             var steps = result.putArray("steps");
             outcome.stepMillis().forEach((step, ms) -> steps.addObject().put("step", step.id()).put("millis", ms));
-            if (outcome.succeeded()) {
+            if (outcome.succeeded() && job.verify() != null) {
+                // a reproducibility rebuild: compared here, never uploaded (RebuildVerdict)
+                log.enter(Step.COMPARE);
+                try {
+                    RebuildVerdict.compare(registry, job, outcome.bundleFile().orElseThrow(), work, log, result);
+                } catch (IOException e) {
+                    BuildFailure f = new BuildFailure(Step.COMPARE, "compare-failed", BuildFailure.Responsibility.FARM, 0,
+                            String.valueOf(e.getMessage()));
+                    log.accept("##[extfarm] farm fault at compare: " + e.getMessage());
+                    fail(result, f);
+                }
+                log.close();
+                shipper.flush();
+            } else if (outcome.succeeded()) {
                 var packed = outcome.packed().orElseThrow();
                 log.enter(Step.PUBLISH);
                 try {
@@ -247,7 +260,12 @@ final class JobRunner {
         } catch (IOException e) {
             return failed(log, new BuildFailure(Step.FETCH, "worker-io-error", BuildFailure.Responsibility.FARM, 0, e.getMessage()));
         }
-        return pipeline.run(buildJob, images, work, log, new RegistryDependencies(registry, job));
+        if (job.verify() != null) {
+            log.accept("##[extfarm] reproducibility rebuild of build " + job.verify().buildId() + " (bundle "
+                    + job.verify().sha256() + "), from scratch in " + BuildPipeline.REBUILD_SOURCE_DIR);
+        }
+        return pipeline.run(buildJob, images, work, log, new RegistryDependencies(registry, job),
+                job.verify() == null ? BuildPipeline.SOURCE_DIR : BuildPipeline.REBUILD_SOURCE_DIR);
     }
 
     /** The rule all errors share (e.g. {@code source-url-scheme}), if they do. */

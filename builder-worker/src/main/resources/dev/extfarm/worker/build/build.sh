@@ -12,7 +12,12 @@ fail() { echo "##[extfarm] failed: $2"; exit "$1"; }
 
 N="$EXTFARM_PG_MAJOR"
 export PG_CONFIG="/usr/lib/postgresql/$N/bin/pg_config"
-SRC=/build/src            # a fixed path, so -ffile-prefix-map makes objects reproducible
+# A fixed path, so -ffile-prefix-map makes objects reproducible; a reproducibility rebuild uses
+# the other one, so that a build path embedded in the output shows as a difference.
+case "${EXTFARM_SRC_DIR:-/build/src}" in
+  /build/src|/build/rebuilt-src) SRC="${EXTFARM_SRC_DIR:-/build/src}" ;;
+  *) echo "##[extfarm] failed: EXTFARM_SRC_DIR must be /build/src or /build/rebuilt-src"; exit 5 ;;
+esac
 echo "##[extfarm] building as $(id -un) (uid $(id -u)) in $(uname -m), $(nproc) CPUs, PostgreSQL $N"
 
 step verify-source

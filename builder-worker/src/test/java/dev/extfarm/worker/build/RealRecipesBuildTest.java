@@ -84,7 +84,8 @@ class RealRecipesBuildTest {
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
-    static void buildAndCheck(String name, BuildImages images, Path work) throws Exception {
+    /** Builds and checks catalog recipe {@code name}; returns the job (its bundle is {@code work/bundle.tar}). */
+    static BuildJob buildAndCheck(String name, BuildImages images, Path work) throws Exception {
         Path dir = RECIPES.resolve(name);
         Recipe all = RecipeParser.parse(dir);
         Assumptions.assumeTrue(all.pgMajors().contains(images.pgMajor()), name + " is not built for PostgreSQL " + images.pgMajor());
@@ -168,6 +169,7 @@ class RealRecipesBuildTest {
                     .startsWith("pkg:deb/debian/" + pkg.get().path("name").asText() + "@");
         }
         assertThat(packages.size()).as("the extension and one package per bundled library").isEqualTo(1 + v.manifest().bundledLibraries().size());
+        return job;
     }
 
     /**

@@ -39,12 +39,20 @@ public class Build extends PanacheEntityBase {
 
     /** {@link BuildStatus#id()} */
     public String status;
-    /** {@code push} or {@code rebuild} */
+    /** {@code push}, {@code rebuild} or {@code reproducibility} ({@link Reproducibility#REASON}) */
     public String reason;
     @Column(name = "bypass_cache")
     public boolean bypassCache;
     @Column(name = "requested_by")
     public Long requestedBy;
+    /** Claimed only when nothing else of the claimer's targets is queued (reproducibility rebuilds). */
+    @Column(name = "low_priority")
+    public boolean lowPriority;
+    /** A reproducibility rebuild: the succeeded build whose published bundle it is compared with. */
+    public Long verifies;
+    /** The API token of the current claim; fenced calls must come from it ({@link LeaseFence}). */
+    @Column(name = "claimed_by")
+    public Long claimedBy;
 
     public int attempt;
     @Column(name = "farm_faults")

@@ -184,7 +184,7 @@ public class BuildReports {
     private BuildView.Previous previous(Build b) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT id, status, recipe_revision, version, finished_at FROM build "
-                        + "WHERE extension_name = :e AND pg_major = :m AND id < :id ORDER BY id DESC LIMIT 1")
+                        + "WHERE extension_name = :e AND pg_major = :m AND id < :id AND reason <> 'reproducibility' ORDER BY id DESC LIMIT 1")
                 .setParameter("e", b.extensionName).setParameter("m", b.pgMajor).setParameter("id", b.id).getResultList();
         return rows.stream().findFirst().map(r -> new BuildView.Previous(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
                 (String) r[3], instant(r[4]))).orElse(null);

@@ -32,10 +32,20 @@ public class DependencyWaits {
             return;
         }
         try {
+            // a reproducibility rebuild publishes nothing: only the build it verifies did
+            if (reproducibility(event.buildId())) {
+                return;
+            }
             requeueWaitingFor(event.buildId());
         } catch (RuntimeException e) {
             Log.warnf(e, "builds waiting for the bundle of build %d were not queued again", event.buildId());
         }
+    }
+
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    boolean reproducibility(long buildId) {
+        Build b = em.find(Build.class, buildId);
+        return b != null && ReproducibilityReports.isVerification(b);
     }
 
     /** Queues again what waited for the extension build {@code publishedBy} made; returns the new builds' ids. */
@@ -46,7 +56,8 @@ public class DependencyWaits {
         List<Number> waiting = em.createNativeQuery("SELECT w.build_id FROM build_dependency_wait w JOIN build b ON b.id = w.build_id "
                         + "WHERE w.extension_name = :x AND b.pg_major = :m AND b.platform = :p AND b.status = 'failed' "
                         + "AND NOT EXISTS (SELECT 1 FROM build later WHERE later.extension_name = b.extension_name "
-                        + "AND later.pg_major = b.pg_major AND later.platform = b.platform AND later.id > b.id) "
+                        + "AND later.pg_major = b.pg_major AND later.platform = b.platform AND later.id > b.id "
+                        + "AND later.reason <> 'reproducibility') "
                         + "ORDER BY w.build_id FOR UPDATE OF b")
                 .setParameter("x", published.extensionName).setParameter("m", published.pgMajor).setParameter("p", published.platform)
                 .getResultList();

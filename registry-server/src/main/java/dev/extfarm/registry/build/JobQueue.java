@@ -8,6 +8,7 @@ import dev.extfarm.registry.build.WorkerProtocol.CompleteResponse;
 import dev.extfarm.registry.build.WorkerProtocol.FailureReport;
 import dev.extfarm.registry.build.WorkerProtocol.HeartbeatResponse;
 import dev.extfarm.registry.build.WorkerProtocol.Target;
+import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -47,6 +48,10 @@ public class JobQueue {
     Event<BuildFinished> finished;
     @Inject
     ObjectMapper json;
+    @Inject
+    CurrentViewer viewer;
+    @Inject
+    ReproducibilityReports reproducibility;
 
     @Transactional
     public List<ClaimedJob> claim(WorkerProtocol.ClaimRequest request) {
@@ -75,7 +80,7 @@ public class JobQueue {
         List<ClaimedJob> jobs = new ArrayList<>();
         int cacheHits = 0;
         while (jobs.size() < max && cacheHits < MAX_CACHE_HITS_PER_CLAIM) {
-            Optional<Long> next = nextQueued(targets);
+            Optional<Long> next = nextQueued(targets, workerId);
             if (next.isEmpty()) {
                 break;
             }
@@ -94,13 +99,22 @@ public class JobQueue {
         return jobs;
     }
 
-    private Optional<Long> nextQueued(List<Target> targets) {
-        StringBuilder sql = new StringBuilder("SELECT id FROM build WHERE status = 'queued' AND (");
+    /**
+     * The oldest queued job of these targets, low-priority jobs (reproducibility rebuilds) only when
+     * no other is queued. A reproducibility rebuild is not given to the worker process that built
+     * the bundle it verifies until it has waited {@link Reproducibility#OTHER_WORKER_WAIT} for
+     * another one (a farm with a single worker still verifies, later).
+     */
+    private Optional<Long> nextQueued(List<Target> targets, String workerId) {
+        StringBuilder sql = new StringBuilder("SELECT id FROM build b WHERE status = 'queued' AND (");
         for (int i = 0; i < targets.size(); i++) {
             sql.append(i == 0 ? "" : " OR ").append("(pg_major = :m").append(i).append(" AND platform = :p").append(i).append(')');
         }
-        sql.append(") ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED");
+        sql.append(") AND NOT (b.verifies IS NOT NULL AND b.queued_at > now() - make_interval(secs => :wait) AND EXISTS "
+                + "(SELECT 1 FROM build o WHERE o.id = b.verifies AND o.worker_id = :w))");
+        sql.append(" ORDER BY low_priority, id LIMIT 1 FOR UPDATE SKIP LOCKED");
         var q = em.createNativeQuery(sql.toString());
+        q.setParameter("w", workerId).setParameter("wait", (double) Reproducibility.OTHER_WORKER_WAIT.toSeconds());
         for (int i = 0; i < targets.size(); i++) {
             q.setParameter("m" + i, targets.get(i).pgMajor()).setParameter("p" + i, targets.get(i).platform());
         }
@@ -139,6 +153,7 @@ public class JobQueue {
         b.leaseToken++;
         b.leaseExpiresAt = now.plus(config.leaseTtl());
         b.workerId = workerId;
+        b.claimedBy = viewer.get().tokenId();
         b.builderImage = builderImage;
         b.currentStep = null;
         if (b.startedAt == null) {
@@ -154,7 +169,8 @@ public class JobQueue {
         String recipe = (String) em.createNativeQuery("SELECT transport FROM recipe_revision WHERE digest = :d")
                 .setParameter("d", b.recipeRevision).getSingleResult();
         return new ClaimedJob(b.id, b.leaseToken, b.leaseExpiresAt.toInstant(), config.leaseTtl().toSeconds(), b.attempt,
-                b.extensionName, b.version, b.pgMajor, b.platform, b.recipeRevision, recipe, b.sourceSha256);
+                b.extensionName, b.version, b.pgMajor, b.platform, b.recipeRevision, recipe, b.sourceSha256,
+                reproducibility.verifyOrder(b));
     }
 
     @Transactional
@@ -225,6 +241,13 @@ public class JobQueue {
     }
 
     private CompleteResponse succeed(Build b, CompleteRequest r, OffsetDateTime now) {
+        if (b.verifies != null) {
+            // a reproducibility rebuild publishes nothing: it reports how its bundle compares with the published one
+            String verdict = reproducibility.record(b, r.reproducibility());
+            endAttempt(b, "succeeded", null, null, now);
+            finish(b, BuildStatus.SUCCEEDED, now);
+            return new CompleteResponse(b.id, b.status, false, "recorded: " + verdict);
+        }
         if (r.bundle() == null || r.bundle().sha256() == null) {
             throw ExtfarmException.invalid("invalid-result", "a succeeded build names its bundle: \"bundle\": {\"name\": \""
                     + b.extensionName + "\", \"sha256\": \"<hex>\"}");

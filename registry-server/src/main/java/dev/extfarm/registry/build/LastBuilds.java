@@ -29,7 +29,8 @@ public class LastBuilds implements LastBuildLookup {
     public Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT id, status, version, recipe_revision, finished_at, failure_cause "
-                        + "FROM build WHERE extension_name = :e AND pg_major = :m AND platform = :p ORDER BY id DESC LIMIT 1")
+                        + "FROM build WHERE extension_name = :e AND pg_major = :m AND platform = :p AND reason <> 'reproducibility' "
+                        + "ORDER BY id DESC LIMIT 1")
                 .setParameter("e", extension).setParameter("m", pgMajor).setParameter("p", platform).getResultList();
         return rows.stream().findFirst().map(r -> new LastBuild(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
                 (String) r[3], BuildReports.instant(r[4]), (String) r[5], "/api/v1/builds/" + r[0]));

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.build;
 
+import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,12 +13,19 @@ import jakarta.persistence.LockModeType;
  * token, so a worker presumed dead (its lease expired and the job was handed to another) can
  * never report or publish over its successor. A lease that has expired but has not been swept yet
  * is still honoured: nobody else holds a newer token.
+ *
+ * <p>A lease token is a small per-job counter (1 for most jobs), so it proves nothing by itself:
+ * any worker could send {@code lease_token: 1} for a job another worker holds. The claim records
+ * the API token that made it ({@code build.claimed_by}) and every fenced call must come from that
+ * token too, else {@code stale-lease} as for a lease that is not yours.
  */
 @ApplicationScoped
 public class LeaseFence {
 
     @Inject
     EntityManager em;
+    @Inject
+    CurrentViewer viewer;
 
     /** The build, locked for update in the caller's transaction. */
     Build lock(long jobId) {
@@ -40,6 +48,11 @@ public class LeaseFence {
         if (leaseToken == null) {
             throw ExtfarmException.invalid("lease-token-missing", "send the lease_token the claim of job " + b.id + " returned");
         }
+        if (leaseToken == b.leaseToken && !isClaimer(b)) {
+            throw ExtfarmException.conflict("stale-lease", "lease " + leaseToken + " of job " + b.id + " was issued to another "
+                    + "worker token; a job is reported only with the token that claimed it: stop working on it and claim another job")
+                    .with("job", b.id).with("lease_token", leaseToken);
+        }
         if (leaseToken == b.leaseToken && b.status() == BuildStatus.RUNNING) {
             return;
         }
@@ -47,6 +60,11 @@ public class LeaseFence {
             throw cancelled(b);
         }
         throw stale(b, leaseToken);
+    }
+
+    /** True when the calling API token made the current claim (claims made before it was recorded: anyone). */
+    private boolean isClaimer(Build b) {
+        return b.claimedBy == null || b.claimedBy.equals(viewer.get().tokenId());
     }
 
     static ExtfarmException cancelled(Build b) {

@@ -36,6 +36,10 @@ public class UploadFence {
                     + " (the lease_token of its claim) as numbers, or neither; nothing was stored");
         }
         Build b = fence.check(job, lease);
+        if (b.verifies != null) {
+            throw ExtfarmException.invalid("invalid-fence", "job " + job + " is a reproducibility rebuild: its bundle is compared "
+                    + "with the published one in the worker and is never published; nothing was stored");
+        }
         if (!b.extensionName.equals(extension)) {
             throw ExtfarmException.invalid("invalid-fence", "job " + job + " builds '" + b.extensionName + "', not '" + extension
                     + "'; nothing was stored");

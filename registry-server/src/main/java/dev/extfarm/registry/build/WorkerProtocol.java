@@ -32,7 +32,8 @@ public final class WorkerProtocol {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ClaimedJob(long id, long leaseToken, Instant leaseExpiresAt, long leaseTtlSeconds, int attempt,
                              String extension, String version, int pgMajor, String platform, String recipeRevision,
-                             @JsonRawValue String recipe, String sourceSha256) {
+                             @JsonRawValue String recipe, String sourceSha256,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) Reproducibility.VerifyOrder verify) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -48,7 +49,12 @@ public final class WorkerProtocol {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record CompleteRequest(Long leaseToken, String workerId, String status, String builderImage, BundleRef bundle,
-                                  FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt) {
+                                  FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt,
+                                  Reproducibility.Report reproducibility) {
+        public CompleteRequest(Long leaseToken, String workerId, String status, String builderImage, BundleRef bundle,
+                               FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt) {
+            this(leaseToken, workerId, status, builderImage, bundle, failure, steps, startedAt, finishedAt, null);
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -68,7 +68,7 @@ public class FailureGroups {
         }
         if (f.current()) {
             where.append(" AND NOT EXISTS (SELECT 1 FROM build n WHERE n.extension_name = b.extension_name"
-                    + " AND n.pg_major = b.pg_major AND n.platform = b.platform AND n.id > b.id)");
+                    + " AND n.pg_major = b.pg_major AND n.platform = b.platform AND n.id > b.id AND n.reason <> 'reproducibility')");
         }
         where.append(notHidden("b", hidden));
         Query q = em.createNativeQuery("SELECT b.failure_cause, coalesce(b.failure_responsibility, 'unknown'), b.failure_step, "

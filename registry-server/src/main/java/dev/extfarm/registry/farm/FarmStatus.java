@@ -178,6 +178,7 @@ public class FarmStatus {
         }
         List<Object[]> rows = em.createNativeQuery("SELECT DISTINCT ON (extension_name, pg_major, platform) extension_name, pg_major, "
                         + "platform, id, version, status, failure_cause, finished_at FROM build WHERE extension_name IN (:names) "
+                        + "AND reason <> 'reproducibility' "
                         + "ORDER BY extension_name, pg_major DESC, platform, id DESC")
                 .setParameter("names", visible).getResultList();
         return new FarmViews.LatestBuilds(rows.stream().map(r -> new FarmViews.LatestBuild((String) r[0], (int) number(r[1]),

@@ -5,6 +5,7 @@
 import { ApiError, getJson } from '../api.js';
 import { absolute, bytes, clear, copyRow, dockerRef, errorView, h, loading, routeLink, short, status, when } from '../ui.js';
 import { buildsTable, compareVersions, revisionLink } from './shared.js';
+import { reproducibilitySection } from './reproducibility.js';
 
 export async function render(main, { params, query }) {
   const name = params.name;
@@ -50,6 +51,7 @@ export async function render(main, { params, query }) {
     h('h2', { id: 'matrix-h' }, 'Versions × PostgreSQL majors × platforms'),
     m.columns.length ? table : h('p', { class: 'empty' }, 'Nothing has been built or published yet.'),
     detailSection,
+    detailMissing ? null : reproducibilitySection(name, ctl.signal),
     h('h2', {}, 'Recent builds'),
     buildItems.length ? buildsTable(buildItems.slice(0, 20), { caption: `Recent builds of ${name}`, showExtension: false })
       : h('p', { class: 'empty' }, 'No builds recorded (bundles may have been uploaded directly).'),
@@ -77,6 +79,7 @@ function matrix(ext, builds) {
     }
   }
   for (const b of builds) { // newest first
+    if (b.reason === 'reproducibility') continue; // a rebuild that checks a bundle publishes nothing
     const c = cell(b.version, b.pg_major, b.platform);
     if (!c.build) c.build = b;
     if (!c.bundleBuild && c.bundle && b.result?.sha256 === c.bundle.sha256 && b.status === 'succeeded') c.bundleBuild = b;
