@@ -32,6 +32,7 @@ final class Bundles {
     private final List<String> carried = new ArrayList<>();
     private int extraFiles;
     private int pgMajor = 15;
+    private boolean libraryOnly;
     private String platform = PLATFORM;
 
     private Bundles(Path dir, String name) {
@@ -68,6 +69,12 @@ final class Bundles {
 
     Bundles systemLibraries(String... l) {
         systemLibraries.addAll(List.of(l));
+        return this;
+    }
+
+    /** No control file at all: a library bundle (a preload-only module, an output plugin); list its libraries. */
+    Bundles libraryOnly() {
+        libraryOnly = true;
         return this;
     }
 
@@ -115,7 +122,7 @@ final class Bundles {
         Path tree = dir.resolve("tree-" + name + "-" + version + "-" + System.nanoTime());
         String ext = "share/extension/";
         boolean hasControl = files.keySet().stream().anyMatch(p -> p.equals(ext + name + ".control"));
-        if (!hasControl) {
+        if (!hasControl && !libraryOnly) {
             write(tree.resolve(ext + name + ".control"), "comment = 'test extension " + name + "'\ndefault_version = '" + version
                     + "'\nrelocatable = true\n" + (requires.isEmpty() ? "" : "requires = '" + String.join(", ", requires) + "'\n"));
             write(tree.resolve(ext + name + "--" + version + ".sql"), fn(version));
@@ -148,7 +155,7 @@ final class Bundles {
             }
         }
         BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(pgMajor).platform(Platform.parse(platform))
-                .defaultVersion(version).extensions(extensions(name)).requires(requires).libraries(libraries)
+                .defaultVersion(libraryOnly ? null : version).extensions(libraryOnly ? List.of() : extensions(name)).requires(requires).libraries(libraries)
                 .sharedPreload(sharedPreload).systemLibraries(systemLibraries).license("PostgreSQL").build();
         Path out = dir.resolve(name + "-" + version + "-" + System.nanoTime() + ".tar");
         BundleWriter.pack(tree, m, 1_700_000_000L, out);

@@ -192,8 +192,9 @@ public final class RegistryFixture implements TestRegistry {
     private ComputeSpec.Entry entry(Published p, long exp, boolean inline, List<ComputeSpec.Entry> newer) {
         var m = p.bundle().manifest();
         String dir = "/extensions/" + m.name() + "/sha-256+" + p.bundle().sha256();
-        String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().get(0);
-        String text = !inline || !inlineControls ? null : inlineInstead.getOrDefault(m.name(),
+        // a library bundle (no control file) has no control link, as the registry serves it
+        String control = m.extensions().contains(m.name()) ? m.name() : m.extensions().isEmpty() ? null : m.extensions().get(0);
+        String text = !inline || !inlineControls || control == null ? null : inlineInstead.getOrDefault(m.name(),
                 new String(p.bundle().controlFiles().get(control), StandardCharsets.UTF_8));
         Map<String, List<String>> updates = new TreeMap<>();
         for (String ext : m.extensions()) {
@@ -210,7 +211,7 @@ public final class RegistryFixture implements TestRegistry {
             updates.put(ext, paths);
         }
         return new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
-                (long) p.bytes().length), sign(dir + "/bundle.tar", exp), sign(dir + "/" + control + ".control", exp),
+                (long) p.bytes().length), sign(dir + "/bundle.tar", exp), control == null ? null : sign(dir + "/" + control + ".control", exp),
                 sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
                 m.systemLibraries(), text, updates, newer);
     }
