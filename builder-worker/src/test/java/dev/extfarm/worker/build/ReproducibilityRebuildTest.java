@@ -98,6 +98,30 @@ class ReproducibilityRebuildTest {
         assertThat(r.rebuiltSha256()).isEqualTo(r.publishedSha256());
     }
 
+    /**
+     * The catalog's reproducibility for one target, measured: with
+     * {@code -Dextfarm.test.reproducibility.catalog=FILE} every recipe (or
+     * {@code -Dextfarm.test.recipes=a,b}) is built, rebuilt in the other directory and compared;
+     * one TSV line per recipe goes to FILE (recipe, target, verdict, differing entries with their
+     * causes) before the verdict is asserted.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("dev.extfarm.worker.build.RealRecipesBuildTest#recipes")
+    void catalogRecipesRebuildToTheSameBytes(String name) throws Exception {
+        String out = System.getProperty("extfarm.test.reproducibility.catalog");
+        org.junit.jupiter.api.Assumptions.assumeTrue(out != null, "measured only with -Dextfarm.test.reproducibility.catalog=FILE");
+        BuildJob job = RealRecipesBuildTest.buildAndCheck(name, images, work.resolve("first"));
+        BundleComparison.Result r = rebuildAndCompare(job, work.resolve("first/bundle.tar"));
+        String differences = r.differences().stream().map(d -> d.path() + "=" + d.cause()
+                + (d.elfSections() == null ? "" : "[" + String.join(",", d.elfSections()) + "]")).reduce((a, b) -> a + " " + b).orElse("");
+        synchronized (ReproducibilityRebuildTest.class) {
+            Files.writeString(Path.of(out), String.join("\t", name, images.target(),
+                    r.reproducible() ? "reproducible" : "not-reproducible", String.valueOf(r.differencesTotal()), differences) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+        assertThat(r.differences()).as(name + " rebuilt in " + BuildPipeline.REBUILD_SOURCE_DIR).isEmpty();
+    }
+
     @Test
     void theRealSemverRecipeIsReproducible() throws Exception {
         BuildJob job = RealRecipesBuildTest.buildAndCheck("semver", images, work.resolve("first"));
