@@ -36,11 +36,18 @@ class BuildSystemsTest {
     }
 
     BuildOutcome build(String fixture, BuildCommands commands, String testSql, List<String> log) throws Exception {
+        return run(job(fixture, commands, testSql), log);
+    }
+
+    BuildJob job(String fixture, BuildCommands commands, String testSql) throws Exception {
         Path src = Sources.tarball(fixture, work, fixture + "-1.0", d -> d.resolve("configure").toFile().setExecutable(true));
-        BuildJob job = BuildPipelineTest.job(fixture, src, List.of(), Optional.empty(), List.of(), Optional.of(testSql))
+        return BuildPipelineTest.job(fixture, src, List.of(), Optional.empty(), List.of(), Optional.of(testSql))
                 .withCommands(commands);
+    }
+
+    BuildOutcome run(BuildJob job, List<String> log) throws Exception {
         return new BuildPipeline(BuildPipelineTest.docker, BuildLimits.DEFAULT).run(job, BuildPipelineTest.images,
-                work.resolve("w-" + fixture + "-" + System.nanoTime()), new BuildLog(log::add));
+                work.resolve("w-" + job.name() + "-" + System.nanoTime()), new BuildLog(log::add));
     }
 
     static BuildCommands autoconf(String... args) {
@@ -100,6 +107,20 @@ class BuildSystemsTest {
         }
         assertThat(v.manifest().extensions()).containsExactly("hello_cm");
         assertNothingPwned(tree, log);
+    }
+
+    /** Two builds of the same CMake job (build directory, absolute source paths and all) give the same bytes. */
+    @Test
+    void cmakeBuildsAreReproducible() throws Exception {
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        BuildJob job = job("hello_cm", cmake("-DCMAKE_BUILD_TYPE=RelWithDebInfo"), "SELECT hello_cm();");
+        BuildOutcome a = run(job, first);
+        BuildOutcome b = run(job, second);
+        assertThat(a.failure()).as(log(first)).isEmpty();
+        assertThat(b.failure()).as(log(second)).isEmpty();
+        assertThat(dev.extfarm.bundle.Digests.sha256(Files.readAllBytes(b.bundleFile().orElseThrow())))
+                .isEqualTo(dev.extfarm.bundle.Digests.sha256(Files.readAllBytes(a.bundleFile().orElseThrow())));
     }
 
     @Test
