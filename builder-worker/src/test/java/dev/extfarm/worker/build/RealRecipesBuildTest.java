@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,8 +59,15 @@ class RealRecipesBuildTest {
         }
     }
 
+    /**
+     * The recipes build side by side, as a worker with EXTFARM_WORKER_CONCURRENCY does: each in
+     * its own work directory and containers. How many at once: -Dextfarm.test.build-parallelism
+     * (builder-worker's pom; default 2, what two cores allow: one build compiles while another
+     * starts containers or runs its smoke test).
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("recipes")
+    @Execution(ExecutionMode.CONCURRENT)
     void buildsLoadsAndBundlesItsLibraries(String name) throws Exception {
         buildAndCheck(name, images, work);
     }
