@@ -52,6 +52,11 @@ class ComputeSpecTest {
         assertThat(s.providerOfLibrary("decoder")).contains(e);
         // phase 1 has no control file to fetch for it (and makes no request)
         assertThat(new dev.extfarm.fetcher.download.ControlFetch(null, null).fetch(e)).isEmpty();
+        // a hostile spec giving a library bundle a control text: refused, not a crash
+        String withControl = library.replace("\"system_libraries\"", "\"control\": \"comment = 'x'\", \"system_libraries\"");
+        ComputeSpec.Entry odd = parse(spec(withControl)).entry("decoder").orElseThrow();
+        assertThatThrownBy(() -> new dev.extfarm.fetcher.download.ControlFetch(null, null).fetch(odd))
+                .isInstanceOf(FetchException.class).hasMessageContaining("decoder");
         // an older spec without the field still means the bundle's own name
         ComputeSpec old = parse(spec(entry("vector", "vector").replace("\"extensions\": [\"vector\"], ", "")));
         assertThat(old.entry("vector").orElseThrow().extensions()).containsExactly("vector");

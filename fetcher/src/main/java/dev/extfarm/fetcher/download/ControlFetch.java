@@ -43,7 +43,11 @@ public final class ControlFetch {
             return out;
         }
         String main = e.controlLink() != null ? controlName(e.controlLink())
-                : e.extensions().contains(e.name()) ? e.name() : e.extensions().get(0);
+                : e.extensions().contains(e.name()) ? e.name() : e.extensions().isEmpty() ? null : e.extensions().get(0);
+        if (e.extensions().isEmpty()) { // a library bundle carries no control file: a control text for it is the registry's error
+            throw new FetchException(FetchException.Kind.UPSTREAM, "control-link-invalid", "the registry sent a control file for "
+                    + e.label() + ", a library bundle that lists no extension");
+        }
         if (main == null || !e.extensions().contains(main)) {
             throw new FetchException(FetchException.Kind.UPSTREAM, "control-link-invalid", "the control_link of " + e.label()
                     + " does not end in one of its extensions' <name>.control: " + BundleFetch.redact(e.controlLink()));
