@@ -238,16 +238,44 @@ public record Recipe(
      *     separated by {@code |}); without it the output must not be empty and no value may be false
      */
     public record SmokeTest(Optional<String> sql, List<String> extensions, Map<String, String> settings,
-                            Optional<String> expect) {
+                            Optional<String> expect, Regress regress) {
 
         public SmokeTest {
             extensions = List.copyOf(extensions);
             settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
             expect = expect == null ? Optional.empty() : expect;
+            regress = regress == null ? Regress.AUTO : regress;
+        }
+
+        public SmokeTest(Optional<String> sql, List<String> extensions, Map<String, String> settings, Optional<String> expect) {
+            this(sql, extensions, settings, expect, Regress.AUTO);
         }
 
         public SmokeTest(Optional<String> sql, List<String> extensions) {
             this(sql, extensions, Map.of(), Optional.empty());
+        }
+    }
+
+    /**
+     * Upstream's regression suite, run against a server set up like the smoke test's
+     * ({@code test.regress}, {@code test.known_failures}; docs/recipes.md).
+     *
+     * @param mode {@link Mode#AUTO}: the PGXS {@code REGRESS} of the source's Makefile, when it
+     *     declares one; {@link Mode#OFF}: never; {@link Mode#LISTED}: {@code tests} from {@code inputdir}
+     * @param tests the test names of a {@link Mode#LISTED} suite, in order
+     * @param inputdir where {@code sql/} and {@code expected/} are, relative to the source directory
+     * @param knownFailures test name → why it fails: such a failure is a warning, not a failed build
+     */
+    public record Regress(Mode mode, List<String> tests, Optional<String> inputdir, Map<String, String> knownFailures) {
+
+        public enum Mode { AUTO, OFF, LISTED }
+
+        public static final Regress AUTO = new Regress(Mode.AUTO, List.of(), Optional.empty(), Map.of());
+
+        public Regress {
+            tests = List.copyOf(tests);
+            inputdir = inputdir == null ? Optional.empty() : inputdir;
+            knownFailures = Collections.unmodifiableSortedMap(new TreeMap<>(knownFailures));
         }
     }
 }

@@ -294,12 +294,13 @@ public final class RecipeParser {
         }
         Map<String, String> settings = SmokeTestSettings.read(t);
         Optional<String> expect = t.string("expect").map(String::strip);
+        Recipe.Regress regress = RegressSection.read(t);
         if (expect.isPresent() && sql.filter(s -> !s.isBlank()).isEmpty()) {
             top.problems().error(t.keyPosition("expect").orElseThrow(), "test.expect", "needs test.sql: it is the output the test SQL must print");
         }
         t.finish();
         return new Recipe.SmokeTest(sql.filter(s -> !s.isBlank()), new ArrayList<>(new java.util.LinkedHashSet<>(extensions)),
-                settings, expect);
+                settings, expect, regress);
     }
 
     private static OptionalLong sourceDateEpoch(MappingReader top) {
