@@ -271,6 +271,10 @@ public record Recipe(
         public enum Mode { AUTO, OFF, LISTED }
 
         public static final Regress AUTO = new Regress(Mode.AUTO, List.of(), Optional.empty(), Map.of());
+        public static final Regress OFF = new Regress(Mode.OFF, List.of(), Optional.empty(), Map.of());
+
+        /** A pg_regress test name ({@code sql/<name>.sql}, {@code expected/<name>.out}): in recipes and in reports. */
+        public static final java.util.regex.Pattern TEST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}");
 
         public Regress {
             tests = List.copyOf(tests);

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 final class RegressSection {
 
     /** A pg_regress test name: {@code sql/<name>.sql}, {@code expected/<name>.out}. */
-    static final Pattern TEST_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}");
+    static final Pattern TEST_NAME = Recipe.Regress.TEST_NAME;
     static final String TEST_NAME_RULE = "1-100 letters, digits and _ . + - starting with a letter, digit or _";
     /** A directory of the source, relative, without {@code ..}. */
     static final Pattern INPUT_DIR = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*");

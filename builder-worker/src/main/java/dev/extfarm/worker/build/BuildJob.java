@@ -1,5 +1,6 @@
 package dev.extfarm.worker.build;
 
+import dev.extfarm.recipe.Recipe;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param testSettings  server settings of the smoke-test server ({@code test.settings})
  * @param testExpect    the exact output the test SQL must print ({@code test.expect})
  * @param commands      the build system and its arguments ({@code build.system}); PGXS by default
+ * @param regress       upstream's regression suite ({@code test.regress}, {@code test.known_failures}); the
+ *                      Makefile's by default
  */
 public record BuildJob(
         String name,
@@ -42,7 +45,8 @@ public record BuildJob(
         Optional<String> sourceUrl,
         Map<String, String> testSettings,
         Optional<String> testExpect,
-        BuildCommands commands) {
+        BuildCommands commands,
+        Recipe.Regress regress) {
 
     /** A PGXS job. */
     public BuildJob(String name, String version, int pgMajor, String license, Path sourceArchive, String sourceSha256,
@@ -53,14 +57,21 @@ public record BuildJob(
                     Optional<String> sourceUrl, Map<String, String> testSettings, Optional<String> testExpect) {
         this(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env, preBuild,
                 buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions, recipeRevision,
-                sourceDateEpoch, sourceUrl, testSettings, testExpect, BuildCommands.PGXS);
+                sourceDateEpoch, sourceUrl, testSettings, testExpect, BuildCommands.PGXS, Recipe.Regress.AUTO);
     }
 
     /** This job built with {@code commands} instead. */
     public BuildJob withCommands(BuildCommands commands) {
         return new BuildJob(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env,
                 preBuild, buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions,
-                recipeRevision, sourceDateEpoch, sourceUrl, testSettings, testExpect, commands);
+                recipeRevision, sourceDateEpoch, sourceUrl, testSettings, testExpect, commands, regress);
+    }
+
+    /** This job with upstream's regression suite as {@code regress} says. */
+    public BuildJob withRegress(Recipe.Regress regress) {
+        return new BuildJob(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env,
+                preBuild, buildPackages, runtimePackages, sharedPreload, preload, stripLibdir, testSql, testExtensions,
+                recipeRevision, sourceDateEpoch, sourceUrl, testSettings, testExpect, commands, regress);
     }
 
     /** A job whose smoke test has no settings and no expected answer. */
@@ -94,5 +105,6 @@ public record BuildJob(
         runtimePackages = List.copyOf(runtimePackages);
         testExtensions = List.copyOf(testExtensions);
         testSettings = Map.copyOf(testSettings);
+        regress = regress == null ? Recipe.Regress.AUTO : regress;
     }
 }

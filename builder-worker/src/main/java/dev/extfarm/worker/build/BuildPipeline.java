@@ -17,12 +17,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One build, end to end on a Docker engine: derived images for declared packages, the recipe's
  * steps in a build container (no network, non-root, limits), collection into the bundle layout,
- * dependency bundling, a smoke test in a clean runtime container, and the deterministic pack.
+ * dependency bundling, a smoke test in a clean runtime container, upstream's regression suite
+ * ({@link Installcheck}), and the deterministic pack.
  */
 public final class BuildPipeline {
 
@@ -37,12 +40,14 @@ public final class BuildPipeline {
     private final DerivedImages derived;
     private final RuntimeLibraries runtimeLibraries;
     private final BuildLimits limits;
+    private final Installcheck installcheck;
 
     public BuildPipeline(DockerCli docker, BuildLimits limits) {
         this.docker = docker;
         this.derived = new DerivedImages(docker);
         this.runtimeLibraries = new RuntimeLibraries(docker);
         this.limits = limits;
+        this.installcheck = new Installcheck(docker, limits);
     }
 
     /** Builds {@code job} in {@code work} (created if missing; left for inspection), outside the queue: no farm dependencies. */
@@ -62,27 +67,29 @@ public final class BuildPipeline {
         if (!sourceDir.equals(SOURCE_DIR) && !sourceDir.equals(REBUILD_SOURCE_DIR)) {
             throw new IllegalArgumentException("build directory " + sourceDir);
         }
+        AtomicReference<RegressionReport> regression = new AtomicReference<>();
         try {
-            Path bundle = build(job, images, work, log, dependencies, sourceDir);
+            Path bundle = build(job, images, work, log, dependencies, sourceDir, regression);
             log.close();
-            return BuildOutcome.success(bundle, packed, log.timings());
+            return BuildOutcome.success(bundle, packed, log.timings(), Optional.ofNullable(regression.get()));
         } catch (BuildFailure.Exception e) {
             log.accept("##[extfarm] build failed at " + e.failure().step().id() + ": " + e.failure().cause() + ": " + e.failure().message());
             log.close();
-            return BuildOutcome.failed(e.failure(), log.timings());
+            return BuildOutcome.failed(e.failure(), log.timings(), Optional.ofNullable(regression.get()));
         } catch (IOException e) {
             Step step = log.current() == null ? Step.BUILD : log.current();
             String cause = e.getMessage() != null && e.getMessage().contains("No space left") ? "disk-full" : "worker-io-error";
             log.accept("##[extfarm] farm fault at " + step.id() + ": " + e);
             log.close();
-            return BuildOutcome.failed(new BuildFailure(step, cause, Responsibility.FARM, -1, String.valueOf(e.getMessage())), log.timings());
+            return BuildOutcome.failed(new BuildFailure(step, cause, Responsibility.FARM, -1, String.valueOf(e.getMessage())), log.timings(),
+                    Optional.empty());
         }
     }
 
     private BundleWriter.Packed packed;
 
     private Path build(BuildJob job, BuildImages images, Path work, BuildLog log, BundleDependencies dependencies,
-                       String sourceDir) throws IOException, InterruptedException {
+                       String sourceDir, AtomicReference<RegressionReport> regression) throws IOException, InterruptedException {
         log.enter(Step.VERIFY_SOURCE);
         String actual;
         try (InputStream in = Files.newInputStream(job.sourceArchive())) {
@@ -193,6 +200,13 @@ public final class BuildPipeline {
             throw FailureClassifier.classify(Step.SMOKE_TEST, r, log.tail()).toException();
         }
 
+        log.enter(Step.INSTALLCHECK);
+        if (sourceDir.equals(SOURCE_DIR)) {
+            installcheck.run(job, smokeImage, tree, jobDir, out, deps, dependencyOrder, work, log, regression);
+        } else { // a reproducibility rebuild compares bytes; the first build ran the suite
+            log.accept("##[extfarm] regress: a reproducibility rebuild; the first build ran upstream's suite");
+        }
+
         log.enter(Step.PACK);
         Path bundle = work.resolve("bundle.tar");
         try {
@@ -244,6 +258,7 @@ public final class BuildPipeline {
         if (job.testSql().isPresent()) {
             Files.writeString(dir.resolve("test.sql"), job.testSql().get() + "\n");
         }
+        Installcheck.writeJobFiles(job, dir);
         try (var s = Files.walk(dir)) {
             for (Path p : s.toList()) {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));

@@ -14,6 +14,8 @@ public enum Step {
     COLLECT("collect"),
     BUNDLE_LIBS("bundle-libs"),
     SMOKE_TEST("smoke-test"),
+    /** Upstream's regression suite against a server set up like the smoke test's (Installcheck). */
+    INSTALLCHECK("installcheck"),
     PACK("pack"),
     PUBLISH("publish"),
     /** A reproducibility rebuild only: its bundle compared with the published one (instead of publish). */

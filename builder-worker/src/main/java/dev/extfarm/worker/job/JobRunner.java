@@ -95,6 +95,7 @@ final class JobRunner {
                     .put("started_at", started.toString()).put("finished_at", Instant.now().toString());
             var steps = result.putArray("steps");
             outcome.stepMillis().forEach((step, ms) -> steps.addObject().put("step", step.id()).put("millis", ms));
+            outcome.regression().ifPresent(r -> regress(result, r));
             if (outcome.succeeded() && job.verify() != null) {
                 // a reproducibility rebuild: compared here, never uploaded (RebuildVerdict)
                 log.enter(Step.COMPARE);
@@ -186,6 +187,18 @@ final class JobRunner {
                 e.reason().isRecipes() ? BuildFailure.Responsibility.RECIPE : BuildFailure.Responsibility.FARM, 0, e.getMessage());
     }
 
+    /** The regression suite's report in the completion (docs/queue.md): counts, failing tests, known failures. */
+    static void regress(ObjectNode result, dev.extfarm.worker.build.RegressionReport r) {
+        ObjectNode n = result.putObject("regress").put("run", r.run()).put("passed", r.passed()).put("failed", r.failed())
+                .put("ignored", r.ignored()).put("diffs_bytes", r.diffsBytes()).put("diffs_truncated", r.diffsTruncated());
+        var failed = n.putArray("failed_tests");
+        r.failedTests().forEach(failed::add);
+        var known = n.putObject("known_failures");
+        r.knownFailures().forEach(known::put);
+        var stale = n.putArray("stale_known_failures");
+        r.staleKnownFailures().forEach(stale::add);
+    }
+
     private static void fail(ObjectNode result, BuildFailure f) {
         result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
         result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
@@ -254,7 +267,7 @@ final class JobRunner {
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,
                 recipe.source().publicUrl().map(java.net.URI::toString), recipe.test().settings(), recipe.test().expect())
-                .withCommands(BuildCommands.of(recipe.build()));
+                .withCommands(BuildCommands.of(recipe.build())).withRegress(recipe.test().regress());
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

@@ -89,12 +89,26 @@ class RealRecipesBuildTest {
         long size = o.bundleFile().isPresent() ? Files.size(o.bundleFile().get()) : 0;
         String steps = o.stepMillis().entrySet().stream().map(e -> e.getKey().id() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
         Files.writeString(Path.of(out), String.join("\t", name, images.target(), String.valueOf(millis), String.valueOf(size),
-                o.succeeded() ? "ok" : o.failure().get().cause(), steps) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                o.succeeded() ? "ok" : o.failure().get().cause(), steps,
+                o.regression().map(r -> "regress=" + r.run() + "/" + r.passed() + "/" + r.failed()).orElse("regress=none")) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Builds and checks catalog recipe {@code name}; returns the job (its bundle is {@code work/bundle.tar}). */
     static BuildJob buildAndCheck(String name, BuildImages images, Path work) throws Exception {
+        BuildJob job = realJob(name, images);
+        Recipe recipe = RecipeParser.parse(RECIPES.resolve(name)).forMajor(images.pgMajor());
+        String sourceSha256 = job.sourceSha256();
+        List<String> log = new ArrayList<>();
+        long t0 = System.nanoTime();
+        BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
+        record(name, images, (System.nanoTime() - t0) / 1_000_000, o);
+        assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
+        return checkBundle(job, o, recipe, sourceSha256, images, work, log);
+    }
+
+    /** The build job of real recipe {@code name} for {@code images}' major, its source from the local cache or a mirror. */
+    static BuildJob realJob(String name, BuildImages images) throws Exception {
         Path dir = RECIPES.resolve(name);
         Recipe all = RecipeParser.parse(dir);
         Assumptions.assumeTrue(all.pgMajors().contains(images.pgMajor()), name + " is not built for PostgreSQL " + images.pgMajor());
@@ -121,13 +135,13 @@ class RealRecipesBuildTest {
                 recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
                 recipe.test().sql(), recipe.test().extensions(), rb.revision().sha256(),
                 dev.extfarm.worker.job.SourceDateEpoch.of(recipe, source), recipe.source().publicUrl().map(URI::toString),
-                recipe.test().settings(), recipe.test().expect()).withCommands(BuildCommands.of(recipe.build()));
-        List<String> log = new ArrayList<>();
-        long t0 = System.nanoTime();
-        BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
-        record(name, images, (System.nanoTime() - t0) / 1_000_000, o);
-        assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
+                recipe.test().settings(), recipe.test().expect()).withCommands(BuildCommands.of(recipe.build()))
+                .withRegress(recipe.test().regress());
+        return job;
+    }
 
+    private static BuildJob checkBundle(BuildJob job, BuildOutcome o, Recipe recipe, String sourceSha256, BuildImages images,
+                                        Path work, List<String> log) throws Exception {
         VerifiedBundle v;
         try (InputStream in = Files.newInputStream(o.bundleFile().orElseThrow())) {
             v = BundleReader.withDefaults().verify(in);
