@@ -151,7 +151,7 @@ final class Installcheck {
             case 60 -> throw new BuildFailure(Step.INSTALLCHECK, "installcheck-setup-failed", Responsibility.FARM, 60,
                     lastFailure(log, "the image is not prepared for an unprivileged installcheck")).toException();
             case 61, 64 -> throw new BuildFailure(Step.INSTALLCHECK, "regression-error", Responsibility.RECIPE, r.exitCode(),
-                    lastFailure(log, "pg_regress could not run the suite") + ": " + FailureClassifier.grep(suiteLines, "could not")
+                    lastFailure(log, "pg_regress could not run the suite") + ": " + firstError(suiteLines)
                             + "; fix test.regress (tests, inputdir) or turn the suite off with test.regress: false").toException();
             case 62 -> throw new BuildFailure(Step.INSTALLCHECK, "server-start-failed", Responsibility.RECIPE, 62,
                     "PostgreSQL did not start for the regression suite").toException();
@@ -170,6 +170,17 @@ final class Installcheck {
                 report.failed() + " of " + report.run() + " regression tests failed: " + (names.isEmpty() ? "see the log" : names)
                         + (report.diffs().isPresent() ? " (regression.diffs is kept with the build)" : "")
                         + "; a failure nobody can fix in the recipe goes into test.known_failures with its reason").toException();
+    }
+
+    /** pg_regress's first complaint (an unknown option, a missing file), cut to one short line. */
+    private static String firstError(List<String> suiteLines) {
+        for (String line : suiteLines) {
+            if (line.matches("(?i).*(unrecognized|could not|cannot|no such file|error|failed).*")) {
+                String l = line.strip();
+                return l.length() > 300 ? l.substring(0, 300) + "…" : l;
+            }
+        }
+        return "see the log";
     }
 
     private static String lastFailure(BuildLog log, String fallback) {

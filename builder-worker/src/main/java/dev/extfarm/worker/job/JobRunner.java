@@ -95,7 +95,14 @@ final class JobRunner {
                     .put("started_at", started.toString()).put("finished_at", Instant.now().toString());
             var steps = result.putArray("steps");
             outcome.stepMillis().forEach((step, ms) -> steps.addObject().put("step", step.id()).put("millis", ms));
-            outcome.regression().ifPresent(r -> regress(result, r));
+            if (outcome.regression().isPresent()) {
+                boolean kept = uploadDiffs(job, outcome.regression().get(), log);
+                shipper.flush();
+                regress(result, outcome.regression().get());
+                if (!kept) {
+                    ((ObjectNode) result.get("regress")).put("diffs_bytes", 0);
+                }
+            }
             if (outcome.succeeded() && job.verify() != null) {
                 // a reproducibility rebuild: compared here, never uploaded (RebuildVerdict)
                 log.enter(Step.COMPARE);
@@ -185,6 +192,28 @@ final class JobRunner {
         boolean checksum = e.reason() == SourceException.Reason.CHECKSUM_MISMATCH;
         return new BuildFailure(checksum ? Step.VERIFY_SOURCE : Step.FETCH, e.reason().code(),
                 e.reason().isRecipes() ? BuildFailure.Responsibility.RECIPE : BuildFailure.Responsibility.FARM, 0, e.getMessage());
+    }
+
+    /**
+     * regression.diffs to the registry before the completion that names its size. A refusal or a
+     * registry that cannot take it now loses the diffs, never the build's result: the report then
+     * says 0 bytes kept. A lost lease stops the job as anywhere else.
+     */
+    private boolean uploadDiffs(ClaimedJob job, dev.extfarm.worker.build.RegressionReport r, BuildLog log)
+            throws RegistryClient.LeaseLostException, InterruptedException {
+        if (r.diffs().isEmpty()) {
+            return false;
+        }
+        try {
+            registry.uploadArtifact(job, "regression.diffs", r.diffs().get());
+            log.accept("##[extfarm] regression.diffs kept with the build (" + r.diffsBytes() + " bytes)");
+            return true;
+        } catch (RegistryClient.LeaseLostException e) {
+            throw e;
+        } catch (IOException e) {
+            log.accept("##[extfarm] regression.diffs could not be kept: " + e.getMessage());
+            return false;
+        }
     }
 
     /** The regression suite's report in the completion (docs/queue.md): counts, failing tests, known failures. */

@@ -116,6 +116,15 @@ public final class RegistryClient {
         }
     }
 
+    /** {@code PUT /api/v1/jobs/{id}/artifacts/<name>}: an artifact of the build (regression.diffs), fenced by the lease. */
+    public void uploadArtifact(ClaimedJob job, String name, Path file) throws IOException, InterruptedException {
+        HttpRequest req = request("/api/v1/jobs/" + job.id() + "/artifacts/" + name + "?lease_token=" + job.leaseToken())
+                .header("Content-Type", "text/plain")
+                .timeout(Duration.ofMinutes(5))
+                .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+        expect(send(req), 200, "artifact upload");
+    }
+
     /** {@code GET /api/v1/jobs/{id}/dependencies}: the farm's bundles the job's bundle requires (docs/queue.md). */
     public JsonNode dependencies(ClaimedJob job, List<String> requires) throws IOException, InterruptedException {
         String query = "lease_token=" + job.leaseToken() + "&requires="

@@ -59,7 +59,11 @@ rc=$?
 echo "##[extfarm] regress end $rc"
 "$BIN/pg_ctl" -D "$PG/data" -m fast stop >/dev/null
 diffs="$outdir/regression.diffs"
-if [ -f "$diffs" ] && [ ! -L "$diffs" ]; then cat -- "$diffs" >&3; fi
+if [ -f "$diffs" ] && [ ! -L "$diffs" ]; then
+  echo "##[extfarm] regression.diffs begins (the whole file is kept with the build):"
+  head -c 8192 -- "$diffs" | head -n 40
+  cat -- "$diffs" >&3
+fi
 case "$rc" in
   0) echo "##[extfarm] done" ;;
   1) fail 63 "regression tests failed" ;;
