@@ -38,10 +38,10 @@ MK
     if [ -z "${names//[[:space:]]/}" ]; then
       echo "##[extfarm] regress: the Makefile declares no REGRESS tests"; rm -rf "$R"; return 0
     fi
-    printf '%s\n' $names > "$R/tests"
+    (set -f; printf '%s\n' $names) > "$R/tests"   # words, never file name patterns
     opts_text=$(cat /tmp/extfarm-regress.opts)
     # the options are shell words, as pgxs passes them to its shell (recipe code, in this sandbox)
-    (eval "set -- $opts_text" && printf '%s\0' "$@") > "$R/opts" \
+    (set -f; eval "set -- $opts_text" && printf '%s\0' "$@") > "$R/opts" \
       || { echo "##[extfarm] regress: REGRESS_OPTS are not shell words; no suite"; rm -rf "$R"; return 0; }
   else
     cp /job/regress/tests "$R/tests" || return 1

@@ -89,6 +89,14 @@ public class Build extends PanacheEntityBase {
     @Column(name = "worker_finished_at")
     public OffsetDateTime workerFinishedAt;
 
+    /** {@link RegressReports}: the regression suite's report as JSON, null when none ran. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String regress;
+    @Column(name = "regression_diffs_blob")
+    public String regressionDiffsBlob;
+    @Column(name = "regression_diffs_size")
+    public Long regressionDiffsSize;
+
     @Column(name = "log_size")
     public long logSize;
     @Column(name = "log_blob")

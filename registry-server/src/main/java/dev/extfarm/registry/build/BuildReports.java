@@ -52,6 +52,8 @@ public class BuildReports {
     BuildLogs logs;
     @Inject
     ObjectMapper json;
+    @Inject
+    RegressReports regress;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public BuildView.Page list(Viewer viewer, Filter f) {
@@ -159,7 +161,7 @@ public class BuildReports {
                 b.attempt, b.workerId, b.currentStep, instant(b.queuedAt), instant(b.startedAt), instant(b.finishedAt), duration,
                 status == BuildStatus.RUNNING ? instant(b.leaseExpiresAt) : null, failure, result, b.cachedFrom,
                 new BuildView.Inputs(b.recipeRevision, b.sourceSha256, b.builderImage, b.pgMajor, b.platform, b.metaFormat),
-                steps(b.steps), log, tail, attempts, previous);
+                steps(b.steps), log, tail, attempts, previous, regress.view(b));
     }
 
     private List<BuildView.StepTime> steps(String stepsJson) {

@@ -36,6 +36,8 @@ public class BuildResource {
     CurrentViewer viewer;
     @Inject
     ProvenanceService provenance;
+    @Inject
+    RegressReports regressReports;
 
     @GET
     @Operation(summary = "Builds, newest first; filter by extension, pg, status (comma-separated), cause, since")
@@ -90,6 +92,46 @@ public class BuildResource {
                 .header("Content-Length", to - from)
                 .header("X-Extfarm-Build-Status", b.status)
                 .header("Cache-Control", b.status().isFinal() ? "private, max-age=60" : "no-cache");
+    }
+
+    /**
+     * The build's regression.diffs: bytes from a recipe's sandbox, so served as plain text that no
+     * browser may sniff, run or style ({@code nosniff}, a CSP sandbox), with Range like the log.
+     */
+    @GET
+    @Path("/{id}/artifacts/{name}")
+    @Produces({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON})
+    @Operation(summary = "An artifact of the build: regression.diffs (text/plain, untrusted bytes; Range: bytes=a-b → 206)")
+    public Response artifact(@PathParam("id") long id, @PathParam("name") String name, @HeaderParam("Range") String range) {
+        Build b = reports.find(viewer.get(), id).orElseThrow(() -> notFound(id));
+        if (!RegressReports.DIFFS.equals(name) || b.regressionDiffsBlob == null) {
+            throw ExtfarmException.notFound("artifact-not-found", "build " + id + " has no artifact '" + name + "'"
+                    + (RegressReports.DIFFS.equals(name) ? ": no regression test failed, or no suite ran" : "; a build keeps "
+                    + RegressReports.DIFFS + " when a regression test fails"));
+        }
+        long size = b.regressionDiffsSize == null ? 0 : b.regressionDiffsSize;
+        LogRange r = LogRange.parse(range, size);
+        if (r == LogRange.UNSATISFIABLE) {
+            var e = new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE, "range-not-satisfiable", "Range not satisfiable",
+                    RegressReports.DIFFS + " of build " + id + " has " + size + " bytes");
+            return Response.status(416).header("Content-Range", "bytes */" + size).type(Problem.MEDIA_TYPE)
+                    .entity(ProblemMapper.problem(e, "/api/v1/builds/" + id + "/artifacts/" + name)).build();
+        }
+        long from = r == null ? 0 : r.start();
+        long to = r == null ? size : r.end();
+        StreamingOutput body = out -> regressReports.copy(b, from, to, out);
+        Response.ResponseBuilder rb = Response.status(r == null ? 200 : 206).entity(body)
+                .type("text/plain; charset=utf-8")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", "default-src 'none'; sandbox")
+                .header("Content-Disposition", "inline; filename=\"" + RegressReports.DIFFS + "\"")
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Length", to - from)
+                .header("Cache-Control", "private, max-age=60");
+        if (r != null) {
+            rb.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
+        }
+        return rb.build();
     }
 
     @GET

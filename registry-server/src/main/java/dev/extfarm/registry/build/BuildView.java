@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A build report as the API shows it. In lists {@code log_tail}, {@code attempts} and
- * {@code previous} are left out; {@code failure} and {@code result} are null until there is one.
+ * {@code previous} are left out; {@code failure} and {@code result} are null until there is one;
+ * {@code regress} (upstream's regression suite) is left out when none ran.
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record BuildView(
@@ -16,7 +17,7 @@ public record BuildView(
         @JsonInclude(JsonInclude.Include.ALWAYS) Failure failure,
         @JsonInclude(JsonInclude.Include.ALWAYS) Result result,
         Long cachedFrom, Inputs inputs, List<StepTime> steps, Log log,
-        List<String> logTail, List<Attempt> attempts, Previous previous) {
+        List<String> logTail, List<Attempt> attempts, Previous previous, RegressReports.View regress) {
 
     public record Failure(String step, String cause, String responsibility, Integer exitCode, String message) {
     }

@@ -37,6 +37,8 @@ public class JobQueue {
     static final int MAX_CACHE_HITS_PER_CLAIM = 100;
 
     @Inject
+    RegressReports regress;
+    @Inject
     EntityManager em;
     @Inject
     QueueConfig config;
@@ -211,6 +213,7 @@ public class JobQueue {
         }
         OffsetDateTime now = DbClock.now(em);
         b.steps = stepsJson(r.steps());
+        regress.record(b, r.regress());
         b.workerStartedAt = r.startedAt() == null ? null : r.startedAt().atOffset(now.getOffset());
         b.workerFinishedAt = r.finishedAt() == null ? null : r.finishedAt().atOffset(now.getOffset());
         FailureReport f = r.failure();

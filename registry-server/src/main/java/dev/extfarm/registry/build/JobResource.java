@@ -42,6 +42,8 @@ public class JobResource {
     LeaseFence fence;
     @Inject
     BuildDependencies dependencies;
+    @Inject
+    RegressReports regress;
 
     /** A control file's name, as the bundle format allows it. */
     private static final Pattern CONTROL_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
@@ -90,6 +92,15 @@ public class JobResource {
         }
         Build b = fence.check(id, leaseToken);
         return dependencies.resolve(b, names);
+    }
+
+    @jakarta.ws.rs.PUT
+    @Path("/{id}/artifacts/{name}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Upload an artifact of the running build: regression.diffs (any bytes, at most 4 MiB; 409 for a stale lease)")
+    public Map<String, Object> artifact(@PathParam("id") long id, @PathParam("name") String name,
+                                        @QueryParam("lease_token") Long leaseToken, InputStream body) throws IOException {
+        return Map.of("name", name, "size", regress.upload(id, leaseToken, name, body));
     }
 
     @POST

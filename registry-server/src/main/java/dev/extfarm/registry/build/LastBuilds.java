@@ -19,8 +19,16 @@ public class LastBuilds implements LastBuildLookup {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LastBuild(long id, String status, String version, String recipeRevision, Instant finishedAt, String cause,
-                            String url) {
+                            String url, Regress regress) {
     }
+
+    /** Upstream's regression suite in the catalog: counts, and each known failure with the recipe's reason (a warning). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Regress(int run, int passed, int failed, java.util.Map<String, String> knownFailures) {
+    }
+
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper json;
 
     @Inject
     EntityManager em;
@@ -28,11 +36,24 @@ public class LastBuilds implements LastBuildLookup {
     @Override
     public Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform) {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT id, status, version, recipe_revision, finished_at, failure_cause "
+        List<Object[]> rows = em.createNativeQuery("SELECT id, status, version, recipe_revision, finished_at, failure_cause, regress::text "
                         + "FROM build WHERE extension_name = :e AND pg_major = :m AND platform = :p AND reason <> 'reproducibility' "
                         + "ORDER BY id DESC LIMIT 1")
                 .setParameter("e", extension).setParameter("m", pgMajor).setParameter("p", platform).getResultList();
         return rows.stream().findFirst().map(r -> new LastBuild(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
-                (String) r[3], BuildReports.instant(r[4]), (String) r[5], "/api/v1/builds/" + r[0]));
+                (String) r[3], BuildReports.instant(r[4]), (String) r[5], "/api/v1/builds/" + r[0], regress((String) r[6])));
+    }
+
+    private Regress regress(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            WorkerProtocol.RegressReport r = json.readValue(stored, WorkerProtocol.RegressReport.class);
+            return new Regress(r.run(), r.passed(), r.failed(), r.knownFailures() == null || r.knownFailures().isEmpty() ? null
+                    : r.knownFailures());
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 }

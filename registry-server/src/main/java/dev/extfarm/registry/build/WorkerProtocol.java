@@ -50,11 +50,24 @@ public final class WorkerProtocol {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record CompleteRequest(Long leaseToken, String workerId, String status, String builderImage, BundleRef bundle,
                                   FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt,
-                                  Reproducibility.Report reproducibility) {
+                                  Reproducibility.Report reproducibility, RegressReport regress) {
         public CompleteRequest(Long leaseToken, String workerId, String status, String builderImage, BundleRef bundle,
                                FailureReport failure, List<StepTiming> steps, Instant startedAt, Instant finishedAt) {
-            this(leaseToken, workerId, status, builderImage, bundle, failure, steps, startedAt, finishedAt, null);
+            this(leaseToken, workerId, status, builderImage, bundle, failure, steps, startedAt, finishedAt, null, null);
         }
+    }
+
+    /**
+     * Upstream's regression suite, as the worker read it (docs/queue.md): counts, the failing tests'
+     * names, the failures the recipe lists as known (name → its reason), known failures that passed,
+     * and how much of regression.diffs it kept (uploaded before the completion).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RegressReport(Integer run, Integer passed, Integer failed, Integer ignored, List<String> failedTests,
+                                java.util.Map<String, String> knownFailures, List<String> staleKnownFailures, Long diffsBytes,
+                                Boolean diffsTruncated) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
