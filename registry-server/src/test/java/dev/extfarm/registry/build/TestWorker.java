@@ -109,6 +109,12 @@ public final class TestWorker {
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bundle.bytes())).build());
     }
 
+    /** {@code PUT /api/v1/jobs/{id}/artifacts/<name>}: an artifact of the running build (regression.diffs). */
+    public Reply artifact(Job job, String name, byte[] bytes) {
+        return send(request("/api/v1/jobs/" + job.id() + "/artifacts/" + name + "?lease_token=" + job.leaseToken())
+                .header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    }
+
     public Reply complete(Job job, ObjectNode result) {
         result.put("lease_token", job.leaseToken());
         return post("/api/v1/jobs/" + job.id() + "/complete", result);

@@ -160,6 +160,41 @@ final class Seed {
         complete(j, r);
     }
 
+    /** regression.diffs of the running build (PUT /api/v1/jobs/{id}/artifacts/regression.diffs). */
+    void diffs(Job j, byte[] bytes) {
+        as(worker).contentType("text/plain").body(bytes)
+                .put("/api/v1/jobs/" + j.id() + "/artifacts/regression.diffs?lease_token=" + j.lease()).then().statusCode(200);
+    }
+
+    /** A failure at installcheck with the suite's report (and {@code diffs} uploaded first). */
+    void failRegression(Job j, byte[] diffs, int run, List<String> failed) {
+        diffs(j, diffs);
+        log(j, header(j) + "##[extfarm] step installcheck\ntest base ... FAILED\n##[extfarm] build failed at installcheck: "
+                + "regression-failed: " + failed.size() + " of " + run + " regression tests failed\n");
+        Map<String, Object> r = result("failed", List.of(step("fetch", 150), step("smoke-test", 2000), step("installcheck", 4100)));
+        r.put("failure", Map.of("step", "installcheck", "cause", "regression-failed", "responsibility", "upstream", "exit_code", 63,
+                "message", failed.size() + " of " + run + " regression tests failed: " + String.join(", ", failed)));
+        r.put("regress", Map.of("run", run, "passed", run - failed.size(), "failed", failed.size(), "ignored", 0,
+                "failed_tests", failed, "known_failures", Map.of(), "stale_known_failures", List.of(),
+                "diffs_bytes", diffs.length, "diffs_truncated", false));
+        complete(j, r);
+    }
+
+    /** A success whose suite had a known failure (the recipe's reason). */
+    String succeedWithKnownFailure(Job j, String test, String reason) {
+        log(j, header(j) + "##[extfarm] step installcheck\n##[extfarm] warning: " + test + " failed, a known failure: " + reason + "\n");
+        Packed b = pack(j);
+        as(worker).header("X-Extfarm-Job", j.id()).header("X-Extfarm-Lease-Token", j.lease()).contentType("application/x-tar")
+                .body(b.bytes()).put("/" + b.address()).then().statusCode(org.hamcrest.Matchers.anyOf(
+                        org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
+        Map<String, Object> r = result("succeeded", List.of(step("fetch", 140), step("installcheck", 3000), step("pack", 60)));
+        r.put("bundle", Map.of("name", j.extension(), "sha256", b.sha256()));
+        r.put("regress", Map.of("run", 5, "passed", 4, "failed", 1, "ignored", 0, "failed_tests", List.of(test),
+                "known_failures", Map.of(test, reason), "stale_known_failures", List.of(), "diffs_bytes", 0, "diffs_truncated", false));
+        complete(j, r);
+        return b.sha256();
+    }
+
     void complete(Job j, Map<String, Object> result) {
         result.put("lease_token", j.lease());
         as(worker).contentType(ContentType.JSON).body(result).post("/api/v1/jobs/" + j.id() + "/complete").then().statusCode(200);

@@ -225,6 +225,37 @@ class WebUiTest {
         assertThat(browser.textOf("li.card[data-ext='" + name + "'] .newest", "1.7.1")).isEqualTo("17.1 (17), 1.7.1 (15)");
     }
 
+    /**
+     * Upstream's regression suite on the build page: counts, the failing test, the diffs linked (never
+     * inlined: they are a sandbox's bytes, markup included), and a known failure as a warning on a
+     * build that succeeded, also on the extension page.
+     */
+    @Test
+    void aRegressionFailureLinksItsDiffsAndAKnownFailureIsAWarning() {
+        Seed seed = new Seed(Seed.unique("regress"));
+        String name = Seed.unique("suite");
+        Map<Integer, Long> ids = seed.push(name, "1.0", List.of(15, 17), "r");
+        byte[] diffs = "-expected\n+<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        seed.failRegression(seed.claim(ids.get(15)), diffs, 3, List.of("base"));
+
+        browser.open("#/builds/" + ids.get(15));
+        browser.textOf("[data-failure-cause]", "regression-failed");
+        assertThat(browser.textOf("#regress [data-regress='counts']", "3 run")).contains("2 passed").contains("1 failed");
+        assertThat(browser.text("#regress [data-regress='failed']")).contains("base");
+        String href = (String) browser.js("return document.querySelector(\"[data-regress='diffs']\").getAttribute('href')");
+        assertThat(href).isEqualTo("/api/v1/builds/" + ids.get(15) + "/artifacts/regression.diffs");
+        assertThat(browser.text("main")).doesNotContain("onerror");
+        assertThat(browser.js("return window.__pwned === undefined")).isEqualTo(true);
+        browser.screenshot("build-regression-failed");
+
+        seed.succeedWithKnownFailure(seed.claim(ids.get(17)), "crosstab", "expects PostgreSQL 16's output");
+        browser.open("#/builds/" + ids.get(17));
+        assertThat(browser.textOf("#regress [data-regress='known']", "crosstab")).contains("Warning").contains("expects PostgreSQL 16's output");
+        browser.open("#/extensions/" + name + "?v=1.0&pg=17&platform=" + Seed.PLATFORMS.get(17));
+        assertThat(browser.textOf("[data-regress]", "known failure")).contains("crosstab").contains("4 of 5 passed");
+    }
+
     @Test
     void aRunningBuildsLogIsTailedLiveUntilItFails() {
         Seed seed = new Seed(Seed.unique("tailer"));

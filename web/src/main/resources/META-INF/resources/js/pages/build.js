@@ -182,6 +182,7 @@ function summary(b) {
     dt('Result'), h('dd', {}, b.result
       ? [h('a', { href: cellLink }, h('code', {}, b.result.address)), b.result.size != null ? ` (${bytes(b.result.size)})` : '']
       : h('span', { class: 'muted' }, 'no bundle'))));
+  if (b.regress) parts.push(regress(b));
   if (b.attempts && (b.attempts.length > 1 || b.attempts.some((a) => a.outcome === 'farm-fault' || a.outcome === 'lease-expired'))) {
     parts.push(h('h2', {}, 'Attempts'), h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, ['#', 'Worker', 'Claimed', 'Ended', 'Outcome', 'Cause'].map((x) => h('th', { scope: 'col' }, x)))),
@@ -190,6 +191,25 @@ function summary(b) {
         h('td', {}, a.outcome || 'running'), h('td', {}, a.cause ? [h('code', {}, a.cause), a.message ? ` ${a.message}` : ''] : '—')))))));
   }
   return parts;
+}
+
+/** Upstream's regression suite: counts, failing tests, known failures as warnings, the diffs (untrusted text: a link, never inlined). */
+function regress(b) {
+  const r = b.regress;
+  const known = Object.entries(r.known_failures || {});
+  const unexpected = (r.failed_tests || []).filter((t) => !(t in (r.known_failures || {})));
+  return h('section', { 'aria-labelledby': 'regress-h', id: 'regress' },
+    h('h2', { id: 'regress-h' }, 'Regression tests'),
+    h('p', { 'data-regress': 'counts' }, `Upstream's suite: ${r.run} run, ${r.passed} passed, ${r.failed} failed`,
+      r.ignored ? `, ${r.ignored} ignored` : '', '.'),
+    unexpected.length ? h('p', { 'data-regress': 'failed' }, 'Failed: ', unexpected.map((t, i) => [i ? ', ' : '', h('code', {}, t)])) : null,
+    known.length ? h('div', { class: 'callout warn', role: 'note', 'data-regress': 'known' },
+      h('p', {}, h('strong', {}, 'Warning: '), `${known.length} known failure${known.length > 1 ? 's' : ''} (test.known_failures):`),
+      h('ul', {}, known.map(([t, why]) => h('li', {}, h('code', {}, t), ` — ${why}`)))) : null,
+    (r.stale_known_failures || []).length ? h('p', { class: 'muted', 'data-regress': 'stale' }, 'Listed as known failures but passed: ',
+      r.stale_known_failures.map((t, i) => [i ? ', ' : '', h('code', {}, t)])) : null,
+    r.diffs ? h('p', {}, h('a', { href: r.diffs.url, target: '_blank', rel: 'noopener', 'data-regress': 'diffs' }, 'regression.diffs'),
+      ` (${bytes(r.diffs.size)}${r.diffs.truncated ? ', cut at 4 MiB' : ''})`) : null);
 }
 
 function steps(b) {

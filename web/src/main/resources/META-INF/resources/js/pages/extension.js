@@ -237,7 +237,12 @@ function provenance(name, b, build) {
     dt('Source sha-256'), h('dd', {}, i.source_sha256 ? h('code', {}, i.source_sha256) : '—'),
     dt('Builder image'), h('dd', {}, i.builder_image ? h('code', {}, i.builder_image) : '—'),
     dt('Bundle format'), h('dd', {}, i.meta_format ?? '—'),
-    dt('SLSA provenance'), h('dd', {}, h('a', { href: `/api/v1/builds/${build.id}/provenance` }, 'signed in-toto statement')));
+    dt('SLSA provenance'), h('dd', {}, h('a', { href: `/api/v1/builds/${build.id}/provenance` }, 'signed in-toto statement')),
+    dt('Regression tests'), h('dd', { 'data-regress': '' }, build.regress
+      ? [`${build.regress.passed} of ${build.regress.run} passed`,
+        ...Object.entries(build.regress.known_failures || {}).map(([t, why]) => [h('br'),
+          h('span', { class: 'warn' }, '⚠ known failure '), h('code', {}, t), ` — ${why}`])]
+      : h('span', { class: 'muted' }, 'no upstream suite ran')));
 }
 
 const dt = (text) => h('dt', {}, text);
