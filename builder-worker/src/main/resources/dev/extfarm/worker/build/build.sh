@@ -18,7 +18,7 @@ case "${EXTFARM_SRC_DIR:-/build/src}" in
   /build/src|/build/rebuilt-src) SRC="${EXTFARM_SRC_DIR:-/build/src}" ;;
   *) echo "##[extfarm] failed: EXTFARM_SRC_DIR must be /build/src or /build/rebuilt-src"; exit 5 ;;
 esac
-echo "##[extfarm] building as $(id -un) (uid $(id -u)) in $(uname -m), $(nproc) CPUs, PostgreSQL $N"
+echo "##[extfarm] building as $(id -un) (uid $(id -u)) in $(uname -m), $(nproc) CPUs, PostgreSQL $N, in $SRC"
 
 step verify-source
 mkdir -p /build/unpack && cd /build/unpack || fail 5 "cannot create the build directory"
