@@ -178,6 +178,12 @@ public class UploadService {
                 count("digest-mismatch");
                 throw mismatch(address, null);
             }
+            if (e.rule() == RejectionRule.SIZE && (e.entry().equals("manifest.json") || e.entry().equals("-"))) {
+                // the whole bundle is over the limit (its manifest declares more bytes than the registry takes,
+                // refused before they arrive): the same refusal as a Content-Length over the limit
+                count("too-large");
+                throw tooLarge(config.maxSize() + 1);
+            }
             count("rejected");
             throw new ExtfarmException(ExtfarmException.Kind.UNPROCESSABLE, "bundle-rejected", "Bundle rejected",
                     "the bundle breaks rule '" + e.rule().id() + "' (" + e.rule().rule() + ") at " + e.entry() + ": "
