@@ -217,7 +217,7 @@ public final class BundleCache {
     /**
      * Declares the bundles the fetcher of {@code stateDir} uses ({@code users/<key>.json}), so that
      * other fetchers sharing this cache do not evict them. A declaration whose state directory is
-     * gone (a node removed) is ignored and deleted.
+     * gone (a node removed) is ignored and deleted. An empty set removes the declaration.
      */
     public void declareInUse(Path stateDir, Set<String> sha256s) throws IOException {
         Path dir = stateDir.toAbsolutePath().normalize();
@@ -226,6 +226,11 @@ public final class BundleCache {
         body.put("in_use", new TreeSet<>(sha256s));
         byte[] bytes = (ComputeSpec.json().writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
         Path file = root.resolve("users").resolve(Digests.sha256(dir.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16) + ".json");
+        if (sha256s.isEmpty()) {
+            // nothing to protect: no declaration, so that a fetcher that installed nothing leaves nothing in the cache
+            Files.deleteIfExists(file);
+            return;
+        }
         if (!Files.exists(file) || !java.util.Arrays.equals(Files.readAllBytes(file), bytes)) {
             AtomicFiles.write(file, bytes);
         }
