@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"meta_format", "name", "version", "pg_major", "platform", "default_version", "extensions",
-        "requires", "libraries", "shared_preload", "preload", "bundled_libraries", "system_libraries", "license",
+        "requires", "libraries", "shared_preload", "preload", "bundled_libraries", "system_libraries", "compatibility", "license",
         "licenses", "sbom", "build", "files"})
 public record BundleManifest(
         int metaFormat,
@@ -48,6 +48,7 @@ public record BundleManifest(
         boolean preload,
         List<String> bundledLibraries,
         List<String> systemLibraries,
+        Compatibility compatibility,
         String license,
         List<String> licenses,
         String sbom,
@@ -79,6 +80,15 @@ public record BundleManifest(
         systemLibraries = copy(systemLibraries);
         licenses = copy(licenses);
         files = files == null ? List.of() : files.stream().sorted(Comparator.comparing(FileEntry::path)).toList();
+    }
+
+    /** A manifest without compatibility floors (bundles packed before they were recorded, and by hand). */
+    public BundleManifest(int metaFormat, String name, String version, int pgMajor, Platform platform, String defaultVersion,
+                          List<String> extensions, List<String> requires, List<String> libraries, boolean sharedPreload,
+                          boolean preload, List<String> bundledLibraries, List<String> systemLibraries, String license,
+                          List<String> licenses, String sbom, BuildInputs build, List<FileEntry> files) {
+        this(metaFormat, name, version, pgMajor, platform, defaultVersion, extensions, requires, libraries, sharedPreload, preload,
+                bundledLibraries, systemLibraries, null, license, licenses, sbom, build, files);
     }
 
     private static List<String> copy(List<String> list) {
@@ -137,7 +147,13 @@ public record BundleManifest(
     /** A copy with the given file list (the writer fills it in). */
     public BundleManifest withFiles(List<FileEntry> newFiles) {
         return new BundleManifest(metaFormat, name, version, pgMajor, platform, defaultVersion, extensions, requires,
-                libraries, sharedPreload, preload, bundledLibraries, systemLibraries, license, licenses, sbom, build, newFiles);
+                libraries, sharedPreload, preload, bundledLibraries, systemLibraries, compatibility, license, licenses, sbom, build, newFiles);
+    }
+
+    /** A copy with the given compatibility floors (the worker records them after the build). */
+    public BundleManifest withCompatibility(Compatibility floors) {
+        return new BundleManifest(metaFormat, name, version, pgMajor, platform, defaultVersion, extensions, requires,
+                libraries, sharedPreload, preload, bundledLibraries, systemLibraries, floors, license, licenses, sbom, build, files);
     }
 
     /** Checks every field; throws {@link InvalidManifestException} naming the first bad one. */
@@ -171,6 +187,9 @@ public record BundleManifest(
         libraries.forEach(l -> requirePattern("libraries", l, LIBRARY));
         bundledLibraries.forEach(l -> requirePattern("bundled_libraries", l, LIBRARY));
         systemLibraries.forEach(l -> requirePattern("system_libraries", l, LIBRARY));
+        if (compatibility != null) {
+            compatibility.validate(pgMajor);
+        }
         if (build != null && build.sourceUrl() != null) {
             checkSourceUrl(build.sourceUrl());
         }
@@ -308,6 +327,7 @@ public record BundleManifest(
         private List<String> licenses = new ArrayList<>();
         private String sbom;
         private BuildInputs build;
+        private Compatibility compatibility;
 
         public Builder name(String v) { this.name = v; return this; }
         public Builder version(String v) { this.version = v; return this; }
@@ -325,11 +345,12 @@ public record BundleManifest(
         public Builder licenses(List<String> v) { this.licenses = new ArrayList<>(v); return this; }
         public Builder sbom(String v) { this.sbom = v; return this; }
         public Builder build(BuildInputs v) { this.build = v; return this; }
+        public Builder compatibility(Compatibility v) { this.compatibility = v; return this; }
 
         /** Without files: {@link BundleWriter} lists them when it packs. */
         public BundleManifest build() {
             return new BundleManifest(META_FORMAT, name, version, pgMajor, platform, defaultVersion, extensions, requires,
-                    libraries, sharedPreload, preload, bundledLibraries, systemLibraries, license, licenses, sbom, build, List.of());
+                    libraries, sharedPreload, preload, bundledLibraries, systemLibraries, compatibility, license, licenses, sbom, build, List.of());
         }
     }
 }

@@ -41,6 +41,7 @@ public final class BuildPipeline {
     private final RuntimeLibraries runtimeLibraries;
     private final BuildLimits limits;
     private final Installcheck installcheck;
+    private final CompatibilityFloors floors;
 
     public BuildPipeline(DockerCli docker, BuildLimits limits) {
         this.docker = docker;
@@ -48,6 +49,7 @@ public final class BuildPipeline {
         this.runtimeLibraries = new RuntimeLibraries(docker);
         this.limits = limits;
         this.installcheck = new Installcheck(docker, limits);
+        this.floors = new CompatibilityFloors(docker);
     }
 
     /** Builds {@code job} in {@code work} (created if missing; left for inspection), outside the queue: no farm dependencies. */
@@ -166,6 +168,10 @@ public final class BuildPipeline {
         } catch (IllegalArgumentException e) { // a control file the build installed does not parse
             throw new BuildFailure(Step.COLLECT, "invalid-control-file", Responsibility.RECIPE, 0, String.valueOf(e.getMessage())).toException();
         }
+        m = m.withCompatibility(floors.of(tree, images.buildImage(), job.pgMajor()));
+        log.accept("##[extfarm] floors: built against PostgreSQL " + m.compatibility().builtAgainst() + ", "
+                + m.compatibility().serverSymbols().size() + " server symbols imported, newest glibc version needed "
+                + (m.compatibility().glibc() == null ? "none" : m.compatibility().glibc()));
         if (m.extensions().isEmpty() && !job.testExtensions().isEmpty()) {
             throw new BuildFailure(Step.COLLECT, "nothing-installed", Responsibility.RECIPE, 0,
                     "no control file was installed, but test.extensions names " + job.testExtensions()).toException();
