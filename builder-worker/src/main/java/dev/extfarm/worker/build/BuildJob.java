@@ -60,6 +60,23 @@ public record BuildJob(
                 sourceDateEpoch, sourceUrl, testSettings, testExpect, BuildCommands.PGXS, Recipe.Regress.AUTO);
     }
 
+    /**
+     * The job a recipe (parsed for {@code pgMajor}) describes: its build, install and test sections,
+     * built from {@code sourceArchive} (verified, with its sha-256) and the recipe's patches (name →
+     * bytes, in the recipe's order), for the recipe revision and {@code SOURCE_DATE_EPOCH} given.
+     */
+    public static BuildJob of(Recipe recipe, int pgMajor, Path sourceArchive, String sourceSha256,
+                              List<Map.Entry<String, byte[]>> patches, String recipeRevision, long sourceDateEpoch) {
+        Recipe.Build build = recipe.build();
+        Recipe.Install install = recipe.install();
+        Recipe.SmokeTest test = recipe.test();
+        return new BuildJob(recipe.name(), recipe.version(), pgMajor, recipe.license(), sourceArchive, sourceSha256,
+                recipe.source().subdir(), patches, build.makeFlags(), build.env(), build.preBuild(), build.buildPackages(),
+                build.runtimePackages(), install.sharedPreload(), install.preload(), install.stripLibdir(), test.sql(),
+                test.extensions(), recipeRevision, sourceDateEpoch, recipe.source().publicUrl().map(java.net.URI::toString),
+                test.settings(), test.expect(), BuildCommands.of(build), test.regress());
+    }
+
     /** This job built with {@code commands} instead. */
     public BuildJob withCommands(BuildCommands commands) {
         return new BuildJob(name, version, pgMajor, license, sourceArchive, sourceSha256, subdir, patches, makeFlags, env,

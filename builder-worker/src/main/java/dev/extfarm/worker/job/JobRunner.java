@@ -1,8 +1,12 @@
 package dev.extfarm.worker.job;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.protocol.WorkerProtocol.BundleRef;
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
+import dev.extfarm.protocol.WorkerProtocol.CompleteRequest;
+import dev.extfarm.protocol.WorkerProtocol.FailureReport;
+import dev.extfarm.protocol.WorkerProtocol.RegressReport;
+import dev.extfarm.protocol.WorkerProtocol.StepTiming;
 import dev.extfarm.recipe.InvalidRecipeException;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.RecipeBundle;
@@ -12,13 +16,13 @@ import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.recipe.ValidationOptions;
 import dev.extfarm.recipe.source.SourceException;
 import dev.extfarm.recipe.source.SourceFetcher;
-import dev.extfarm.worker.build.BuildCommands;
 import dev.extfarm.worker.build.BuildFailure;
 import dev.extfarm.worker.build.BuildImages;
 import dev.extfarm.worker.build.BuildJob;
 import dev.extfarm.worker.build.BuildLog;
 import dev.extfarm.worker.build.BuildOutcome;
 import dev.extfarm.worker.build.BuildPipeline;
+import dev.extfarm.worker.build.RegressionReport;
 import dev.extfarm.worker.build.Step;
 import dev.extfarm.worker.oci.BundleImagePublisher;
 import io.quarkus.logging.Log;
@@ -44,21 +48,19 @@ final class JobRunner {
     private final RegistryClient registry;
     private final SourceFetcher sources;
     private final BuildPipeline pipeline;
-    private final ObjectMapper json;
     private final String workerId;
     private final BundleImagePublisher images;
 
-    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, ObjectMapper json, String workerId) {
-        this(registry, sources, pipeline, json, workerId, null);
+    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, String workerId) {
+        this(registry, sources, pipeline, workerId, null);
     }
 
-    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, ObjectMapper json, String workerId,
+    JobRunner(RegistryClient registry, SourceFetcher sources, BuildPipeline pipeline, String workerId,
               BundleImagePublisher images) {
         this.images = images;
         this.registry = registry;
         this.sources = sources;
         this.pipeline = pipeline;
-        this.json = json;
         this.workerId = workerId;
     }
 
@@ -91,28 +93,25 @@ final class JobRunner {
                 Log.warnf("job %d: lease lost while building; not publishing", job.id());
                 return;
             }
-            ObjectNode result = json.createObjectNode().put("worker_id", workerId).put("builder_image", images.packagesDigest())
-                    .put("started_at", started.toString()).put("finished_at", Instant.now().toString());
-            var steps = result.putArray("steps");
-            outcome.stepMillis().forEach((step, ms) -> steps.addObject().put("step", step.id()).put("millis", ms));
+            List<StepTiming> steps = new ArrayList<>();
+            outcome.stepMillis().forEach((step, ms) -> steps.add(new StepTiming(step.id(), ms)));
+            CompleteRequest result = CompleteRequest.of(workerId, images.packagesDigest(), steps, started, Instant.now());
             if (outcome.regression().isPresent()) {
                 boolean kept = uploadDiffs(job, outcome.regression().get(), log);
                 shipper.flush();
-                regress(result, outcome.regression().get());
-                if (!kept) {
-                    ((ObjectNode) result.get("regress")).put("diffs_bytes", 0);
-                }
+                RegressReport report = regress(outcome.regression().get());
+                result = result.withRegress(kept ? report : report.withoutDiffs());
             }
             if (outcome.succeeded() && job.verify() != null) {
                 // a reproducibility rebuild: compared here, never uploaded (RebuildVerdict)
                 log.enter(Step.COMPARE);
                 try {
-                    RebuildVerdict.compare(registry, job, outcome.bundleFile().orElseThrow(), work, log, result);
+                    result = result.rebuilt(RebuildVerdict.compare(registry, job, outcome.bundleFile().orElseThrow(), work, log));
                 } catch (IOException e) {
                     BuildFailure f = new BuildFailure(Step.COMPARE, "compare-failed", BuildFailure.Responsibility.FARM, 0,
                             String.valueOf(e.getMessage()));
                     log.accept("##[extfarm] farm fault at compare: " + e.getMessage());
-                    fail(result, f);
+                    result = fail(result, f);
                 }
                 log.close();
                 shipper.flush();
@@ -127,20 +126,18 @@ final class JobRunner {
                     BuildFailure f = publishFailure(e);
                     log.accept("##[extfarm] build failed at " + f.step().id() + ": " + f.cause() + ": " + f.message());
                     shipper.flush();
-                    fail(result, f);
-                    registry.complete(job, result);
+                    registry.complete(job, fail(result, f));
                     return;
                 }
                 log.accept("##[extfarm] published " + packed.address().path());
                 publishImage(outcome.bundleFile().orElseThrow(), packed, log);
                 shipper.flush();
-                result.put("status", "succeeded");
-                result.putObject("bundle").put("name", packed.manifest().name()).put("sha256", packed.sha256());
+                result = result.succeeded(new BundleRef(packed.manifest().name(), packed.sha256()));
             } else {
-                fail(result, outcome.failure().get());
+                result = fail(result, outcome.failure().get());
             }
             registry.complete(job, result);
-            Log.infof("job %d %s: %s", job.id(), job.extension() + "/pg" + job.pgMajor(), result.path("status").asText());
+            Log.infof("job %d %s: %s", job.id(), job.extension() + "/pg" + job.pgMajor(), result.status());
         } catch (RegistryClient.LeaseLostException e) {
             Log.warnf("job %d: lease lost (%s); another worker owns it now", job.id(), e.getMessage());
         } catch (IOException e) {
@@ -199,7 +196,7 @@ final class JobRunner {
      * registry that cannot take it now loses the diffs, never the build's result: the report then
      * says 0 bytes kept. A lost lease stops the job as anywhere else.
      */
-    private boolean uploadDiffs(ClaimedJob job, dev.extfarm.worker.build.RegressionReport r, BuildLog log)
+    private boolean uploadDiffs(ClaimedJob job, RegressionReport r, BuildLog log)
             throws RegistryClient.LeaseLostException, InterruptedException {
         if (r.diffs().isEmpty()) {
             return false;
@@ -217,25 +214,16 @@ final class JobRunner {
     }
 
     /** The regression suite's report in the completion (docs/queue.md): counts, failing tests, known failures. */
-    static void regress(ObjectNode result, dev.extfarm.worker.build.RegressionReport r) {
-        ObjectNode n = result.putObject("regress").put("run", r.run()).put("passed", r.passed()).put("failed", r.failed())
-                .put("ignored", r.ignored()).put("diffs_bytes", r.diffsBytes()).put("diffs_truncated", r.diffsTruncated());
-        var failed = n.putArray("failed_tests");
-        r.failedTests().forEach(failed::add);
-        var known = n.putObject("known_failures");
-        r.knownFailures().forEach(known::put);
-        var stale = n.putArray("stale_known_failures");
-        r.staleKnownFailures().forEach(stale::add);
+    static RegressReport regress(RegressionReport r) {
+        return new RegressReport(r.run(), r.passed(), r.failed(), r.ignored(), r.failedTests(), r.knownFailures(),
+                r.staleKnownFailures(), r.diffsBytes(), r.diffsTruncated());
     }
 
-    private static void fail(ObjectNode result, BuildFailure f) {
-        result.put("status", f.isFarmFault() ? "farm-fault" : "failed");
-        result.putObject("failure").put("step", f.step().id()).put("cause", f.cause())
-                .put("responsibility", f.responsibility().id()).put("exit_code", f.exitCode()).put("message", reportable(f.message()));
-        if (!f.waitingFor().isEmpty()) {
-            var waiting = ((ObjectNode) result.get("failure")).putArray("waiting_for");
-            f.waitingFor().forEach(waiting::add);
-        }
+    /** The completion for a failed build: {@code failed}, or {@code farm-fault} (re-queued) when the farm is to blame. */
+    private static CompleteRequest fail(CompleteRequest result, BuildFailure f) {
+        FailureReport why = new FailureReport(f.step().id(), f.cause(), f.responsibility().id(), f.exitCode(),
+                reportable(f.message()), f.waitingFor().isEmpty() ? null : f.waitingFor());
+        return f.isFarmFault() ? result.farmFault(why) : result.failed(why);
     }
 
     /** A message that may quote the build's output, without the NUL the registry refuses (400 invalid-text). */
@@ -248,7 +236,7 @@ final class JobRunner {
         Recipe recipe;
         RecipeBundle bundle;
         try {
-            bundle = RecipeTransport.fromJson(json.writeValueAsString(job.recipe()));
+            bundle = RecipeTransport.fromJson(job.recipe());
             // validated for the job's major alone: its variant's version and source, whatever majors this farm serves
             recipe = RecipeParser.parse(bundle, job.extension(), new ValidationOptions(List.of(job.pgMajor())))
                     .forMajor(job.pgMajor());
@@ -290,13 +278,7 @@ final class JobRunner {
             log.accept("##[extfarm] git " + g.url() + " commit " + g.commit() + g.tag().map(t -> " (tag " + t + ")").orElse("")
                     + " exported as an archive with sha-256 " + sourceSha256);
         }
-        BuildJob buildJob = new BuildJob(recipe.name(), recipe.version(), job.pgMajor(), recipe.license(), source,
-                sourceSha256, recipe.source().subdir(), patches, recipe.build().makeFlags(), recipe.build().env(),
-                recipe.build().preBuild(), recipe.build().buildPackages(), recipe.build().runtimePackages(),
-                recipe.install().sharedPreload(), recipe.install().preload(), recipe.install().stripLibdir(),
-                recipe.test().sql(), recipe.test().extensions(), job.recipeRevision(), epoch,
-                recipe.source().publicUrl().map(java.net.URI::toString), recipe.test().settings(), recipe.test().expect())
-                .withCommands(BuildCommands.of(recipe.build())).withRegress(recipe.test().regress());
+        BuildJob buildJob = BuildJob.of(recipe, job.pgMajor(), source, sourceSha256, patches, job.recipeRevision(), epoch);
         try {
             Files.createDirectories(work);
         } catch (IOException e) {

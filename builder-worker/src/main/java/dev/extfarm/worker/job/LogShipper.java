@@ -1,5 +1,6 @@
 package dev.extfarm.worker.job;
 
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
 import io.quarkus.logging.Log;
 import java.util.function.Consumer;
 

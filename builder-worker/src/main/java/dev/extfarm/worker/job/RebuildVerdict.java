@@ -1,7 +1,11 @@
 package dev.extfarm.worker.job;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
+import dev.extfarm.protocol.WorkerProtocol.Difference;
+import dev.extfarm.protocol.WorkerProtocol.ReproducibilityReport;
+import dev.extfarm.protocol.WorkerProtocol.Side;
+import dev.extfarm.protocol.WorkerProtocol.Verify;
 import dev.extfarm.worker.build.BuildLog;
 import dev.extfarm.worker.build.BuildPipeline;
 import dev.extfarm.worker.reproducibility.BundleComparison;
@@ -20,15 +24,14 @@ import java.util.regex.Pattern;
 final class RebuildVerdict {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private RebuildVerdict() {
     }
 
-    /** Adds {@code reproducibility} to the completion {@code result}; the log says the verdict and each difference. */
-    static void compare(RegistryClient registry, ClaimedJob job, Path rebuilt, Path work, BuildLog log, ObjectNode result)
+    /** The verdict for the completion's {@code reproducibility}; the log says the verdict and each difference. */
+    static ReproducibilityReport compare(RegistryClient registry, ClaimedJob job, Path rebuilt, Path work, BuildLog log)
             throws IOException, InterruptedException {
-        ClaimedJob.Verify verify = job.verify();
+        Verify verify = job.verify();
         if (!SHA256.matcher(String.valueOf(verify.sha256())).matches()
                 || !verify.address().equals("extensions/" + job.extension() + "/sha-256+" + verify.sha256() + "/bundle.tar")) {
             throw new IOException("the registry named no valid published bundle to compare with: " + verify);
@@ -53,8 +56,13 @@ final class RebuildVerdict {
                         + (d.elfSections() == null ? "" : " sections " + String.join(" ", d.elfSections())));
             }
         }
-        result.put("status", "succeeded");
-        result.set("reproducibility", JSON.valueToTree(new Report(r)));
+        return report(r);
+    }
+
+    /** The protocol's document (docs/queue.md#reproducibility): names as the report takes them. */
+    static ReproducibilityReport report(BundleComparison.Result r) {
+        return new ReproducibilityReport(r.publishedSha256(), r.rebuiltSha256(), r.reproducible(), r.differencesTotal(),
+                r.differences().stream().map(RebuildVerdict::difference).toList());
     }
 
     private static String side(String label, BundleComparison.Side s) {
@@ -62,33 +70,17 @@ final class RebuildVerdict {
                 + (s.sha256() == null ? "" : " " + s.sha256().substring(0, 12)) + (s.target() == null ? "" : " -> " + s.target());
     }
 
-    /** The protocol's document (docs/queue.md#reproducibility), snake_case. */
-    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Report(String publishedSha256, String rebuiltSha256, boolean reproducible, int differencesTotal,
-                  java.util.List<Difference> differences) {
-        Report(BundleComparison.Result r) {
-            this(r.publishedSha256(), r.rebuiltSha256(), r.reproducible(), r.differencesTotal(),
-                    r.differences().stream().map(Difference::new).toList());
-        }
+    private static Difference difference(BundleComparison.Difference d) {
+        return new Difference(printable(d.path()), d.cause(), side(d.published()), side(d.rebuilt()), d.elfSections());
     }
 
-    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Difference(String path, String cause, BundleComparison.Side published, BundleComparison.Side rebuilt,
-                      java.util.List<String> elfSections) {
-        Difference(BundleComparison.Difference d) {
-            this(printable(d.path()), d.cause(), printable(d.published()), printable(d.rebuilt()), d.elfSections());
-        }
+    private static Side side(BundleComparison.Side s) {
+        return s == null ? null : new Side(s.type(), s.size(), s.sha256(), s.target() == null ? null : printable(s.target()));
+    }
 
-        /** Names as the report takes them: printable ASCII (anything else as '?'), at most 1024 characters. */
-        static String printable(String s) {
-            String t = s.replaceAll("[^\\x20-\\x7e]", "?");
-            return t.length() > 1024 ? t.substring(0, 1024) : t;
-        }
-
-        static BundleComparison.Side printable(BundleComparison.Side s) {
-            return s == null || s.target() == null ? s : new BundleComparison.Side(s.type(), s.size(), s.sha256(), printable(s.target()));
-        }
+    /** Names as the report takes them: printable ASCII (anything else as '?'), at most 1024 characters. */
+    static String printable(String s) {
+        String t = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return t.length() > 1024 ? t.substring(0, 1024) : t;
     }
 }

@@ -2,8 +2,16 @@ package dev.extfarm.worker.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.protocol.WorkerProtocol.ClaimRequest;
+import dev.extfarm.protocol.WorkerProtocol.ClaimResponse;
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
+import dev.extfarm.protocol.WorkerProtocol.CompleteRequest;
+import dev.extfarm.protocol.WorkerProtocol.DependenciesResponse;
+import dev.extfarm.protocol.WorkerProtocol.HeartbeatRequest;
+import dev.extfarm.protocol.WorkerProtocol.HeartbeatResponse;
+import dev.extfarm.protocol.WorkerProtocol.Target;
+import dev.extfarm.protocol.Wire;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,13 +21,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The worker side of the registry's worker protocol (docs/api.md): claim, heartbeat, log,
- * upload, complete. Every call after the claim carries the job's fencing token; a 409 means
- * the lease was lost to another worker and this one must stop.
+ * upload, complete, with the protocol's records ({@code dev.extfarm.protocol.WorkerProtocol}).
+ * Every call after the claim carries the job's fencing token; a 409 means the lease was lost to
+ * another worker and this one must stop.
  */
 public final class RegistryClient {
 
@@ -63,33 +71,25 @@ public final class RegistryClient {
     private final URI base;
     private final String token;
     private final HttpClient http;
-    private final ObjectMapper json;
+    private final ObjectMapper json = Wire.mapper();
 
-    public RegistryClient(URI base, String token, ObjectMapper json) {
+    public RegistryClient(URI base, String token) {
         this.base = base;
         this.token = token;
-        this.json = json;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    public List<ClaimedJob> claim(String workerId, List<ObjectNode> targets, int max) throws IOException, InterruptedException {
-        ObjectNode body = json.createObjectNode().put("worker_id", workerId).put("max_jobs", max);
-        body.putArray("targets").addAll(targets);
-        HttpResponse<String> r = send(post("/api/v1/jobs/claim", body));
+    public List<ClaimedJob> claim(String workerId, List<Target> targets, int max) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(post("/api/v1/jobs/claim", new ClaimRequest(workerId, targets, max)));
         expect(r, 200, "claim");
-        List<ClaimedJob> jobs = new ArrayList<>();
-        for (JsonNode j : json.readTree(r.body()).path("jobs")) {
-            jobs.add(json.treeToValue(j, ClaimedJob.class));
-        }
-        return jobs;
+        return json.readValue(r.body(), ClaimResponse.class).jobs();
     }
 
     /** Extends the lease; returns true when the job was cancelled. */
     public boolean heartbeat(ClaimedJob job, String step) throws IOException, InterruptedException {
-        ObjectNode body = json.createObjectNode().put("lease_token", job.leaseToken()).put("step", step);
-        HttpResponse<String> r = send(post("/api/v1/jobs/" + job.id() + "/heartbeat", body));
+        HttpResponse<String> r = send(post("/api/v1/jobs/" + job.id() + "/heartbeat", new HeartbeatRequest(job.leaseToken(), step)));
         expect(r, 200, "heartbeat");
-        return json.readTree(r.body()).path("cancelled").asBoolean(false);
+        return json.readValue(r.body(), HeartbeatResponse.class).cancelled();
     }
 
     public void appendLog(ClaimedJob job, String chunk) throws IOException, InterruptedException {
@@ -126,12 +126,12 @@ public final class RegistryClient {
     }
 
     /** {@code GET /api/v1/jobs/{id}/dependencies}: the farm's bundles the job's bundle requires (docs/queue.md). */
-    public JsonNode dependencies(ClaimedJob job, List<String> requires) throws IOException, InterruptedException {
+    public DependenciesResponse dependencies(ClaimedJob job, List<String> requires) throws IOException, InterruptedException {
         String query = "lease_token=" + job.leaseToken() + "&requires="
                 + URLEncoder.encode(String.join(",", requires), StandardCharsets.UTF_8);
         HttpResponse<String> r = send(request("/api/v1/jobs/" + job.id() + "/dependencies?" + query).GET().build());
         expect(r, 200, "dependencies");
-        return json.readTree(r.body());
+        return json.readValue(r.body(), DependenciesResponse.class);
     }
 
     /** Downloads a bundle of this registry ({@code extensions/<name>/sha-256+<hex>/bundle.tar}) to a file. */
@@ -143,12 +143,11 @@ public final class RegistryClient {
         }
     }
 
-    public void complete(ClaimedJob job, ObjectNode result) throws IOException, InterruptedException {
-        result.put("lease_token", job.leaseToken());
-        expect(send(post("/api/v1/jobs/" + job.id() + "/complete", result)), 200, "complete");
+    public void complete(ClaimedJob job, CompleteRequest result) throws IOException, InterruptedException {
+        expect(send(post("/api/v1/jobs/" + job.id() + "/complete", result.withLeaseToken(job.leaseToken()))), 200, "complete");
     }
 
-    private HttpRequest post(String path, JsonNode body) throws IOException {
+    private HttpRequest post(String path, Object body) throws IOException {
         return request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
     }

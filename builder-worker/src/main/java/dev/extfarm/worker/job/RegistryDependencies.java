@@ -1,10 +1,10 @@
 package dev.extfarm.worker.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
+import dev.extfarm.protocol.WorkerProtocol.DependenciesResponse;
 import dev.extfarm.worker.build.BundleDependencies;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A job's dependencies as its registry resolves them, fenced by the job's lease. */
@@ -20,13 +20,10 @@ final class RegistryDependencies implements BundleDependencies {
 
     @Override
     public Resolution resolve(List<String> requires) throws IOException, InterruptedException {
-        JsonNode r = registry.dependencies(job, requires);
-        List<Dependency> install = new ArrayList<>();
-        for (JsonNode b : r.path("bundles")) {
-            install.add(new Dependency(b.path("name").asText(), b.path("version").asText(), b.path("sha256").asText(),
-                    b.path("address").asText()));
-        }
-        return new Resolution(install, texts(r.path("postgresql")), texts(r.path("unavailable")), texts(r.path("unknown")));
+        DependenciesResponse r = registry.dependencies(job, requires);
+        List<Dependency> install = orEmpty(r.bundles()).stream()
+                .map(b -> new Dependency(b.name(), b.version(), b.sha256(), b.address())).toList();
+        return new Resolution(install, orEmpty(r.postgresql()), orEmpty(r.unavailable()), orEmpty(r.unknown()));
     }
 
     @Override
@@ -34,9 +31,7 @@ final class RegistryDependencies implements BundleDependencies {
         registry.download(dependency.address(), file);
     }
 
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
     }
 }

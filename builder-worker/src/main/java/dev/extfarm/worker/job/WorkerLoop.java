@@ -1,7 +1,7 @@
 package dev.extfarm.worker.job;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
+import dev.extfarm.protocol.WorkerProtocol.Target;
 import dev.extfarm.recipe.egress.AllowList;
 import dev.extfarm.recipe.source.SourceFetcher;
 import dev.extfarm.recipe.source.SourceFetcherConfig;
@@ -21,7 +21,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,18 +39,16 @@ public class WorkerLoop {
     private final WorkerConfig config;
     private final SourceFetcherConfig sourceConfig;
     private final SourceMirrors mirrors;
-    private final ObjectMapper json;
     private volatile boolean stopping;
     private ExecutorService threads;
 
-    WorkerLoop(WorkerConfig config, SourceSettings sources, ObjectMapper json) {
+    WorkerLoop(WorkerConfig config, SourceSettings sources) {
         this.config = config;
         this.sourceConfig = sourceFetcherConfig(config, sources);
         this.mirrors = SourceMirrors.fromSetting(sources.mirrors().orElse(null));
         Log.infof("sources: cache %s, %s, %s", config.sourceCache(),
                 mirrors.dirs().isEmpty() ? "no source mirror" : "mirrors " + mirrors,
                 sources.allow().filter(a -> !a.isBlank()).map(a -> "allowed beyond public addresses: " + a).orElse("public addresses only"));
-        this.json = json;
     }
 
     /** Public source addresses only, plus the operator's allow list (a bad entry stops the worker at start, named). */
@@ -95,12 +92,12 @@ public class WorkerLoop {
 
     private void loop(int slot) {
         DockerCli docker = new DockerCli();
-        RegistryClient registry = new RegistryClient(config.registry(), config.token().orElse(null), json);
+        RegistryClient registry = new RegistryClient(config.registry(), config.token().orElse(null));
         BuildLimits limits = new BuildLimits(parseBytes(config.memory()), 2048, 2.0, config.wallTime());
         String id = workerId() + (config.concurrency() > 1 ? "-" + slot : "");
         Duration backoff = config.pollInterval();
         try (SourceFetcher sources = new SourceFetcher(sourceConfig, mirrors)) {
-            JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), json, id,
+            JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), id,
                     new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
             Map<String, BuildImages> images = new LinkedHashMap<>();
             while (!stopping) {
@@ -111,9 +108,8 @@ public class WorkerLoop {
                         }
                         Log.infof("worker %s serves %s", id, images.keySet());
                     }
-                    List<ObjectNode> targets = new ArrayList<>();
-                    images.values().forEach(i -> targets.add(json.createObjectNode().put("pg_major", i.pgMajor())
-                            .put("platform", i.platform()).put("builder_image", i.packagesDigest())));
+                    List<Target> targets = images.values().stream()
+                            .map(i -> new Target(i.pgMajor(), i.platform(), i.packagesDigest())).toList();
                     List<ClaimedJob> jobs = registry.claim(id, targets, 1);
                     backoff = config.pollInterval();
                     if (jobs.isEmpty()) {

@@ -1,7 +1,8 @@
 package dev.extfarm.registry.build;
 
-import dev.extfarm.registry.build.WorkerProtocol.DependenciesResponse;
-import dev.extfarm.registry.build.WorkerProtocol.DependencyBundle;
+import dev.extfarm.protocol.WorkerProtocol.DependenciesResponse;
+import dev.extfarm.protocol.WorkerProtocol.DependencyBundle;
+import dev.extfarm.protocol.WorkerProtocol;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.names.NameKind;
 import dev.extfarm.registry.names.PostgresqlNames;

@@ -1,12 +1,13 @@
 package dev.extfarm.registry.build;
 
+import dev.extfarm.protocol.WorkerProtocol;
 import dev.extfarm.registry.auth.Roles;
-import dev.extfarm.registry.build.WorkerProtocol.ClaimRequest;
-import dev.extfarm.registry.build.WorkerProtocol.ClaimResponse;
-import dev.extfarm.registry.build.WorkerProtocol.CompleteRequest;
-import dev.extfarm.registry.build.WorkerProtocol.CompleteResponse;
-import dev.extfarm.registry.build.WorkerProtocol.HeartbeatRequest;
-import dev.extfarm.registry.build.WorkerProtocol.HeartbeatResponse;
+import dev.extfarm.protocol.WorkerProtocol.ClaimRequest;
+import dev.extfarm.protocol.WorkerProtocol.ClaimResponse;
+import dev.extfarm.protocol.WorkerProtocol.CompleteRequest;
+import dev.extfarm.protocol.WorkerProtocol.CompleteResponse;
+import dev.extfarm.protocol.WorkerProtocol.HeartbeatRequest;
+import dev.extfarm.protocol.WorkerProtocol.HeartbeatResponse;
 import dev.extfarm.registry.problem.ExtfarmException;
 import io.quarkus.logging.Log;
 import jakarta.annotation.security.RolesAllowed;
@@ -24,7 +25,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -71,11 +71,11 @@ public class JobResource {
     @Path("/{id}/log")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Append a chunk (text/plain) to the job's log (409 for a stale lease)")
-    public Map<String, Object> log(@PathParam("id") long id, @QueryParam("lease_token") Long leaseToken, InputStream body)
+    public WorkerProtocol.LogAppended log(@PathParam("id") long id, @QueryParam("lease_token") Long leaseToken, InputStream body)
             throws IOException {
         byte[] chunk = body.readNBytes(config.logs().maxChunkBytes() + 1);
         long size = queue.appendLog(id, leaseToken, chunk);
-        return Map.of("log_size", size);
+        return new WorkerProtocol.LogAppended(size);
     }
 
     @GET
@@ -98,9 +98,10 @@ public class JobResource {
     @Path("/{id}/artifacts/{name}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Upload an artifact of the running build: regression.diffs (any bytes, at most 4 MiB; 409 for a stale lease)")
-    public Map<String, Object> artifact(@PathParam("id") long id, @PathParam("name") String name,
-                                        @QueryParam("lease_token") Long leaseToken, InputStream body) throws IOException {
-        return Map.of("name", name, "size", regress.upload(id, leaseToken, name, body));
+    public WorkerProtocol.ArtifactStored artifact(@PathParam("id") long id, @PathParam("name") String name,
+                                                    @QueryParam("lease_token") Long leaseToken, InputStream body)
+            throws IOException {
+        return new WorkerProtocol.ArtifactStored(name, regress.upload(id, leaseToken, name, body));
     }
 
     @POST

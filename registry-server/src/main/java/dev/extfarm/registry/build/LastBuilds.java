@@ -1,5 +1,6 @@
 package dev.extfarm.registry.build;
 
+import dev.extfarm.protocol.WorkerProtocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.extfarm.registry.catalog.LastBuildLookup;
 import jakarta.enterprise.context.ApplicationScoped;

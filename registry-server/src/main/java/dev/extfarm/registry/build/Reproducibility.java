@@ -1,17 +1,18 @@
 package dev.extfarm.registry.build;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.extfarm.protocol.WorkerProtocol.Difference;
+import dev.extfarm.protocol.WorkerProtocol;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * Verified reproducibility (docs/queue.md#reproducibility): the documents of the worker protocol
- * and of the API. A newly published bundle is rebuilt from scratch by a low-priority job (reason
- * {@value #REASON}); the worker that rebuilds it compares its bundle with the published one and
+ * Verified reproducibility (docs/queue.md#reproducibility): the documents of the API (the worker
+ * reports its verdict in {@code WorkerProtocol.ReproducibilityReport}). A newly published bundle
+ * is rebuilt from scratch by a low-priority job (reason {@value #REASON}); the worker that rebuilds it compares its bundle with the published one and
  * reports the verdict. The rebuilt bundle never leaves the worker.
  */
 public final class Reproducibility {
@@ -24,33 +25,6 @@ public final class Reproducibility {
     public static final List<String> CAUSES = List.of("timestamp", "build-path", "file-order", "other");
 
     private Reproducibility() {
-    }
-
-    /** In a claimed reproducibility job: the published bundle to compare with. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record VerifyOrder(long buildId, String sha256, String address) {
-    }
-
-    /** What the worker reports in {@code complete} (status {@code succeeded}). */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Report(String publishedSha256, String rebuiltSha256, Boolean reproducible, Integer differencesTotal,
-                         List<Difference> differences) {
-    }
-
-    /** One entry that differs; a side is null when the entry is missing there. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Difference(String path, String cause, Side published, Side rebuilt, List<String> elfSections) {
-    }
-
-    /** An entry on one side: {@code file}, {@code symlink} or {@code directory}. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Side(String type, Long size, String sha256, String target) {
     }
 
     /** The verdict on one published build, as the API shows it. */

@@ -3,9 +3,10 @@ package dev.extfarm.registry.build;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.extfarm.registry.build.Reproducibility.Difference;
-import dev.extfarm.registry.build.Reproducibility.Report;
-import dev.extfarm.registry.build.Reproducibility.Side;
+import dev.extfarm.protocol.WorkerProtocol;
+import dev.extfarm.protocol.WorkerProtocol.Difference;
+import dev.extfarm.protocol.WorkerProtocol.ReproducibilityReport;
+import dev.extfarm.protocol.WorkerProtocol.Side;
 import dev.extfarm.registry.build.Reproducibility.TargetRate;
 import dev.extfarm.registry.build.Reproducibility.Verdict;
 import dev.extfarm.registry.problem.ExtfarmException;
@@ -44,17 +45,17 @@ public class ReproducibilityReports {
     ObjectMapper json;
 
     /** For a reproducibility job: the published bundle it is compared with; null for any other job. */
-    Reproducibility.VerifyOrder verifyOrder(Build b) {
+    WorkerProtocol.Verify verifyOrder(Build b) {
         if (b.verifies == null) {
             return null;
         }
         Build published = em.find(Build.class, b.verifies);
-        return new Reproducibility.VerifyOrder(published.id, published.bundleSha256,
+        return new WorkerProtocol.Verify(published.id, published.bundleSha256,
                 "extensions/" + published.extensionName + "/sha-256+" + published.bundleSha256 + "/bundle.tar");
     }
 
     /** Checks and stores the report of reproducibility job {@code b}; returns the verdict in words. */
-    String record(Build b, Report r) {
+    String record(Build b, ReproducibilityReport r) {
         Build published = em.find(Build.class, b.verifies);
         if (r == null || r.publishedSha256() == null || r.reproducible() == null) {
             throw invalid("a reproducibility rebuild reports its comparison: \"reproducibility\": {\"published_sha256\": \""

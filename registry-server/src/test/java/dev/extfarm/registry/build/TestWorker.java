@@ -6,6 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.Platform;
+import dev.extfarm.protocol.Wire;
+import dev.extfarm.protocol.WorkerProtocol.BundleRef;
+import dev.extfarm.protocol.WorkerProtocol.ClaimRequest;
+import dev.extfarm.protocol.WorkerProtocol.ClaimResponse;
+import dev.extfarm.protocol.WorkerProtocol.CompleteRequest;
+import dev.extfarm.protocol.WorkerProtocol.FailureReport;
+import dev.extfarm.protocol.WorkerProtocol.HeartbeatRequest;
+import dev.extfarm.protocol.WorkerProtocol.StepTiming;
+import dev.extfarm.protocol.WorkerProtocol.Target;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,8 +31,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A builder worker without Docker: it speaks the real worker protocol over HTTP (JDK HttpClient,
- * as the real worker does) and "builds" by packing a real bundle with {@link BundleWriter}.
+ * A builder worker without Docker: it speaks the real worker protocol over HTTP (JDK HttpClient and
+ * the protocol module's records, as the real worker does) and "builds" by packing a real bundle
+ * with {@link BundleWriter}. Completions are {@link ObjectNode}s so that a test can send what no
+ * well-behaved worker would.
  */
 public final class TestWorker {
 
@@ -39,7 +50,7 @@ public final class TestWorker {
         }
     }
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Wire.mapper();
 
     final URI base;
     final String token;
@@ -72,27 +83,25 @@ public final class TestWorker {
     }
 
     public List<Job> claim(int max, List<Integer> majors) {
-        ObjectNode body = JSON.createObjectNode().put("worker_id", id).put("max_jobs", max);
-        var targets = body.putArray("targets");
-        for (int m : majors) {
-            targets.addObject().put("pg_major", m).put("platform", Farm.PLATFORMS.get(m)).put("builder_image", builderImage);
-        }
-        Reply r = post("/api/v1/jobs/claim", body);
+        List<Target> targets = majors.stream().map(m -> new Target(m, Farm.PLATFORMS.get(m), builderImage)).toList();
+        Reply r = post("/api/v1/jobs/claim", JSON.valueToTree(new ClaimRequest(id, targets, max)));
         if (r.status != 200) {
             throw new AssertionError("claim failed: " + r);
         }
         List<Job> jobs = new ArrayList<>();
-        for (JsonNode j : r.body.path("jobs")) {
-            jobs.add(new Job(j.path("id").asLong(), j.path("lease_token").asLong(), j.path("attempt").asInt(),
-                    j.path("extension").asText(), j.path("version").asText(), j.path("pg_major").asInt(), j.path("platform").asText(),
-                    j.path("recipe_revision").asText(), j.path("recipe"), j.path("source_sha256").asText(),
-                    j.path("lease_ttl_seconds").asLong(), builderImage));
+        try {
+            for (var j : JSON.treeToValue(r.body, ClaimResponse.class).jobs()) {
+                jobs.add(new Job(j.id(), j.leaseToken(), j.attempt(), j.extension(), j.version(), j.pgMajor(), j.platform(),
+                        j.recipeRevision(), JSON.readTree(j.recipe()), j.sourceSha256(), j.leaseTtlSeconds(), builderImage));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return jobs;
     }
 
     public Reply heartbeat(Job job, String step) {
-        return post("/api/v1/jobs/" + job.id() + "/heartbeat", JSON.createObjectNode().put("lease_token", job.leaseToken()).put("step", step));
+        return post("/api/v1/jobs/" + job.id() + "/heartbeat", JSON.valueToTree(new HeartbeatRequest(job.leaseToken(), step)));
     }
 
     public Reply log(Job job, String text) {
@@ -121,12 +130,8 @@ public final class TestWorker {
     }
 
     public ObjectNode result(String status) {
-        ObjectNode r = JSON.createObjectNode().put("worker_id", id).put("status", status).put("builder_image", builderImage)
-                .put("started_at", Instant.now().minusSeconds(5).toString()).put("finished_at", Instant.now().toString());
-        var steps = r.putArray("steps");
-        steps.addObject().put("step", "fetch").put("millis", 120);
-        steps.addObject().put("step", "build").put("millis", 3400);
-        return r;
+        return JSON.valueToTree(new CompleteRequest(null, id, status, builderImage, null, null,
+                List.of(new StepTiming("fetch", 120), new StepTiming("build", 3400)), Instant.now().minusSeconds(5), Instant.now()));
     }
 
     /** A whole successful run: heartbeat, log, pack, fenced upload, complete. */
@@ -139,22 +144,20 @@ public final class TestWorker {
             throw new AssertionError("upload failed: " + up);
         }
         ObjectNode r = result("succeeded");
-        r.putObject("bundle").put("name", job.extension()).put("sha256", b.sha256());
+        r.set("bundle", JSON.valueToTree(new BundleRef(job.extension(), b.sha256())));
         return complete(job, r);
     }
 
     public Reply fail(Job job, String step, String cause, String responsibility, int exitCode, String message) {
         expect(log(job, "##[extfarm] step " + step + "\n" + message + "\n"), 200);
         ObjectNode r = result("failed");
-        r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", responsibility)
-                .put("exit_code", exitCode).put("message", message);
+        r.set("failure", JSON.valueToTree(new FailureReport(step, cause, responsibility, exitCode, message)));
         return complete(job, r);
     }
 
     public Reply farmFault(Job job, String step, String cause, String message) {
         ObjectNode r = result("farm-fault");
-        r.putObject("failure").put("step", step).put("cause", cause).put("responsibility", "farm").put("exit_code", 0)
-                .put("message", message);
+        r.set("failure", JSON.valueToTree(new FailureReport(step, cause, "farm", 0, message)));
         return complete(job, r);
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.build;
 
+import dev.extfarm.protocol.WorkerProtocol;
 import static dev.extfarm.registry.build.Farm.ADMIN;
 import static dev.extfarm.registry.build.Farm.as;
 import static org.assertj.core.api.Assertions.assertThat;
