@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.catalog.BundleEntry;
+import dev.extfarm.registry.catalog.Floors;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.problem.ExtfarmException;
 import io.quarkus.panache.common.Page;
@@ -143,7 +144,7 @@ public class BuildReports {
         if (b.bundleSha256 != null) {
             BundleEntry e = bundles.get(b.bundleSha256);
             result = new BuildView.Result(b.extensionName, b.bundleSha256, new BundleAddress(b.extensionName, b.bundleSha256).path(),
-                    e == null ? null : e.size, e == null ? null : e.review().id());
+                    e == null ? null : e.size, e == null ? null : e.review().id(), e == null ? null : Floors.of(e.manifest));
         }
         Long duration = b.startedAt != null && b.finishedAt != null ? Duration.between(b.startedAt, b.finishedAt).toMillis() : null;
         boolean archived = b.logBlob != null;

@@ -1,6 +1,7 @@
 package dev.extfarm.registry.build;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.extfarm.registry.catalog.Floors;
 import java.time.Instant;
 import java.util.List;
 
@@ -22,8 +23,9 @@ public record BuildView(
     public record Failure(String step, String cause, String responsibility, Integer exitCode, String message) {
     }
 
-    /** The bundle a succeeded (or cached) build produced. */
-    public record Result(String name, String sha256, String address, Long size, String reviewState) {
+    /** The bundle a succeeded (or cached) build produced, with its compatibility floors (null when not recorded). */
+    public record Result(String name, String sha256, String address, Long size, String reviewState,
+                         Floors floors) {
     }
 
     /** Everything the build cache compares. */

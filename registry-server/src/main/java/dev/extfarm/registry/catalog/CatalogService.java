@@ -146,7 +146,7 @@ public class CatalogService {
         return new BundleView(b.address().path(), b.sha256, b.size, b.pgMajor, b.platform, b.version, b.defaultVersion,
                 list(b.extensions), list(b.requires), list(b.libraries), list(b.systemLibraries), list(b.bundledLibraries),
                 b.sharedPreload, b.preload, b.license, b.review(), b.createdAt,
-                lastBuilds.lastBuild(b.extensionName, b.version, b.pgMajor, b.platform).orElse(null));
+                lastBuilds.lastBuild(b.extensionName, b.version, b.pgMajor, b.platform).orElse(null), Floors.of(b.manifest));
     }
 
     static List<String> list(String[] a) {

@@ -32,6 +32,6 @@ public final class CatalogViews {
                              String version, String defaultVersion, List<String> extensions, List<String> requires,
                              List<String> libraries, List<String> systemLibraries, List<String> bundledLibraries,
                              boolean sharedPreload, boolean preload, String license, ReviewState reviewState,
-                             OffsetDateTime uploadedAt, Object lastBuild) {
+                             OffsetDateTime uploadedAt, Object lastBuild, Floors floors) {
     }
 }

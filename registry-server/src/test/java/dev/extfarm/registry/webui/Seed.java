@@ -134,9 +134,14 @@ final class Seed {
 
     /** A whole successful build: log, bundle upload (fenced), completion with step timings. */
     String succeed(Job j) {
+        return succeed(j, null);
+    }
+
+    /** The same, the bundle's manifest recording these compatibility floors (null: none). */
+    String succeed(Job j, dev.extfarm.bundle.Compatibility floors) {
         log(j, header(j) + "##[extfarm] step build\nmake USE_PGXS=1 with_llvm=no\ncc -O2 -fPIC -c " + j.extension() + ".c\n"
                 + "##[extfarm] step install\nmake install DESTDIR=/out/install\n##[extfarm] step smoke-test\nCREATE EXTENSION\n");
-        Packed b = pack(j);
+        Packed b = pack(j, floors);
         as(worker).header("X-Extfarm-Job", j.id()).header("X-Extfarm-Lease-Token", j.lease()).contentType("application/x-tar")
                 .body(b.bytes()).put("/" + b.address()).then().statusCode(org.hamcrest.Matchers.anyOf(
                         org.hamcrest.Matchers.is(200), org.hamcrest.Matchers.is(201)));
@@ -222,6 +227,10 @@ final class Seed {
     }
 
     static Packed pack(Job j) {
+        return pack(j, null);
+    }
+
+    static Packed pack(Job j, dev.extfarm.bundle.Compatibility floors) {
         try {
             Path tree = Files.createTempDirectory("seed-tree");
             Path ext = Files.createDirectories(tree.resolve("share/extension"));
@@ -237,7 +246,7 @@ final class Seed {
                     .platform(Platform.parse(j.platform())).defaultVersion(j.version()).extensions(List.of(name))
                     .libraries(List.of(name)).systemLibraries(List.of("libc.so.6", "libm.so.6")).license("PostgreSQL")
                     .build(new BundleManifest.BuildInputs(j.revision(), j.source(), IMAGE, 1_700_000_000L))
-                    .build();
+                    .compatibility(floors).build();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             var packed = BundleWriter.pack(tree, m, 1_700_000_000L, out);
             return new Packed(name, packed.sha256(), out.toByteArray());

@@ -181,7 +181,10 @@ function summary(b) {
       : h('span', { class: 'muted' }, `none: the first build of ${b.extension} for PostgreSQL ${b.pg_major}`)),
     dt('Result'), h('dd', {}, b.result
       ? [h('a', { href: cellLink }, h('code', {}, b.result.address)), b.result.size != null ? ` (${bytes(b.result.size)})` : '']
-      : h('span', { class: 'muted' }, 'no bundle'))));
+      : h('span', { class: 'muted' }, 'no bundle')),
+    b.result?.floors ? [dt('Compatibility floors'), h('dd', { 'data-floors': 'recorded' }, `built against PostgreSQL ${b.result.floors.built_against}`,
+      ` · glibc ${b.result.floors.glibc ? b.result.floors.glibc.replace(/^GLIBC_/, '') + ' or later' : 'any'}`,
+      ` · ${b.result.floors.server_symbol_count} server symbols imported`)] : null));
   if (b.regress) parts.push(regress(b));
   if (b.attempts && (b.attempts.length > 1 || b.attempts.some((a) => a.outcome === 'farm-fault' || a.outcome === 'lease-expired'))) {
     parts.push(h('h2', {}, 'Attempts'), h('div', { class: 'table-wrap' }, h('table', {},

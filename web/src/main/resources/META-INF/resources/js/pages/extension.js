@@ -214,6 +214,7 @@ function showCell(section, ext, c, builds) {
       dt('Libraries'), h('dd', {}, list(b.libraries, 'none')),
       dt('Bundled libraries'), h('dd', {}, list(b.bundled_libraries, 'none')),
       dt('System libraries'), h('dd', {}, list(b.system_libraries, 'none')),
+      dt('Compatibility floors'), h('dd', { 'data-floors': b.floors ? 'recorded' : 'none' }, floors(b.floors)),
       dt('Review'), h('dd', {}, b.review_state || '—')),
     h('h3', {}, 'Provenance'),
     provenance(ext.name, b, c.bundleBuild));
@@ -224,6 +225,15 @@ function showCell(section, ext, c, builds) {
         s.newer.failure ? [' — ', h('code', {}, s.newer.failure.cause), ` at ${s.newer.failure.step}`] : null)));
   }
   clear(section, parts);
+}
+
+// What a node needs for the bundle to load; the fetcher checks it before installing (docs/fetcher.md).
+function floors(f) {
+  if (!f) return h('span', { class: 'muted' }, 'not recorded (built before the farm recorded them); the fetcher installs it unchecked');
+  return [
+    'PostgreSQL ', h('strong', {}, `${f.built_against} or later`), ' (built against ', h('code', {}, f.built_against), ')',
+    ' · glibc ', f.glibc ? h('strong', {}, `${f.glibc.replace(/^GLIBC_/, '')} or later`) : 'any',
+    ' · ', `${f.server_symbol_count} server ${f.server_symbol_count === 1 ? 'symbol' : 'symbols'} imported`];
 }
 
 function provenance(name, b, build) {
