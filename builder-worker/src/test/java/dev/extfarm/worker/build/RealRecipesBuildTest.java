@@ -80,8 +80,11 @@ class RealRecipesBuildTest {
         buildAndCheck("semver", trixie, work);
     }
 
-    /** With -Dextfarm.bench.out=FILE (infra/bench/farm-vs-make.sh), one TSV line per build. */
-    static synchronized void record(String name, BuildImages images, long millis, BuildOutcome o) throws java.io.IOException {
+    /**
+     * With -Dextfarm.bench.out=FILE (infra/bench/farm-vs-make.sh), one TSV line per build: name,
+     * target, ms, bundle bytes, result, step=ms,..., regress=run/passed/failed, the source archive.
+     */
+    static synchronized void record(String name, BuildImages images, long millis, BuildOutcome o, Path source) throws java.io.IOException {
         String out = System.getProperty("extfarm.bench.out");
         if (out == null) {
             return;
@@ -90,7 +93,7 @@ class RealRecipesBuildTest {
         String steps = o.stepMillis().entrySet().stream().map(e -> e.getKey().id() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
         Files.writeString(Path.of(out), String.join("\t", name, images.target(), String.valueOf(millis), String.valueOf(size),
                 o.succeeded() ? "ok" : o.failure().get().cause(), steps,
-                o.regression().map(r -> "regress=" + r.run() + "/" + r.passed() + "/" + r.failed()).orElse("regress=none")) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                o.regression().map(r -> "regress=" + r.run() + "/" + r.passed() + "/" + r.failed()).orElse("regress=none"), source.toAbsolutePath().toString()) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
@@ -102,7 +105,7 @@ class RealRecipesBuildTest {
         List<String> log = new ArrayList<>();
         long t0 = System.nanoTime();
         BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work, new BuildLog(log::add));
-        record(name, images, (System.nanoTime() - t0) / 1_000_000, o);
+        record(name, images, (System.nanoTime() - t0) / 1_000_000, o, job.sourceArchive());
         assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
         return checkBundle(job, o, recipe, sourceSha256, images, work, log);
     }
