@@ -30,7 +30,9 @@ start=$(date +%s%N)
   || { tail -40 "$out/maven.log"; echo "the farm's builds failed (above)"; }
 farm_total=$(( ($(date +%s%N) - start) / 1000000 ))
 
-build=$(docker images --filter label=dev.extfarm.kind=build --filter "label=dev.extfarm.target=$target" --format '{{.Repository}}:{{.Tag}}' | head -1)
+# the target's own build image (derived images, a recipe's packages added, carry the same labels)
+build=$(docker images --filter label=dev.extfarm.kind=build --filter "label=dev.extfarm.target=$target" --format '{{.Repository}}:{{.Tag}}' \
+  | grep -v '^extfarm/derived:' | head -1)
 echo "== plain make loop ($build)"
 : > "$out/make.tsv"
 loop_start=$(date +%s%N)

@@ -10,6 +10,9 @@ import java.util.List;
  */
 public final class ImageCatalog {
 
+    /** Where DerivedImages commits its images. */
+    static final String DERIVED_REPOSITORY = "extfarm/derived";
+
     private final DockerCli docker;
 
     public ImageCatalog(DockerCli docker) {
@@ -19,7 +22,9 @@ public final class ImageCatalog {
     public BuildImages resolve(String target) throws IOException, InterruptedException {
         String out = docker.output(docker.docker(), "images", "--filter", "label=dev.extfarm.kind=build",
                 "--filter", "label=dev.extfarm.target=" + target, "--format", "{{.Repository}}:{{.Tag}}");
-        List<String> tags = Arrays.stream(out.split("\n")).map(String::strip).filter(s -> !s.isEmpty() && !s.endsWith(":<none>")).toList();
+        // a derived image (a recipe's packages added, DerivedImages) inherits its base's labels: never the target's own
+        List<String> tags = Arrays.stream(out.split("\n")).map(String::strip)
+                .filter(s -> !s.isEmpty() && !s.endsWith(":<none>") && !s.startsWith(DERIVED_REPOSITORY + ":")).toList();
         if (tags.isEmpty()) {
             throw new IOException("no builder image for target " + target
                     + " in the local Docker engine; build it with infra/builder-images/build-images.sh " + target);

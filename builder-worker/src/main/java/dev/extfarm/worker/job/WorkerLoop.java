@@ -21,9 +21,8 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 public class WorkerLoop {
+
+    /** How often a worker looks for the images of a target it does not serve yet. */
+    static final Duration IMAGE_RECHECK = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final SourceFetcherConfig sourceConfig;
@@ -99,16 +101,17 @@ public class WorkerLoop {
         try (SourceFetcher sources = new SourceFetcher(sourceConfig, mirrors)) {
             JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), id,
                     new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
-            Map<String, BuildImages> images = new LinkedHashMap<>();
+            // targets whose images are missing are looked for again, and served once they appear
+            ServedTargets served = new ServedTargets(config.targets(), new ImageCatalog(docker)::resolve, IMAGE_RECHECK,
+                    line -> Log.infof("worker %s %s", id, line));
             while (!stopping) {
                 try {
+                    Collection<BuildImages> images = served.current();
                     if (images.isEmpty()) {
-                        for (String target : config.targets()) {
-                            images.put(target, new ImageCatalog(docker).resolve(target));
-                        }
-                        Log.infof("worker %s serves %s", id, images.keySet());
+                        Thread.sleep(config.pollInterval().toMillis());
+                        continue;
                     }
-                    List<Target> targets = images.values().stream()
+                    List<Target> targets = images.stream()
                             .map(i -> new Target(i.pgMajor(), i.platform(), i.packagesDigest())).toList();
                     List<ClaimedJob> jobs = registry.claim(id, targets, 1);
                     backoff = config.pollInterval();
@@ -117,7 +120,7 @@ public class WorkerLoop {
                         continue;
                     }
                     for (ClaimedJob job : jobs) {
-                        BuildImages img = images.values().stream()
+                        BuildImages img = images.stream()
                                 .filter(i -> i.pgMajor() == job.pgMajor() && i.platform().equals(job.platform()))
                                 .findFirst().orElseThrow(() -> new IOException("claimed a job for a target we do not serve"));
                         Path work = config.workDir().resolve("job-" + job.id() + "-" + job.leaseToken());

@@ -30,14 +30,28 @@ final class BuildFollower {
     }
 
     void follow(List<Long> ids, Duration timeout) throws IOException, InterruptedException {
+        follow(ids, timeout, Set::of);
+    }
+
+    /**
+     * As above; a build still queued for a PostgreSQL major in {@code unbuildable} (its target's
+     * images could not be built) is no longer waited for: nobody here will run it.
+     */
+    void follow(List<Long> ids, Duration timeout, java.util.function.Supplier<Set<Integer>> unbuildable)
+            throws IOException, InterruptedException {
         Set<Long> pending = new LinkedHashSet<>(ids);
         Map<Long, String> lastStatus = new HashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            Set<Integer> noImages = unbuildable.get();
             for (Long id : new ArrayList<>(pending)) {
                 JsonNode b = api.get("/api/v1/builds/" + id);
                 String status = b.path("status").asText();
-                if (TERMINAL.contains(status)) {
+                if (status.equals("queued") && noImages.contains(b.path("pg_major").asInt())) {
+                    pending.remove(id);
+                    out.printf("  not run #%d %s pg%s: the images for PostgreSQL %s could not be built%n", id, b.path("extension").asText(),
+                            b.path("pg_major").asText(), b.path("pg_major").asText());
+                } else if (TERMINAL.contains(status)) {
                     pending.remove(id);
                     out.println("  " + line(b));
                 } else if (!status.equals(lastStatus.put(id, status)) && status.equals("running")) {

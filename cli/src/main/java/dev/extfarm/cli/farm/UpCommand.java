@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -75,6 +76,11 @@ public final class UpCommand implements Callable<Integer> {
                     "(default without either: /var/cache/extfarm/sources when it exists)"})
     List<Path> sourceMirrors;
 
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "2",
+            description = {"builds the worker runs side by side (default: ${DEFAULT-VALUE}: while one compiles, another starts",
+                    "its containers or runs its tests; each build is limited to 2 CPUs and its memory limit)"})
+    int concurrency;
+
     /** The CLI's own credentials and the registry's settings, which the worker must not inherit. */
     static final List<String> WORKER_UNSET = List.of("EXTFARM_TOKEN", "EXTFARM_ADMIN_TOKEN", "EXTFARM_DATA_DIR",
             "EXTFARM_SIGNING_KEY_FILE", "EXTFARM_DB_URL", "EXTFARM_DB_USER", "EXTFARM_DB_PASSWORD");
@@ -84,6 +90,9 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
+        if (concurrency < 1 || concurrency > 16) {
+            throw new dev.extfarm.cli.UsageException("--concurrency " + concurrency + ": between 1 and 16 builds at once");
+        }
         Path home = LocalFarm.home();
         Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
         FarmLayout layout = new FarmLayout(data);
@@ -102,13 +111,16 @@ public final class UpCommand implements Callable<Integer> {
             throw new IOException("no Docker engine; as root run: infra/docker/ensure-docker.sh (Debian's docker.io + dockerd --bridge=none)");
         }
 
-        step("3/6", "builder images for " + String.join(", ", targets));
-        List<String> cmd = new ArrayList<>(List.of("infra/builder-images/build-images.sh", "--cache",
-                (imageCache != null ? imageCache : Path.of("/var/cache/extfarm/images")).toString()));
-        cmd.addAll(targets);
-        if (!Shell.run(home, out, cmd.toArray(String[]::new))) {
+        // The first target's images now; the others' in the background while the first target's
+        // builds run (the worker serves each target as soon as its images are there).
+        List<String> later = targets.subList(1, targets.size());
+        step("3/6", "builder images for " + targets.get(0)
+                + (later.isEmpty() ? "" : " (" + String.join(", ", later) + ": in the background, while its builds run)"));
+        if (!Shell.run(home, out, imageCommand(List.of(targets.get(0))).toArray(String[]::new))) {
             throw new IOException("building the builder images failed; see the output above");
         }
+        BackgroundImages laterImages = later.isEmpty() ? null
+                : BackgroundImages.start(home, imageCommand(later), services.log("images"), servedMajors(later));
 
         step("4/6", "registry and worker");
         var reg = services.running("registry");
@@ -133,9 +145,11 @@ public final class UpCommand implements Callable<Integer> {
         ApiClient admin = new ApiClient(registry, tokens.admin());
         Path targetsFile = data.resolve("run/worker.targets");
         // a worker started for other targets or other source mirrors is restarted
-        String wanted = String.join(",", targets) + mirrors.map(m -> " source-mirrors " + m).orElse("");
+        String wanted = String.join(",", targets) + mirrors.map(m -> " source-mirrors " + m).orElse("")
+                + (concurrency == 1 ? "" : " concurrency " + concurrency);
         if (services.running("worker").isPresent() && !(Files.exists(targetsFile) && Files.readString(targetsFile).strip().equals(wanted))) {
-            out.println("worker:   restarting it for " + wanted.replace(" source-mirrors ", ", source mirrors "));
+            out.println("worker:   restarting it for " + wanted.replace(" source-mirrors ", ", source mirrors ")
+                    .replace(" concurrency ", ", builds at once: "));
             services.stop("worker", Duration.ofSeconds(60));
         }
         int workerPort = this.workerPort != null ? this.workerPort : port + 1;
@@ -154,7 +168,8 @@ public final class UpCommand implements Callable<Integer> {
             }
             Files.writeString(targetsFile, wanted + "\n");
         }
-        out.println("worker:   running for " + String.join(", ", targets) + "   (log: " + services.log("worker") + ")");
+        out.println("worker:   running for " + String.join(", ", targets) + ", " + concurrency + " builds at once   (log: "
+                + services.log("worker") + ")");
         out.println("sources:  cache " + sources + ", " + mirrors.map(m -> "source mirrors " + m)
                 .orElse(Files.isDirectory(SourceMirrors.DEFAULT) ? "source mirror " + SourceMirrors.DEFAULT : "no source mirror"));
 
@@ -195,9 +210,13 @@ public final class UpCommand implements Callable<Integer> {
                     + " (add their targets with --targets)");
         }
         step("6/6", noFollow ? "not following builds (--no-follow)" : "following " + scheduled.size() + " builds");
+        if (laterImages != null) {
+            out.println("  images for " + String.join(", ", later) + " are being built in the background (log: "
+                    + services.log("images") + "); their builds start when they are ready");
+        }
         BuildFollower follower = new BuildFollower(admin, out);
         if (!noFollow) {
-            follower.follow(scheduled, parseDuration(timeout));
+            follower.follow(scheduled, parseDuration(timeout), laterImages == null ? Set::of : laterImages::failedMajors);
         }
         follower.summary(names);
         follower.sourceHint().ifPresent(out::println);
@@ -209,6 +228,14 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  verify it:       curl -O <that URL>.sig && curl -so keys.json " + registry + "/api/v1/keys"
                 + " && ./extfarm bundle verify bundle.tar --signature bundle.tar.sig --keys keys.json");
         out.println("  stop:            ./extfarm down" + (data.equals(LocalFarm.home().resolve("data")) ? "" : " --data " + data));
+        if (laterImages != null && !laterImages.failedMajors().isEmpty()) {
+            out.println("images:   building the images for " + String.join(", ", later) + " failed (see " + services.log("images")
+                    + "); their builds stay queued until the images are there (./extfarm up again)");
+            return 1;
+        }
+        if (laterImages != null && laterImages.running()) {
+            out.println("images:   still building for " + String.join(", ", later) + " in the background (log: " + services.log("images") + ")");
+        }
         return 0;
     }
 
@@ -225,6 +252,7 @@ public final class UpCommand implements Callable<Integer> {
         env.put("EXTFARM_WORKER_WORK_DIR", workDir.toString());
         env.put("EXTFARM_WORKER_SOURCE_CACHE", sourceCache.toString());
         env.put("EXTFARM_WORKER_PORT", String.valueOf(workerPort));
+        env.put("EXTFARM_WORKER_CONCURRENCY", String.valueOf(concurrency));
         mirrors.ifPresent(m -> env.put(SourceMirrors.ENV, m));
         return env;
     }
@@ -254,8 +282,20 @@ public final class UpCommand implements Callable<Integer> {
         return Optional.of(String.join(":", dirs));
     }
 
-    /** bookworm-pg15 → 15 */
+    /** build-images.sh for {@code some} targets, with the image cache. */
+    List<String> imageCommand(List<String> some) {
+        List<String> cmd = new ArrayList<>(List.of("infra/builder-images/build-images.sh", "--cache",
+                (imageCache != null ? imageCache : Path.of("/var/cache/extfarm/images")).toString()));
+        cmd.addAll(some);
+        return cmd;
+    }
+
     private TreeSet<Integer> servedMajors() {
+        return servedMajors(targets);
+    }
+
+    /** bookworm-pg15 → 15 */
+    static TreeSet<Integer> servedMajors(List<String> targets) {
         TreeSet<Integer> majors = new TreeSet<>();
         for (String t : targets) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("-pg(\\d+)$").matcher(t);

@@ -56,6 +56,17 @@ class UpSourceMirrorTest {
     }
 
     @Test
+    void theWorkerRunsTwoBuildsAtOnceUnlessToldOtherwise() throws Exception {
+        UpCommand up = new UpCommand();
+        new CommandLine(up).parseArgs();
+        assertThat(up.workerEnvironment(URI.create("http://127.0.0.1:7780"), "tok", tmp, tmp, 7781, Optional.empty()))
+                .containsEntry("EXTFARM_WORKER_CONCURRENCY", "2");
+        new CommandLine(up).parseArgs("--concurrency", "1");
+        assertThat(up.workerEnvironment(URI.create("http://127.0.0.1:7780"), "tok", tmp, tmp, 7781, Optional.empty()))
+                .containsEntry("EXTFARM_WORKER_CONCURRENCY", "1");
+    }
+
+    @Test
     void aMirrorThatIsNotADirectoryStopsUpWithAClearMessage() throws Exception {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
         assertThatThrownBy(() -> UpCommand.sourceMirrorSetting(List.of(tmp.resolve("missing")), Optional.empty()))
