@@ -97,7 +97,7 @@ class BundleMutationPropertiesTest {
             assertThat(list(sandbox)).containsExactly("p");
             assertThat(Path.of(Mutation.CANARY)).doesNotExist();
         } finally {
-            StagingSink.deleteTree(parent);
+            FileTrees.deleteRecursively(parent);
         }
     }
 
@@ -112,7 +112,7 @@ class BundleMutationPropertiesTest {
     @AfterProperty
     void removeSandbox() throws IOException {
         assertThat(list(sandbox)).as("left in the sandbox").isEmpty();
-        StagingSink.deleteTree(sandbox);
+        FileTrees.deleteRecursively(sandbox);
     }
 
     /** What a read ended with: the bundle, or the rule that refused it. Anything else fails the property. */
@@ -283,7 +283,7 @@ class BundleMutationPropertiesTest {
                 BundleWriter.pack(tree, m, seed, out);
                 return out.toByteArray();
             } finally {
-                StagingSink.deleteTree(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

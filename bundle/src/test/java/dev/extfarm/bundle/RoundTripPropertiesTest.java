@@ -65,7 +65,7 @@ class RoundTripPropertiesTest {
             Map<String, String> expected = TreeAssertions.describe(tree);
             assertThat(TreeAssertions.describe(tmp.resolve("out"))).isEqualTo(expected);
         } finally {
-            StagingSink.deleteTree(tmp);
+            FileTrees.deleteRecursively(tmp);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.extfarm.fetcher;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.fetcher.download.BundleFetch;
-import dev.extfarm.fetcher.install.AtomicFiles;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.install.SystemLibraries;
@@ -86,7 +86,7 @@ final class InstallJob {
                 return new Job.Outcome(e.name(), e.version(), "installed", job.elapsedMillis(), st.fromCache());
             } finally {
                 if (!keepDest) {
-                    AtomicFiles.deleteTree(dest);
+                    FileTrees.deleteRecursively(dest);
                 }
             }
         } catch (FetchException ex) {

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
@@ -142,6 +143,6 @@ final class Node implements AutoCloseable {
         } finally {
             runner.close(); // a container must not outlive its node (Ryuk is off here)
         }
-        new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        FileTrees.deleteRecursively(dir);
     }
 }

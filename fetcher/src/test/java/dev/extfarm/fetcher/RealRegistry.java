@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher;
 
+import dev.extfarm.bundle.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleReader;
@@ -188,6 +189,6 @@ final class RealRegistry implements TestRegistry {
     public void close() throws Exception {
         process.destroy();
         process.waitFor();
-        new ProcessBuilder("rm", "-rf", data.toString()).start().waitFor();
+        FileTrees.deleteRecursively(data);
     }
 }

@@ -1,5 +1,6 @@
 package dev.extfarm.worker.job;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.recipe.Recipe;
 import dev.extfarm.recipe.source.SourceException;
 import dev.extfarm.recipe.source.SourceUnpacker;
@@ -25,7 +26,7 @@ public final class SourceDateEpoch {
         try {
             return new SourceUnpacker().unpack(archive, tmp.resolve("src"), recipe.source().subdir()).newestEntryEpochSecond();
         } finally {
-            new ProcessBuilder("rm", "-rf", tmp.toString()).start();
+            FileTrees.deleteRecursively(tmp);
         }
     }
 }

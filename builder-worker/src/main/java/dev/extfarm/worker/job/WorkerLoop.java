@@ -1,5 +1,6 @@
 package dev.extfarm.worker.job;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
 import dev.extfarm.protocol.WorkerProtocol.Target;
 import dev.extfarm.recipe.egress.AllowList;
@@ -153,8 +154,8 @@ public class WorkerLoop {
 
     private static void deleteQuietly(Path dir) {
         try {
-            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
-        } catch (IOException | InterruptedException ignored) {
+            FileTrees.deleteRecursively(dir);
+        } catch (IOException ignored) {
             // a leftover work directory is harmless
         }
     }

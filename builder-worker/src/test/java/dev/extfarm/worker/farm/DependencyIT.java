@@ -1,5 +1,6 @@
 package dev.extfarm.worker.farm;
 
+import dev.extfarm.bundle.FileTrees;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -92,7 +93,7 @@ class DependencyIT {
                 assertThat(bundle.path("requires").toString()).contains("semver");
             }
         } finally {
-            new ProcessBuilder("rm", "-rf", data.toString()).start().waitFor();
+            FileTrees.deleteRecursively(data);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.worker.farm;
 
+import dev.extfarm.bundle.FileTrees;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,7 +73,7 @@ class ReproducibilityIT {
                 assertThat(admin.get("/api/v1/extensions/stamped").path("versions").get(0).path("bundles").size()).isEqualTo(1);
             }
         } finally {
-            new ProcessBuilder("rm", "-rf", data.toString()).start().waitFor();
+            FileTrees.deleteRecursively(data);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.worker.farm;
 
+import dev.extfarm.bundle.FileTrees;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -101,7 +102,7 @@ class SourceEgressIT {
                 Files.newInputStream(secret).close();   // releases the watcher
             }
             assertThat(read).as("nobody opened the file: URL's file").isFalse();
-            run("rm", "-rf", data.toString());
+            FileTrees.deleteRecursively(data);
         }
     }
 

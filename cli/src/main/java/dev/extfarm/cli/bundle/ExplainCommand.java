@@ -1,5 +1,6 @@
 package dev.extfarm.cli.bundle;
 
+import dev.extfarm.bundle.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleManifest;
@@ -83,7 +84,7 @@ public final class ExplainCommand implements Callable<Integer> {
             out.printf("  %-48s %9s  %s%n", "manifest.json", "", "written by the packer (this listing)");
             return 0;
         } finally {
-            new ProcessBuilder("rm", "-rf", tmp.toString()).start().waitFor();
+            FileTrees.deleteRecursively(tmp);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.extfarm.cli.farm;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.cli.api.LocalFarm;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class DownCommand implements Callable<Integer> {
             out.println(services.stop(name, Duration.ofSeconds(30)) ? "stopped " + name : name + " was not running");
         }
         if (purge && Files.isDirectory(data)) {
-            new ProcessBuilder("rm", "-rf", data.toString()).inheritIO().start().waitFor();
+            FileTrees.deleteRecursively(data);
             out.println("removed " + data);
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.extfarm.cli.sources;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.cli.api.LocalFarm;
 import dev.extfarm.recipe.Recipe;
@@ -16,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +113,7 @@ public final class MirrorCommand implements Callable<Integer> {
                 gitBundle(git, mirror, e.getKey(), e.getValue());
             }
         } finally {
-            deleteTree(work);
+            FileTrees.deleteRecursively(work);
         }
         int commits = repositories.values().stream().mapToInt(r -> (int) r.sources().stream().map(Recipe.GitSource::commit).distinct().count()).sum();
         out.printf("%s: %d archive(s), %d git repositor%s (%d commit(s)): %d stored, %d kept, %d failed.%n", mirror, archives,
@@ -195,13 +195,5 @@ public final class MirrorCommand implements Callable<Integer> {
 
     private static String sha256(Path file) throws IOException {
         return Digests.sha256(file);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher.download;
 
+import dev.extfarm.bundle.FileTrees;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.Digests;
@@ -73,7 +74,7 @@ public final class BundleCache {
         Files.createDirectories(root.resolve("users"));
         Path evicting = root.resolve("evicting");
         Files.createDirectories(evicting);
-        AtomicFiles.deleteTree(evicting); // what a crash left mid-eviction: already out of the cache
+        FileTrees.deleteRecursively(evicting); // what a crash left mid-eviction: already out of the cache
         Files.createDirectories(evicting);
     }
 

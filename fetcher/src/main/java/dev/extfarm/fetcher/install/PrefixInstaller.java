@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher.install;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.FetchException;
@@ -80,11 +81,11 @@ final class PrefixInstaller implements Installer {
             try (Stream<Path> s = Files.list(store)) {
                 for (Path d : s.toList()) {
                     if (!referenced.contains(d.getFileName().toString())) {
-                        AtomicFiles.deleteTree(d); // unpacked or half-unpacked, never linked
+                        FileTrees.deleteRecursively(d); // unpacked or half-unpacked, never linked
                     }
                 }
             }
-            AtomicFiles.deleteTree(state.stagingDir());
+            FileTrees.deleteRecursively(state.stagingDir());
             Files.createDirectories(state.stagingDir());
         }
         return done;
@@ -101,7 +102,7 @@ final class PrefixInstaller implements Installer {
         if (r.isPresent() && dir.toString().equals(r.get().dir())) {
             dir = store.resolve(e.name() + "@" + e.sha256() + "." + System.nanoTime());
         } else {
-            AtomicFiles.deleteTree(dir);
+            FileTrees.deleteRecursively(dir);
         }
         return dir;
     }
@@ -120,7 +121,7 @@ final class PrefixInstaller implements Installer {
             }
             Path dir = store.resolve(e.name() + "@controls-" + e.sha256());
             try {
-                AtomicFiles.deleteTree(dir);
+                FileTrees.deleteRecursively(dir);
                 Map<String, String> files = new TreeMap<>();
                 for (var c : controls.entrySet()) {
                     Path f = dir.resolve("share/extension/" + c.getKey() + ".control");
@@ -213,7 +214,7 @@ final class PrefixInstaller implements Installer {
         }
         if (j.previous() != null && j.previous().dir() != null
                 && (j.record() == null || !j.previous().dir().equals(j.record().dir()))) {
-            AtomicFiles.deleteTree(Path.of(j.previous().dir()));
+            FileTrees.deleteRecursively(Path.of(j.previous().dir()));
         }
         Journal.delete(state, j.bundle());
     }

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher.install;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.VerifiedBundle;
@@ -71,7 +72,7 @@ final class SharedInstaller implements Installer {
                     done.add("rolled back the interrupted " + j.op() + " of " + label(j));
                 }
             }
-            AtomicFiles.deleteTree(state.stagingDir());
+            FileTrees.deleteRecursively(state.stagingDir());
             Files.createDirectories(state.stagingDir());
         }
         return done;

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher;
 
+import dev.extfarm.bundle.FileTrees;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.fetcher.endpoint.LocalEndpoint;
@@ -47,7 +48,8 @@ class ImplicitLoadTest {
             try (Stream<Path> s = Files.walk(node.pg.share.resolve("extension/.extfarm"))) {
                 s.filter(p -> p.getFileName().toString().startsWith("jittype")).forEach(p -> p.toFile().delete());
             }
-            new ProcessBuilder("rm", "-rf", node.state.toString(), node.cache.toString()).start().waitFor();
+            FileTrees.deleteRecursively(node.state);
+            FileTrees.deleteRecursively(node.cache);
             assertThat(node.pg.lib.resolve("jittype.so")).doesNotExist();
 
             Fetcher second = node.fetcher(registry);

@@ -1,5 +1,6 @@
 package dev.extfarm.recipe.source;
 
+import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.recipe.Recipe;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -167,7 +168,7 @@ public final class GitSources {
             if (!Files.isDirectory(repo.resolve("objects"))) {
                 throw raced;
             }
-            new ProcessBuilder("rm", "-rf", fresh.toString()).start();
+            FileTrees.deleteRecursively(fresh);
         }
     }
 
