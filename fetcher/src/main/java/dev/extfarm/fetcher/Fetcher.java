@@ -16,7 +16,7 @@ import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
 import dev.extfarm.fetcher.queue.Priority;
 import dev.extfarm.fetcher.queue.Scheduler;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import dev.extfarm.fetcher.trust.SignatureCheck;

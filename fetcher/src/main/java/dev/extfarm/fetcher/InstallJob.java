@@ -7,7 +7,7 @@ import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.trust.SignatureCheck;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.extfarm.fetcher;
 
 import dev.extfarm.fetcher.queue.Job;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.util.function.LongConsumer;
 
 /** Download progress of one job: counted on the job (for /status) and drawn as a bar on a terminal. */

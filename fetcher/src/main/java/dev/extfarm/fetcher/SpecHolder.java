@@ -1,7 +1,8 @@
 package dev.extfarm.fetcher;
 
 import dev.extfarm.fetcher.install.AtomicFiles;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.spec.SpecReader;
+import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.spec.SpecSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ final class SpecHolder {
             }
             log.info(e.getMessage() + "; starting from the last spec read, " + saved);
             try {
-                current = ComputeSpec.parse(Files.readAllBytes(saved), saved.toString());
+                current = SpecReader.parse(Files.readAllBytes(saved), saved.toString());
             } catch (IOException io) {
                 throw e;
             }
@@ -65,7 +66,7 @@ final class SpecHolder {
         byte[] json;
         try {
             json = source.read();
-            spec = ComputeSpec.parse(json, source.describe());
+            spec = SpecReader.parse(json, source.describe());
         } catch (FetchException e) {
             lastError = e.getMessage();
             throw e;

@@ -3,7 +3,7 @@ package dev.extfarm.fetcher;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.queue.Job;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.extfarm.fetcher;
 
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.NodeState;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

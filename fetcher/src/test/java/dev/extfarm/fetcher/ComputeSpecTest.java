@@ -3,7 +3,8 @@ package dev.extfarm.fetcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.spec.SpecReader;
+import dev.extfarm.protocol.ComputeSpec;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class ComputeSpecTest {
     }
 
     static ComputeSpec parse(String json) throws FetchException {
-        return ComputeSpec.parse(json.getBytes(StandardCharsets.UTF_8), "test");
+        return SpecReader.parse(json.getBytes(StandardCharsets.UTF_8), "test");
     }
 
     @Test

@@ -8,7 +8,7 @@ import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
 import dev.extfarm.fetcher.install.NodeState;
 import dev.extfarm.fetcher.install.PgLayout;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +32,8 @@ class PrefixInstallerTest {
     private static ComputeSpec.Entry entry(VerifiedBundle vb) {
         var m = vb.manifest();
         return new ComputeSpec.Entry(m.name(), m.version(), vb.sha256(), vb.size(), "http://127.0.0.1/x", "http://127.0.0.1/x/"
-                + m.name() + ".control", m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(), m.systemLibraries());
+                + m.name() + ".control", null, null, null, m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
+                m.systemLibraries(), null, null);
     }
 
     private static VerifiedBundle unpack(Path tar, Path dest) throws Exception {

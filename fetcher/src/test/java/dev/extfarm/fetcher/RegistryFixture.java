@@ -9,7 +9,7 @@ import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.KeySet;
 import dev.extfarm.bundle.sign.SigningKey;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -212,8 +212,8 @@ public final class RegistryFixture implements TestRegistry {
         }
         return new ComputeSpec.Entry(m.name(), m.version(), p.bundle().sha256(), specSize.getOrDefault(p.bundle().sha256(),
                 (long) p.bytes().length), sign(dir + "/bundle.tar", exp), control == null ? null : sign(dir + "/" + control + ".control", exp),
-                sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(), m.preload(),
-                m.systemLibraries(), text, updates, newer);
+                text, null, sign(dir + "/bundle.tar.sig", exp), m.extensions(), m.libraries(), m.requires(), m.sharedPreload(),
+                m.preload(), m.systemLibraries(), updates, newer);
     }
 
     private String sign(String path, long exp) {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.fetcher.install.AtomicFiles;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.spec.SpecReader;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -225,7 +226,7 @@ public final class BundleCache {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("state_dir", dir.toString());
         body.put("in_use", new TreeSet<>(sha256s));
-        byte[] bytes = (ComputeSpec.json().writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (SpecReader.json().writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
         Path file = root.resolve("users").resolve(Digests.sha256(dir.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16) + ".json");
         if (sha256s.isEmpty()) {
             // nothing to protect: no declaration, so that a fetcher that installed nothing leaves nothing in the cache
@@ -242,7 +243,7 @@ public final class BundleCache {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(root.resolve("users"), "*.json")) {
             for (Path p : s) {
                 try {
-                    Map<String, Object> m = ComputeSpec.json().readValue(p.toFile(), new TypeReference<Map<String, Object>>() { });
+                    Map<String, Object> m = SpecReader.json().readValue(p.toFile(), new TypeReference<Map<String, Object>>() { });
                     if (!(m.get("state_dir") instanceof String d) || !Files.isDirectory(Path.of(d))) {
                         Files.deleteIfExists(p);
                         continue;

@@ -5,7 +5,7 @@ import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.bundle.RejectionRule;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.FetchException;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package dev.extfarm.fetcher.install;
 
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.FetchException;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,7 +3,8 @@ package dev.extfarm.fetcher.install;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.fetcher.spec.SpecReader;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ public final class NodeState {
     }
 
     private static final class Json {
-        static final ObjectMapper MAPPER = ComputeSpec.json().copy().enable(SerializationFeature.INDENT_OUTPUT)
+        static final ObjectMapper MAPPER = SpecReader.json().copy().enable(SerializationFeature.INDENT_OUTPUT)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     }
 

@@ -5,7 +5,7 @@ import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.FetchException;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

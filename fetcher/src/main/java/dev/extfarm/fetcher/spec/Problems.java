@@ -14,7 +14,7 @@ public final class Problems {
             return "(empty body)";
         }
         try {
-            JsonNode n = ComputeSpec.json().readTree(body);
+            JsonNode n = SpecReader.json().readTree(body);
             if (n != null && n.isObject()) {
                 String code = n.path("type").asText("");
                 String detail = n.path("detail").asText(n.path("message").asText(n.path("title").asText("")));
@@ -31,7 +31,7 @@ public final class Problems {
     /** The problem type's last segment, e.g. {@code link-expired}; empty if none. */
     public static String code(byte[] body) {
         try {
-            JsonNode n = ComputeSpec.json().readTree(body);
+            JsonNode n = SpecReader.json().readTree(body);
             String type = n == null ? "" : n.path("type").asText("");
             return type.substring(type.lastIndexOf('/') + 1);
         } catch (java.io.IOException | RuntimeException e) {

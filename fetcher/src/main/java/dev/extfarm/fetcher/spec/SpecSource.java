@@ -1,6 +1,7 @@
 package dev.extfarm.fetcher.spec;
 
 import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +18,7 @@ public interface SpecSource {
     byte[] read() throws FetchException;
 
     default ComputeSpec load() throws FetchException {
-        return ComputeSpec.parse(read(), describe());
+        return SpecReader.parse(read(), describe());
     }
 
     /** Whether loading again can give fresh links (a file cannot). */

@@ -5,7 +5,7 @@ import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.KeySet;
 import dev.extfarm.fetcher.FetchException;
 import dev.extfarm.fetcher.Log;
-import dev.extfarm.fetcher.spec.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

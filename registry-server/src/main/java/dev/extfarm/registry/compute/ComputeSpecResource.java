@@ -1,5 +1,6 @@
 package dev.extfarm.registry.compute;
 
+import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
 import jakarta.annotation.security.RolesAllowed;

@@ -2,6 +2,7 @@ package dev.extfarm.registry.compute;
 
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.Platform;
+import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.registry.auth.Principal;
 import dev.extfarm.registry.catalog.BundleEntry;
 import dev.extfarm.registry.catalog.ReviewState;

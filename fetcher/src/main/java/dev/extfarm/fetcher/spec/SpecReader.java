@@ -1,16 +1,15 @@
 package dev.extfarm.fetcher.spec;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.protocol.ComputeSpec;
+import dev.extfarm.protocol.ComputeSpec.Entry;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -18,24 +17,22 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The compute spec a fetcher reads, exactly as DESIGN.md gives it: one entry per bundle the
- * tenant may use, each with a short-lived {@code link} and {@code control_link}. Unknown fields are
- * ignored; a higher {@code meta_format} is refused. {@link #parse} checks every name that later
- * becomes part of a file name.
+ * Reads the compute spec ({@link ComputeSpec}, format in DESIGN.md) as a fetcher must: unknown
+ * fields are ignored, a higher {@code meta_format} is refused, and {@link #parse} checks every name
+ * that later becomes part of a file name.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String platform, String generatedAt,
-                          String expiresAt, List<Entry> extensions) {
+public final class SpecReader {
 
-    public static final int META_FORMAT = 1;
+    public static final int META_FORMAT = ComputeSpec.META_FORMAT;
     static final Pattern CONTROL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
     static final Pattern LIBRARY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}");
     static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}");
+
+    private SpecReader() {
+    }
 
     /** Jackson's streaming parser only: {@link #parse} builds no data-binding mapper (see {@link #fromTree}). */
     private static final JsonFactory PARSER = new JsonFactory();
@@ -49,119 +46,6 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         static final ObjectMapper MAPPER = new ObjectMapper()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
-    }
-
-    public ComputeSpec {
-        extensions = extensions == null ? List.of() : List.copyOf(extensions);
-    }
-
-    /**
-     * One bundle the tenant may use ({@code extension_name} is the bundle name).
-     *
-     * @param updates  the update scripts the bundle carries, per extension it carries: control name →
-     *                 {@code ["<from>--<to>", …]} (its {@code share/extension/<control>--<from>--<to>.sql});
-     *                 null when the spec does not say (older registries)
-     * @param versions newer approved versions of the same bundle the tenant may use, newest first, each an
-     *                 entry of the same shape (without {@code versions} of its own); the entry itself is
-     *                 the version a node installs, the others are there for {@code ALTER EXTENSION … UPDATE TO}
-     */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                        String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                        boolean preload, List<String> systemLibraries, String control, Map<String, List<String>> updates,
-                        List<Entry> versions, Map<String, String> otherControls) {
-
-        public Entry {
-            otherControls = otherControls == null ? Map.of() : Map.copyOf(otherControls);
-            libraries = libraries == null ? List.of() : List.copyOf(libraries);
-            // no extensions listed: the bundle's name (older specs); a library bundle lists none and its libraries
-            extensions = extensions == null || extensions.isEmpty()
-                    ? (extensionName == null || extensions != null && !libraries.isEmpty() ? List.of() : List.of(extensionName))
-                    : List.copyOf(extensions);
-            requires = requires == null ? List.of() : List.copyOf(requires);
-            systemLibraries = systemLibraries == null ? List.of() : List.copyOf(systemLibraries);
-            if (updates != null) {
-                Map<String, List<String>> u = new LinkedHashMap<>();
-                updates.forEach((k, v) -> u.put(k, v == null ? List.of() : List.copyOf(v)));
-                updates = java.util.Collections.unmodifiableMap(u);
-            }
-            versions = versions == null ? List.of() : List.copyOf(versions);
-        }
-
-        /** An entry without the inline control files of the other extensions it carries (a single-extension bundle, or an older registry). */
-        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                     boolean preload, List<String> systemLibraries, String control, Map<String, List<String>> updates,
-                     List<Entry> versions) {
-            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
-                    preload, systemLibraries, control, updates, versions, null);
-        }
-
-        /** An entry without update scripts or other versions (a spec of a registry that does not list them). */
-        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                     boolean preload, List<String> systemLibraries, String control) {
-            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
-                    preload, systemLibraries, control, null, null);
-        }
-
-        /** An entry without the inline {@code control} text (phase 1 then fetches {@code control_link}). */
-        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                     String signatureLink, List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                     boolean preload, List<String> systemLibraries) {
-            this(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries, requires, sharedPreload,
-                    preload, systemLibraries, null);
-        }
-
-        /** An entry without a {@code signature_link} (the signature is then looked for beside {@code link}). */
-        public Entry(String extensionName, String version, String sha256, long size, String link, String controlLink,
-                     List<String> extensions, List<String> libraries, List<String> requires, boolean sharedPreload,
-                     boolean preload, List<String> systemLibraries) {
-            this(extensionName, version, sha256, size, link, controlLink, null, extensions, libraries, requires, sharedPreload,
-                    preload, systemLibraries);
-        }
-
-        public String name() {
-            return extensionName;
-        }
-
-        public String label() {
-            return extensionName + " " + version;
-        }
-
-        /** A copy with other links (tests and refreshes). */
-        public Entry withLinks(String newLink, String newControlLink) {
-            return withLinks(newLink, newControlLink, signatureLink);
-        }
-
-        /** A copy with other links, the signature's too. */
-        public Entry withLinks(String newLink, String newControlLink, String newSignatureLink) {
-            return new Entry(extensionName, version, sha256, size, newLink, newControlLink, newSignatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries, control, updates, versions, otherControls);
-        }
-
-        /** A copy listing these update scripts and newer versions. */
-        public Entry withUpdates(Map<String, List<String>> newUpdates, List<Entry> newVersions) {
-            return new Entry(extensionName, version, sha256, size, link, controlLink, signatureLink, extensions, libraries,
-                    requires, sharedPreload, preload, systemLibraries, control, newUpdates, newVersions, otherControls);
-        }
-
-        /** This entry or one of its {@link #versions} with this sha-256. */
-        public Optional<Entry> find(String sha) {
-            if (sha256.equals(sha)) {
-                return Optional.of(this);
-            }
-            return versions.stream().filter(v -> v.sha256().equals(sha)).findFirst();
-        }
-
-        /** This entry, then its newer versions. */
-        public List<Entry> allVersions() {
-            List<Entry> all = new ArrayList<>();
-            all.add(this);
-            all.addAll(versions);
-            return all;
-        }
     }
 
     public static ComputeSpec parse(byte[] json, String source) throws FetchException {
@@ -183,7 +67,7 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
                     + "; upgrade extfarm on this node");
         }
         ComputeSpec spec = fromTree(tree, source);
-        spec.validate(source);
+        validate(spec, source);
         return spec;
     }
 
@@ -257,13 +141,18 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         if (parent != null && e.get("extension_name") != null && !name.equals(e.get("extension_name"))) {
             throw invalid(source, where + "a version of '" + name + "' is named '" + e.get("extension_name") + "'");
         }
-        Entry out = new Entry(parent != null ? name : text(e, "extension_name", source, where), text(e, "version", source, where),
-                text(e, "sha256", source, where), number(e, "size", source, where), text(e, "link", source, where),
-                text(e, "control_link", source, where), text(e, "signature_link", source, where),
-                texts(e, "extensions", source, where), texts(e, "libraries", source, where), texts(e, "requires", source, where),
-                bool(e, "shared_preload", source, where), bool(e, "preload", source, where),
-                texts(e, "system_libraries", source, where), text(e, "control", source, where), updates(e, source, where), null,
-                otherControls(e, source, where));
+        String bundle = parent != null ? name : text(e, "extension_name", source, where);
+        List<String> extensions = texts(e, "extensions", source, where);
+        List<String> libraries = texts(e, "libraries", source, where);
+        // no extensions listed: the bundle's name (older specs); a library bundle lists none and its libraries
+        if (extensions == null || extensions.isEmpty()) {
+            extensions = bundle == null || extensions != null && libraries != null && !libraries.isEmpty() ? List.of() : List.of(bundle);
+        }
+        Entry out = new Entry(bundle, text(e, "version", source, where), text(e, "sha256", source, where),
+                number(e, "size", source, where), text(e, "link", source, where), text(e, "control_link", source, where),
+                text(e, "control", source, where), otherControls(e, source, where), text(e, "signature_link", source, where),
+                extensions, libraries, texts(e, "requires", source, where), bool(e, "shared_preload", source, where),
+                bool(e, "preload", source, where), texts(e, "system_libraries", source, where), updates(e, source, where), null);
         Object vs = e.get("versions");
         if (vs == null || parent != null) {
             return out;
@@ -379,9 +268,9 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
         return out;
     }
 
-    private void validate(String source) throws FetchException {
+    private static void validate(ComputeSpec spec, String source) throws FetchException {
         Map<String, String> names = new HashMap<>();
-        for (Entry e : extensions) {
+        for (Entry e : spec.extensions()) {
             if (!BundleAddress.isValidName(e.extensionName())) {
                 throw invalid(source, "extension_name '" + e.extensionName() + "' must match " + BundleAddress.NAME_RULE);
             }
@@ -494,71 +383,5 @@ public record ComputeSpec(int metaFormat, String tenant, int pgMajor, String pla
 
     private static FetchException invalid(String source, String what) {
         return new FetchException(FetchException.Kind.INVALID, "spec-invalid", "compute spec from " + source + " " + what);
-    }
-
-    /**
-     * The bundles of this spec a node must not install, and why: each carries an extension (control
-     * file) or library name that another bundle of the spec carries too. Which of them is the real
-     * one the node cannot tell (the registry refuses such bundles; a spec with them comes from a
-     * registry that stored them earlier, or from someone else): none of them is installed, each is
-     * reported with {@code name-conflict}, and the rest of the spec is unaffected. In spec order.
-     */
-    public Map<String, String> conflicts() {
-        Map<String, List<String>> carriers = new LinkedHashMap<>();
-        for (Entry e : extensions) {
-            for (String c : new java.util.LinkedHashSet<>(e.extensions())) {
-                carriers.computeIfAbsent("extension '" + c + "'", k -> new ArrayList<>()).add(e.extensionName());
-            }
-            for (String l : new java.util.LinkedHashSet<>(e.libraries())) {
-                carriers.computeIfAbsent("library '" + l + "'", k -> new ArrayList<>()).add(e.extensionName());
-            }
-        }
-        Map<String, List<String>> why = new LinkedHashMap<>();
-        carriers.forEach((name, bundles) -> {
-            if (bundles.size() > 1) {
-                String text = name + " is carried by the bundles '" + String.join("', '", bundles) + "'";
-                bundles.forEach(b -> why.computeIfAbsent(b, k -> new ArrayList<>()).add(text));
-            }
-        });
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Entry e : extensions) {
-            List<String> reasons = why.get(e.extensionName());
-            if (reasons != null) {
-                out.put(e.extensionName(), String.join("; ", reasons) + " in the compute spec of tenant '" + tenant
-                        + "'; none of them is installed until the registry serves one (its operator resolves the names, docs/registry.md)");
-            }
-        }
-        return out;
-    }
-
-    /** The entries a node may install: all but {@link #conflicts()}. */
-    public List<Entry> installable() {
-        Map<String, String> conflicts = conflicts();
-        return conflicts.isEmpty() ? extensions : extensions.stream().filter(e -> !conflicts.containsKey(e.extensionName())).toList();
-    }
-
-    public Optional<Entry> entry(String bundleName) {
-        return extensions.stream().filter(e -> e.extensionName().equals(bundleName)).findFirst();
-    }
-
-    /** The bundle that carries control file {@code <control>.control}. */
-    public Optional<Entry> providerOfExtension(String control) {
-        return extensions.stream().filter(e -> e.extensions().contains(control)).findFirst();
-    }
-
-    /** The bundle whose manifest lists the library (module name, without {@code .so}). */
-    public Optional<Entry> providerOfLibrary(String library) {
-        return extensions.stream().filter(e -> e.libraries().contains(library)).findFirst();
-    }
-
-    /** The entry of this bundle, or the version of it listed in its {@code versions}, with this sha-256. */
-    public Optional<Entry> find(String bundleName, String sha) {
-        return entry(bundleName).flatMap(e -> e.find(sha));
-    }
-
-    public Map<String, Entry> byName() {
-        Map<String, Entry> m = new LinkedHashMap<>();
-        extensions.forEach(e -> m.put(e.extensionName(), e));
-        return m;
     }
 }
