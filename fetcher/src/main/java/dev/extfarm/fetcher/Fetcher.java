@@ -12,6 +12,7 @@ import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
 import dev.extfarm.fetcher.install.NodeState;
 import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.install.NodeFloors;
 import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
 import dev.extfarm.fetcher.queue.Priority;
@@ -101,7 +102,9 @@ public final class Fetcher implements AutoCloseable {
         this.systemLibraries = new SystemLibraries(settings.ldconfig(), settings.systemLibDirs());
         this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);
         SignatureCheck signatures = new SignatureCheck(http, settings.trust(), settings.download().timeout(), log);
-        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, signatures, log)::run, throttle, settings.concurrency());
+        NodeFloors floors = new NodeFloors(settings.postgresBinary(), settings.ldconfig(), log::info);
+        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, floors, signatures, log)::run, throttle,
+                settings.concurrency());
     }
 
     public NodeState state() {

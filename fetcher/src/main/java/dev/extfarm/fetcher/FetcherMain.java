@@ -62,6 +62,7 @@ public final class FetcherMain {
                           PostgreSQL accepts connections; 0 = start it right after phase 3)
                           --staging-quota 2G --timeout 30s --retries 8 --ldconfig PATH --system-lib-dir D
                           --psql PATH --pg-conn 'host=... port=... user=...' (read pg_extension once PostgreSQL runs)
+                          --postgres PATH (the server binary whose symbols bundles are checked against; default <bindir>/postgres)
                           --progress auto|bar|plain
                 exit:     0 done, 1 failed (the message starts with its error code, e.g. file-conflict), 2 usage
                 """;
@@ -400,6 +401,9 @@ public final class FetcherMain {
             b.cacheLimit(CliOptions.size(o.one("cache-limit", null)));
         }
         b.ldconfig(o.one("ldconfig", "ldconfig"));
+        if (o.has("postgres")) {
+            b.postgres(Path.of(o.one("postgres", null)));
+        }
         b.systemLibDirs(o.all("system-lib-dir").stream().map(Path::of).toList());
         if (o.has("psql") || o.has("pg-conn")) {
             b.psql(new PgCatalog(o.one("psql", "psql"), o.one("pg-conn", "")));

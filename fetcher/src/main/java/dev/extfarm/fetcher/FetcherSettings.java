@@ -23,10 +23,22 @@ import java.util.List;
  *                       evicted); 0 = no limit
  * @param psql           optional: psql and a connection string to read pg_extension in every database
  * @param trust          which bundle signatures are accepted (required: there is no default)
+ * @param postgres       the server binary whose exported symbols bundles' compatibility floors are checked
+ *                       against; null = {@code <bindir>/postgres} when the layout has a bindir, else unchecked
  */
 public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, Path cacheDir, Preload preload,
                               int concurrency, long bandwidth, Duration refresh, Duration backgroundHold, long stagingQuota,
-                              long cacheLimit, DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust) {
+                              long cacheLimit, DownloadSettings download, String ldconfig, List<Path> systemLibDirs, PgCatalog psql, Trust trust,
+                              Path postgres) {
+
+    /** The server binary the floors are checked against: {@link #postgres} or {@code <bindir>/postgres}; null = unknown. */
+    public Path postgresBinary() {
+        if (postgres != null) {
+            return postgres;
+        }
+        Path bin = layout.binDir();
+        return bin != null && java.nio.file.Files.isRegularFile(bin.resolve("postgres")) ? bin.resolve("postgres") : null;
+    }
 
     /** The preload settings of the PostgreSQL served (library names without {@code $libdir/} or {@code .so}). */
     public record Preload(List<String> shared, List<String> session, List<String> local) {
@@ -85,6 +97,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         private List<Path> systemLibDirs = List.of();
         private PgCatalog psql;
         private Trust trust;
+        private Path postgres;
 
         public Builder spec(SpecSource v) { spec = v; return this; }
         public Builder layout(PgLayout v) { layout = v; return this; }
@@ -102,6 +115,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         public Builder systemLibDirs(List<Path> v) { systemLibDirs = List.copyOf(v); return this; }
         public Builder psql(PgCatalog v) { psql = v; return this; }
         public Builder trust(Trust v) { trust = v; return this; }
+        public Builder postgres(Path v) { postgres = v; return this; }
 
         public FetcherSettings build() {
             if (spec == null || layout == null || stateDir == null) {
@@ -114,7 +128,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
                 throw new IllegalArgumentException("concurrency must be at least 1");
             }
             return new FetcherSettings(spec, layout, stateDir, cacheDir == null ? stateDir.resolve("cache") : cacheDir, preload,
-                    concurrency, bandwidth, refresh, backgroundHold, stagingQuota, cacheLimit, download, ldconfig, systemLibDirs, psql, trust);
+                    concurrency, bandwidth, refresh, backgroundHold, stagingQuota, cacheLimit, download, ldconfig, systemLibDirs, psql, trust, postgres);
         }
     }
 }

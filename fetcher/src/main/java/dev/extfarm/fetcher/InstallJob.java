@@ -5,6 +5,7 @@ import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.fetcher.download.BundleFetch;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.install.NodeFloors;
 import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
 import dev.extfarm.protocol.ComputeSpec;
@@ -14,7 +15,8 @@ import java.nio.file.Path;
 
 /**
  * What one install job does: check the node's system libraries, fetch and verify the bundle
- * (reading a fresh spec once if its link expired), check the manifest against the spec, and
+ * (reading a fresh spec once if its link expired), check the manifest against the spec and its
+ * compatibility floors against the node's server and C library, and
  * install it, or, for a new version of a library PostgreSQL preloaded, only cache it and mark it
  * pending-restart.
  */
@@ -23,13 +25,15 @@ final class InstallJob {
     private final Fetcher f;
     private final BundleFetch fetch;
     private final SystemLibraries systemLibraries;
+    private final NodeFloors floors;
     private final SignatureCheck signatures;
     private final Log log;
 
-    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, SignatureCheck signatures, Log log) {
+    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, NodeFloors floors, SignatureCheck signatures, Log log) {
         this.f = f;
         this.fetch = fetch;
         this.systemLibraries = systemLibraries;
+        this.floors = floors;
         this.signatures = signatures;
         this.log = log;
     }
@@ -67,6 +71,7 @@ final class InstallJob {
                             + " is " + m.name() + " " + m.version() + "; nothing was installed");
                 }
                 systemLibraries.check(e.label(), m.systemLibraries());
+                floors.check(e.label(), m.compatibility()); // the signed manifest's floors against this node's server and C library
                 if (defer) {
                     f.pendingRestart.add(e.name() + "@" + e.sha256());
                     log.info(e.label() + " is in the cache and pending-restart: " + rec.get().label()

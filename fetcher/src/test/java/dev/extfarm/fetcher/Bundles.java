@@ -34,6 +34,7 @@ final class Bundles {
     private int pgMajor = 15;
     private boolean libraryOnly;
     private String platform = PLATFORM;
+    private dev.extfarm.bundle.Compatibility compatibility;
 
     private Bundles(Path dir, String name) {
         this.dir = dir;
@@ -112,6 +113,12 @@ final class Bundles {
         return this;
     }
 
+    /** Records these compatibility floors in the manifest. */
+    Bundles compatibility(dev.extfarm.bundle.Compatibility floors) {
+        compatibility = floors;
+        return this;
+    }
+
     /** Also ships the upgrade script from {@code from} to this version. */
     Bundles upgradeFrom(String from) {
         scripts.add(from);
@@ -156,7 +163,7 @@ final class Bundles {
         }
         BundleManifest m = BundleManifest.builder().name(name).version(version).pgMajor(pgMajor).platform(Platform.parse(platform))
                 .defaultVersion(libraryOnly ? null : version).extensions(libraryOnly ? List.of() : extensions(name)).requires(requires).libraries(libraries)
-                .sharedPreload(sharedPreload).systemLibraries(systemLibraries).license("PostgreSQL").build();
+                .sharedPreload(sharedPreload).systemLibraries(systemLibraries).license("PostgreSQL").compatibility(compatibility).build();
         Path out = dir.resolve(name + "-" + version + "-" + System.nanoTime() + ".tar");
         BundleWriter.pack(tree, m, 1_700_000_000L, out);
         return out;
