@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.cli.Main;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
+import dev.extfarm.protocol.ConsistencyReport;
+import dev.extfarm.protocol.Wire;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,19 +29,19 @@ public final class ConsistencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode report = new ApiClient(registry).get("/api/v1/admin/consistency");
+        JsonNode body = new ApiClient(registry).get("/api/v1/admin/consistency");
+        ConsistencyReport report = Wire.mapper().treeToValue(body, ConsistencyReport.class);
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
-            out.println(report.toPrettyString());
+            out.println(body.toPrettyString());
         } else {
             out.printf("%s: %d blobs, %d references, %d missing, %d orphan, %d in flight, %d pending OCI garbage%n",
-                    report.path("ok").asBoolean() ? "consistent" : "INCONSISTENT", report.path("blobs").asInt(),
-                    report.path("references").asInt(), report.path("missingBlobs").size(), report.path("orphanBlobs").size(),
-                    report.path("inFlight").asInt(), report.path("pendingOciGarbage").asInt());
-            report.path("missingBlobs").forEach(k -> out.println("missing " + k.asText()));
-            report.path("orphanBlobs").forEach(k -> out.println("orphan  " + k.asText()));
-            report.path("unknownBlobs").forEach(k -> out.println("unknown " + k.asText()));
+                    report.ok() ? "consistent" : "INCONSISTENT", report.blobs(), report.references(),
+                    report.missingBlobs().size(), report.orphanBlobs().size(), report.inFlight(), report.pendingOciGarbage());
+            report.missingBlobs().forEach(k -> out.println("missing " + k));
+            report.orphanBlobs().forEach(k -> out.println("orphan  " + k));
+            report.unknownBlobs().forEach(k -> out.println("unknown " + k));
         }
-        return report.path("ok").asBoolean() ? Main.OK : Main.REJECTED;
+        return report.ok() ? Main.OK : Main.REJECTED;
     }
 }

@@ -108,7 +108,7 @@ class AdminCommandsTest {
         assertThat(text.code).as(text.err).isZero();
         assertThat(text.out).startsWith("consistent: ").contains("0 missing, 0 orphan");
         Result json = run("consistency", "--output", "json");
-        assertThat(json.out).contains("\"ok\" : true").contains("\"missingBlobs\" : [ ]");
+        assertThat(json.out).contains("\"ok\" : true").contains("\"missing_blobs\" : [ ]");
         int wrongToken = Main.run(new String[] {"consistency", "--registry", registry.base.toString(), "--token", "efa_wrong"},
                 new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true));
         assertThat(wrongToken).isEqualTo(Main.REJECTED);

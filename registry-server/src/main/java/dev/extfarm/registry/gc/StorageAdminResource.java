@@ -1,5 +1,6 @@
 package dev.extfarm.registry.gc;
 
+import dev.extfarm.protocol.ConsistencyReport;
 import dev.extfarm.registry.auth.Roles;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.annotation.security.RolesAllowed;
@@ -31,7 +32,7 @@ public class StorageAdminResource {
     @GET
     @Path("/consistency")
     public ConsistencyReport consistency() throws IOException {
-        return ConsistencyReport.of(census.take());
+        return ConsistencyReports.of(census.take());
     }
 
     /** Runs the collector once; {@code grace} (ISO-8601, e.g. {@code PT0S}) overrides {@code extfarm.gc.grace}. */

@@ -75,7 +75,7 @@ class BlobGcS3Test {
         store.put(orphan, new ByteArrayInputStream(bytes), Digests.sha256(bytes));
 
         assertThat(gc("PT1H").getList("deleted", String.class)).doesNotContain(orphan.path());
-        assertThat(consistency().getList("orphanBlobs", String.class)).contains(orphan.path());
+        assertThat(consistency().getList("orphan_blobs", String.class)).contains(orphan.path());
         Thread.sleep(2500); // Last-Modified has whole seconds
         var deleted = gc("PT1S").getList("deleted", String.class);
         assertThat(deleted).contains(orphan.path()).doesNotContain(b.path().substring(1), b.controlPath().substring(1));
@@ -88,11 +88,11 @@ class BlobGcS3Test {
         try {
             JsonPath report = consistency();
             assertThat(report.getBoolean("ok")).isFalse();
-            assertThat(report.getList("missingBlobs", String.class)).contains(control.path());
+            assertThat(report.getList("missing_blobs", String.class)).contains(control.path());
         } finally {
             store.put(control, new ByteArrayInputStream(saved), Digests.sha256(saved));
         }
-        assertThat(consistency().getList("missingBlobs", String.class)).doesNotContain(control.path());
+        assertThat(consistency().getList("missing_blobs", String.class)).doesNotContain(control.path());
     }
 
     private static JsonPath gc(String grace) {

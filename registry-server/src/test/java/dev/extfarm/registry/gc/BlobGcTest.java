@@ -62,7 +62,7 @@ class BlobGcTest {
         assertThat(run.getList("deleted", String.class)).doesNotContain(orphan.path());
         assertThat(run.getInt("young_orphans")).isPositive();
         assertThat(store.stat(orphan)).isPresent();
-        assertThat(consistency().getList("orphanBlobs", String.class)).contains(orphan.path());
+        assertThat(consistency().getList("orphan_blobs", String.class)).contains(orphan.path());
         assertThat(gc("PT0S").getList("deleted", String.class)).contains(orphan.path());
     }
 
@@ -103,8 +103,8 @@ class BlobGcTest {
             assertThat(writing.commit(Digests.sha256(partial)).created()).isTrue();
         }
         JsonPath report = consistency();
-        assertThat(report.getList("orphanBlobs", String.class)).doesNotContain(chunk.path());
-        assertThat(report.getInt("inFlight")).isPositive();
+        assertThat(report.getList("orphan_blobs", String.class)).doesNotContain(chunk.path());
+        assertThat(report.getInt("in_flight")).isPositive();
         // the session finishes normally: its chunk becomes the blob
         Api.as(Api.ADMIN).contentType("application/octet-stream").queryParam("digest", "sha256:" + Digests.sha256(new byte[] {1, 2, 3}))
                 .put(loc).then().statusCode(201);
@@ -117,7 +117,7 @@ class BlobGcTest {
         Api.upload(Api.ADMIN, b, 201);
         gc("PT0S");
         Api.as(Api.ADMIN).get("/api/v1/admin/consistency").then().statusCode(200)
-                .body("ok", equalTo(true)).body("missingBlobs.size()", equalTo(0)).body("orphanBlobs.size()", equalTo(0));
+                .body("ok", equalTo(true)).body("missing_blobs.size()", equalTo(0)).body("orphan_blobs.size()", equalTo(0));
 
         BlobKey bundle = BlobKey.of(b.path().substring(1));
         Path file = store.localFile(bundle).orElseThrow();
@@ -128,8 +128,8 @@ class BlobGcTest {
         try {
             JsonPath report = consistency();
             assertThat(report.getBoolean("ok")).isFalse();
-            assertThat(report.getList("missingBlobs", String.class)).containsExactly(bundle.path());
-            assertThat(report.getList("orphanBlobs", String.class)).containsExactly(orphan.path());
+            assertThat(report.getList("missing_blobs", String.class)).containsExactly(bundle.path());
+            assertThat(report.getList("orphan_blobs", String.class)).containsExactly(orphan.path());
         } finally {
             store.put(bundle, Files.newInputStream(saved), b.sha256());
             store.delete(orphan);
@@ -170,7 +170,7 @@ class BlobGcTest {
         upload.get(60, java.util.concurrent.TimeUnit.SECONDS).then().statusCode(201);
         pool.shutdown();
         io.restassured.RestAssured.given().get("/api/v1/extensions/" + b.name()).then().statusCode(200);
-        assertThat(consistency().getList("missingBlobs", String.class)).isEmpty();
+        assertThat(consistency().getList("missing_blobs", String.class)).isEmpty();
         assertThat(store.stat(bundle)).isPresent();
         assertThat(store.stat(control)).isPresent();
         io.restassured.RestAssured.given().get(b.path()).then().statusCode(200);
