@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * bundle has no changes; a private extension's changes exist only for those who may read it.
  */
 @QuarkusTest
-class BuildChangesTest {
+public class BuildChangesTest {
 
     @TestHTTPResource("/")
     URL url;
@@ -47,7 +47,7 @@ class BuildChangesTest {
         worker = new TestWorker(url.toURI(), Farm.token("worker"), "changes-w");
     }
 
-    static Tree first(String name) {
+    public static Tree first(String name) {
         return new Tree("1.0.0", Map.of(
                 "share/extension/" + name + ".control", "default_version = '1.0.0'\nmodule_pathname = '$libdir/" + name + "'\n",
                 "share/extension/" + name + "--1.0.0.sql", "CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n",
@@ -57,7 +57,7 @@ class BuildChangesTest {
                 List.of("libc.so.6", "libm.so.6"));
     }
 
-    static Tree second(String name) {
+    public static Tree second(String name) {
         return new Tree("1.1.0", Map.of(
                 "share/extension/" + name + ".control", "default_version = '1.1.0'\nmodule_pathname = '$libdir/" + name + "'\n",
                 "share/extension/" + name + "--1.0.0.sql", "CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n",

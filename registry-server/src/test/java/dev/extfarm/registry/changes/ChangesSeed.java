@@ -24,34 +24,34 @@ import java.util.Map;
  * the test describes (files, bundled libraries with the Debian package and version the SBOM names,
  * system libraries), with an SBOM of the worker's shape.
  */
-final class ChangesSeed {
+public final class ChangesSeed {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One bundled library as the worker's libs.tsv gives it. */
-    record Bundled(String soname, String debianPackage, String debianVersion, String bytes) {
+    public record Bundled(String soname, String debianPackage, String debianVersion, String bytes) {
     }
 
     /** What a build of {@code version} installs. */
-    record Tree(String version, Map<String, String> files, List<Bundled> bundled, List<String> systemLibraries) {
+    public record Tree(String version, Map<String, String> files, List<Bundled> bundled, List<String> systemLibraries) {
     }
 
     /** A published build: its id, its bundle's sha-256 and size, and the files as written. */
-    record Published(long buildId, String sha256, long size, Map<String, byte[]> files) {
+    public record Published(long buildId, String sha256, long size, Map<String, byte[]> files) {
     }
 
     final String maintainer;
     final TestWorker worker;
     final String name;
 
-    ChangesSeed(String maintainer, TestWorker worker, String name) {
+    public ChangesSeed(String maintainer, TestWorker worker, String name) {
         this.maintainer = maintainer;
         this.worker = worker;
         this.name = name;
     }
 
     /** Pushes the recipe at {@code tree.version()} for PostgreSQL 15 and publishes the build's bundle. */
-    Published build(Tree tree) throws Exception {
+    public Published build(Tree tree) throws Exception {
         long id = Farm.push(maintainer, Farm.transport(Farm.recipeYaml(name, tree.version(), List.of(15), "v" + tree.version())))
                 .then().statusCode(201).extract().jsonPath().getLong("scheduled[0].build_id");
         TestWorker.Job job = worker.claim(1, List.of(15)).stream().filter(j -> j.id() == id).findFirst()

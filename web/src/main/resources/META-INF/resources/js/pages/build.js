@@ -27,6 +27,7 @@ export async function render(main, { params }) {
 
   const head = h('div');
   const stepsBox = h('section', { 'aria-labelledby': 'steps-h' });
+  const changesBox = h('section', { 'aria-labelledby': 'changes-h', id: 'changes', hidden: true });
   const logBox = h('div', { class: 'log', id: 'log', tabindex: '0', role: 'region', 'aria-label': 'Build log' });
   const logInfo = h('span', { class: 'muted', role: 'status' });
   const follow = h('input', { type: 'checkbox', id: 'follow', checked: true });
@@ -34,14 +35,30 @@ export async function render(main, { params }) {
   clear(main,
     h('h1', {}, `Build #${b.id}`),
     head,
+    changesBox,
     stepsBox,
     h('h2', { id: 'log-h' }, 'Log'),
     logTools,
     logBox);
 
+  // what changed since the previous bundle of this target: asked once the build has a bundle
+  let changesAsked = false;
+  const loadChanges = async () => {
+    if (!b.result || changesAsked) return;
+    changesAsked = true;
+    try {
+      const c = await getJson(`/api/v1/builds/${encodeURIComponent(b.id)}/changes`, {}, { signal: ctl.signal });
+      clear(changesBox, changes(b, c));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      clear(changesBox, h('h2', { id: 'changes-h' }, 'Changes'), errorView(e, 'The changes since the previous build'));
+    }
+    changesBox.hidden = false;
+  };
   const drawHead = () => {
     clear(head, summary(b));
     clear(stepsBox, h('h2', { id: 'steps-h' }, 'Steps'), steps(b));
+    loadChanges();
   };
   drawHead();
 
@@ -213,6 +230,75 @@ function regress(b) {
       r.stale_known_failures.map((t, i) => [i ? ', ' : '', h('code', {}, t)])) : null,
     r.diffs ? h('p', {}, h('a', { href: r.diffs.url, target: '_blank', rel: 'noopener', 'data-regress': 'diffs' }, 'regression.diffs'),
       ` (${bytes(r.diffs.size)}${r.diffs.truncated ? ', cut at 4 MiB' : ''})`) : null);
+}
+
+/**
+ * "Changes since build N": the files added, removed and changed (size and sha-256 on each side), the
+ * size delta, the bundled libraries with their Debian versions, new system libraries. Paths and
+ * names come from a bundle: text nodes only, never markup.
+ */
+function changes(b, c) {
+  if (c.first_build) {
+    return [h('h2', { id: 'changes-h' }, 'Changes'),
+      h('p', { class: 'muted', 'data-changes': 'first' }, `First build: no bundle of ${b.extension} for PostgreSQL ${b.pg_major} on ${b.platform} was published before this one.`)];
+  }
+  const p = c.previous;
+  const d = c.diff;
+  const since = p.build_id != null ? `build #${p.build_id}` : `bundle ${p.version} (${short(p.sha256)})`;
+  const f = d.files;
+  const libs = d.libraries;
+  const libCount = libs.added.length + libs.removed.length + libs.changed.length;
+  return [
+    h('h2', { id: 'changes-h' }, `Changes since ${since}`),
+    h('p', { 'data-changes': 'summary' },
+      'Compared with ', p.build_id != null ? h('a', { href: `#/builds/${p.build_id}` }, `build #${p.build_id}`) : h('code', {}, short(p.sha256)),
+      ` (${p.version}${p.version !== c.bundle.version ? ` → ${c.bundle.version}` : ''}, published `, when(p.published_at), '): ',
+      `${f.added.length} added, ${f.removed.length} removed, ${f.changed.length} changed, ${f.unchanged} unchanged files; `,
+      'bundle ', h('strong', { 'data-changes': 'size-delta' }, delta(d.size_delta)), ` (${bytes(p.size)} → ${bytes(c.bundle.size)}).`),
+    fileTable('Added files', 'added', f.added.map((x) => [x.path, side(x)])),
+    fileTable('Removed files', 'removed', f.removed.map((x) => [x.path, side(x)])),
+    fileTable('Changed files', 'changed', f.changed.map((x) => [x.path, [side(x.before), ' → ', side(x.after)]])),
+    h('h3', {}, 'Bundled libraries'),
+    libCount === 0 ? h('p', { class: 'muted', 'data-changes': 'libraries' }, 'No bundled library was added, removed or changed.')
+      : h('div', { class: 'table-wrap' }, h('table', { 'data-changes': 'libraries' },
+        h('thead', {}, h('tr', {}, ['Library', 'Change', 'Debian package and version'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {},
+          libs.added.map((l) => h('tr', { dataset: { library: 'added' } }, h('td', {}, h('code', {}, l.soname)), h('td', {}, 'added'), h('td', {}, debian(l)))),
+          libs.removed.map((l) => h('tr', { dataset: { library: 'removed' } }, h('td', {}, h('code', {}, l.soname)), h('td', {}, 'removed'), h('td', {}, debian(l)))),
+          libs.changed.map((l) => h('tr', { dataset: { library: 'changed' } }, h('td', {}, h('code', {}, l.soname)), h('td', {}, 'changed'),
+            h('td', {}, debian(l.before), ' → ', debian(l.after))))))),
+    h('h3', {}, 'New system requirements'),
+    d.system_libraries.added.length
+      ? h('div', { class: 'callout warn', role: 'note', 'data-changes': 'system' },
+        h('p', {}, 'The node must now also provide: ', d.system_libraries.added.map((x, i) => [i ? ', ' : '', h('code', {}, x)]), '.'))
+      : h('p', { class: 'muted', 'data-changes': 'system' }, 'None: the node needs no system library it did not need before.'),
+    d.system_libraries.removed.length ? h('p', { class: 'muted', 'data-changes': 'system-removed' }, 'No longer needed: ',
+      d.system_libraries.removed.map((x, i) => [i ? ', ' : '', h('code', {}, x)]), '.') : null,
+  ];
+}
+
+/** A list of files; long ones (a PostGIS bundle has a thousand) folded. */
+function fileTable(title, kind, rows) {
+  if (!rows.length) return null;
+  const table = h('div', { class: 'table-wrap' }, h('table', { 'data-changes': kind },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Path'), h('th', { scope: 'col' }, kind === 'changed' ? 'Size and sha-256, before → after' : 'Size and sha-256'))),
+    h('tbody', {}, rows.map(([path, what]) => h('tr', {}, h('td', {}, h('code', {}, path)), h('td', {}, what))))));
+  const head = `${title} (${rows.length})`;
+  return rows.length > 20 ? h('details', {}, h('summary', {}, head), table) : [h('h3', {}, head), table];
+}
+
+function side(x) {
+  if (x.link != null) return ['link → ', h('code', {}, x.link)];
+  return [`${x.size} B `, h('code', { title: x.sha256 }, short(x.sha256))];
+}
+
+function debian(l) {
+  return l.debian_package ? [h('code', {}, l.debian_package), ' ', h('code', {}, l.debian_version || '?')] : h('span', { class: 'muted' }, 'not named by the SBOM');
+}
+
+function delta(n) {
+  if (n === 0) return 'unchanged in size';
+  return `${n > 0 ? '+' : '−'}${bytes(Math.abs(n))}${Math.abs(n) >= 1024 ? ` (${n > 0 ? '+' : '−'}${Math.abs(n)} B)` : ''}`;
 }
 
 function steps(b) {
