@@ -53,6 +53,16 @@ public final class ApiClient {
         return send(request(path).GET().build());
     }
 
+    /** As {@link #get}, but empty on 404 (a resource that does not exist yet, such as a verdict before any rebuild). */
+    public java.util.Optional<JsonNode> getOptional(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange(request(path).GET().build());
+        if (r.statusCode() == 404) {
+            return java.util.Optional.empty();
+        }
+        check(r);
+        return java.util.Optional.of(r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body()));
+    }
+
     public String getText(String path, String range) throws IOException, InterruptedException {
         HttpRequest.Builder b = request(path).GET();
         if (range != null) {

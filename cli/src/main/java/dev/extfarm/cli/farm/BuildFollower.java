@@ -70,9 +70,33 @@ final class BuildFollower {
         }
     }
 
+    /**
+     * Follows the reproducibility rebuilds of {@code extensions} for {@code majors} until none is
+     * queued or running (a rebuild is queued when its bundle is published, so after the builds
+     * they are all known), or until {@code timeout}.
+     */
+    void followRebuilds(Set<String> extensions, Set<Integer> majors, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<Long> seen = new java.util.HashSet<>();
+        while (System.nanoTime() < deadline) {
+            List<Long> open = new ArrayList<>();
+            for (JsonNode b : api.get("/api/v1/builds?status=queued,running&size=200").path("items")) {
+                if (isRebuild(b) && extensions.contains(b.path("extension").asText()) && majors.contains(b.path("pg_major").asInt())
+                        && seen.add(b.path("id").asLong())) {
+                    open.add(b.path("id").asLong());
+                }
+            }
+            if (open.isEmpty()) {
+                return;
+            }
+            follow(open, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+    }
+
     static String line(JsonNode b) {
         String status = b.path("status").asText();
-        String head = String.format("#%-4s %-12s pg%-3s", b.path("id").asText(), b.path("extension").asText(), b.path("pg_major").asText());
+        String head = String.format("#%-4s %-12s pg%-3s", b.path("id").asText(), b.path("extension").asText(), b.path("pg_major").asText())
+                + (isRebuild(b) ? " rebuild" : "");
         if (status.equals("succeeded") || status.equals("cached")) {
             return "ok     " + head + " " + status + durationOf(b);
         }
@@ -112,15 +136,32 @@ final class BuildFollower {
                 + " ./extfarm up --source-mirror DIR (docs/operations.md#source-mirrors)");
     }
 
-    /** Latest build per extension and PG major. */
+    /** A reproducibility rebuild (a second build of a published bundle, compared byte for byte) is not a cell of its own. */
+    static boolean isRebuild(JsonNode build) {
+        return REBUILD_REASON.equals(build.path("reason").asText());
+    }
+
+    static final String REBUILD_REASON = "reproducibility";
+
+    /**
+     * The table extension × PG major of each cell's latest build (reproducibility rebuilds left
+     * out: they say whether a bundle is reproducible, not whether it builds), then, per major,
+     * how many bundles ran upstream's regression suite and passed it, and the reproducibility
+     * verdicts so far.
+     */
     void summary(Set<String> extensions) throws IOException, InterruptedException {
         TreeSet<Integer> majors = new TreeSet<>();
         Map<String, Map<Integer, String>> cells = new TreeMap<>();
+        Map<Integer, int[]> suites = new TreeMap<>(); // major → {bundles, ran a suite, suite green}
+        Map<Integer, int[]> rebuilds = new TreeMap<>(); // major → {reproducible, not reproducible, rebuild failed, pending}
         for (String ext : extensions) {
             JsonNode page = api.get("/api/v1/builds?extension=" + ext + "&size=100");
             JsonNode items = page.isArray() ? page : page.path("items");
             Map<Integer, String> row = cells.computeIfAbsent(ext, k -> new TreeMap<>());
             for (JsonNode b : items) {
+                if (isRebuild(b)) {
+                    continue;
+                }
                 int pg = b.path("pg_major").asInt();
                 majors.add(pg);
                 String status = b.path("status").asText();
@@ -128,19 +169,60 @@ final class BuildFollower {
                 String cell = status.equals("succeeded") || status.equals("cached") ? "ok"
                         : status.equals("failed") || status.equals("farm-error") ? status + ": " + cause
                         : status;
-                if (row.putIfAbsent(pg, cell) == null && SOURCE_UNAVAILABLE.equals(cause)) { // the API lists newest first
-                    sourceUnavailable.add(ext + " pg" + pg);
+                if (row.putIfAbsent(pg, cell) == null) { // the API lists newest first: this is the cell's latest build
+                    if (SOURCE_UNAVAILABLE.equals(cause)) {
+                        sourceUnavailable.add(ext + " pg" + pg);
+                    }
+                    if (cell.equals("ok")) {
+                        int[] s = suites.computeIfAbsent(pg, k -> new int[3]);
+                        s[0]++;
+                        JsonNode regress = b.path("regress");
+                        if (regress.path("run").asInt(0) > 0) {
+                            s[1]++;
+                            if (regress.path("failed").asInt(0) == 0) {
+                                s[2]++;
+                            }
+                        }
+                    }
+                }
+            }
+            JsonNode verdicts = api.getOptional("/api/v1/extensions/" + ext + "/reproducibility").orElse(null);
+            if (verdicts != null) {
+                for (JsonNode t : verdicts.path("targets")) {
+                    int[] r = rebuilds.computeIfAbsent(t.path("pg_major").asInt(), k -> new int[4]);
+                    r[0] += t.path("reproducible").asInt(0);
+                    r[1] += t.path("not_reproducible").asInt(0);
+                    r[2] += t.path("rebuild_failed").asInt(0);
+                    r[3] += t.path("pending").asInt(0);
                 }
             }
         }
         out.println();
-        StringBuilder header = new StringBuilder(String.format("%-14s", "extension"));
+        int width = Math.max("extension".length(), extensions.stream().mapToInt(String::length).max().orElse(0)) + 2;
+        StringBuilder header = new StringBuilder(String.format("%-" + width + "s", "extension"));
         majors.forEach(m -> header.append(String.format("%-36s", "PG " + m)));
         out.println(header.toString().stripTrailing());
         for (var e : cells.entrySet()) {
-            StringBuilder row = new StringBuilder(String.format("%-14s", e.getKey()));
+            StringBuilder row = new StringBuilder(String.format("%-" + width + "s", e.getKey()));
             majors.forEach(m -> row.append(String.format("%-36s", e.getValue().getOrDefault(m, "-"))));
             out.println(row.toString().stripTrailing());
         }
+        if (!suites.isEmpty()) {
+            out.println();
+            out.println("upstream regression suites (of the bundles built): " + String.join("; ", suites.entrySet().stream()
+                    .map(e -> "PG " + e.getKey() + ": " + e.getValue()[1] + " of " + e.getValue()[0] + " ran one, "
+                            + e.getValue()[2] + " green").toList()));
+        }
+        if (!rebuilds.isEmpty()) {
+            out.println("reproducibility (each new bundle rebuilt and compared): " + String.join("; ", rebuilds.entrySet().stream()
+                    .map(e -> reproducibilityLine(e.getKey(), e.getValue())).toList()));
+        }
+    }
+
+    static String reproducibilityLine(int major, int[] r) {
+        int verified = r[0] + r[1];
+        String rate = verified == 0 ? "no verdict yet" : String.format("%d of %d reproducible (%.0f %%)", r[0], verified, 100.0 * r[0] / verified);
+        return "PG " + major + ": " + rate + (r[2] > 0 ? ", " + r[2] + " rebuild(s) failed" : "")
+                + (r[3] > 0 ? ", " + r[3] + " rebuild(s) pending (low priority; --follow-rebuilds waits for them)" : "");
     }
 }

@@ -60,6 +60,10 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-follow", description = "push and return without waiting for the builds")
     boolean noFollow;
 
+    @Option(names = "--follow-rebuilds", description = "also wait for the reproducibility rebuilds (each new bundle is "
+            + "built a second time at low priority and compared), so that the summary gives every verdict")
+    boolean followRebuilds;
+
     @Option(names = "--worker-port", paramLabel = "PORT", description = "the worker's health and metrics port on 127.0.0.1 (default: --port + 1)")
     Integer workerPort;
 
@@ -199,7 +203,8 @@ public final class UpCommand implements Callable<Integer> {
             JsonNode page = admin.get("/api/v1/builds?status=" + status + "&size=200");
             for (JsonNode b : page.path("items")) {
                 long id = b.path("id").asLong();
-                if (names.contains(b.path("extension").asText()) && served.contains(b.path("pg_major").asInt()) && !scheduled.contains(id)) {
+                if (names.contains(b.path("extension").asText()) && served.contains(b.path("pg_major").asInt()) && !scheduled.contains(id)
+                        && !BuildFollower.isRebuild(b)) { // rebuilds run at low priority after the builds: --follow-rebuilds
                     scheduled.add(id);
                 }
             }
@@ -216,7 +221,12 @@ public final class UpCommand implements Callable<Integer> {
         }
         BuildFollower follower = new BuildFollower(admin, out);
         if (!noFollow) {
-            follower.follow(scheduled, parseDuration(timeout), laterImages == null ? Set::of : laterImages::failedMajors);
+            Duration limit = parseDuration(timeout);
+            follower.follow(scheduled, limit, laterImages == null ? Set::of : laterImages::failedMajors);
+            if (followRebuilds) {
+                out.println("  following the reproducibility rebuilds");
+                follower.followRebuilds(names, served, limit.minusNanos(System.nanoTime() - t0));
+            }
         }
         follower.summary(names);
         follower.sourceHint().ifPresent(out::println);
