@@ -144,6 +144,46 @@ public class BuildChangesTest {
                 .body("type", org.hamcrest.Matchers.is("/problems/build-not-found"));
     }
 
+    /**
+     * An SBOM is the bundle's own text, not the farm's word: a package for a library the manifest
+     * does not bundle, a package name that is markup, a version that is not Debian's, a library
+     * named twice, an SBOM that is not JSON — none of them puts a package on a library.
+     */
+    @Test
+    void anSbomThatLiesOrIsNotJsonNamesNoPackage() throws Exception {
+        String name = Farm.unique("changessbom");
+        ChangesSeed seed = new ChangesSeed(Farm.token("maintainer"), worker, name);
+        seed.build(first(name));
+        List<Bundled> bundled = List.of(new Bundled("libfoo.so.1", null, null, "libfoo"), new Bundled("libbar.so.2", null, null, "libbar"),
+                new Bundled("libbaz.so.3", null, null, "libbaz"), new Bundled("libqux.so.4", null, null, "libqux"));
+        String lying = "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": ["
+                + "{\"name\": \"libevil9\", \"versionInfo\": \"6.6-6\", \"comment\": \"bundled as lib/libevil.so.9 (needed by x)\"},"
+                + "{\"name\": \"<img src=x onerror=alert(1)>\", \"versionInfo\": \"1.0-1\", \"comment\": \"bundled as lib/libfoo.so.1 (x)\"},"
+                + "{\"name\": \"libbar2\", \"versionInfo\": \"2.0 <script>\", \"comment\": \"bundled as lib/libbar.so.2 (x)\"},"
+                + "{\"name\": \"libbaz3\", \"versionInfo\": \"3.0-1\", \"comment\": \"bundled as lib/libbaz.so.3 (x)\"},"
+                + "{\"name\": \"libbaz3\", \"versionInfo\": \"9.9-9\", \"comment\": \"bundled as lib/libbaz.so.3 (x)\"},"
+                + "{\"name\": \"libqux4\", \"versionInfo\": \"NOASSERTION\", \"comment\": \"bundled as lib/libqux.so.4 (x)\"}]}\n";
+        Published lies = seed.build(new Tree("1.1.0", filesAt(name, "1.1.0"), bundled, List.of("libc.so.6"), lying));
+        JsonPath c = as(null).get("/api/v1/builds/" + lies.buildId() + "/changes").then().statusCode(200).extract().jsonPath();
+        assertThat(c.getList("diff.libraries.added.soname")).containsExactly("libbar.so.2", "libbaz.so.3", "libqux.so.4");
+        assertThat(c.getString("diff.libraries.added[0].debian_package")).as("a package, but not a Debian version").isEqualTo("libbar2");
+        assertThat(c.getString("diff.libraries.added[0].debian_version")).isNull();
+        assertThat(c.getString("diff.libraries.added[1].debian_version")).as("named twice: the first counts").isEqualTo("3.0-1");
+        assertThat(c.getString("diff.libraries.added[2].debian_package")).isEqualTo("libqux4");
+        assertThat(c.getString("diff.libraries.added[2].debian_version")).isNull();
+        assertThat(c.getString("diff.libraries.changed[0].soname")).isEqualTo("libfoo.so.1");
+        assertThat(c.getString("diff.libraries.changed[0].after.debian_package")).as("markup is no package name").isNull();
+        assertThat(c.getString("diff.libraries.changed[0].before.debian_package")).isEqualTo("libfoo1");
+        assertThat(c.prettify()).doesNotContain("libevil").doesNotContain("<img").doesNotContain("<script>");
+
+        Published notJson = seed.build(new Tree("1.2.0", filesAt(name, "1.2.0"), bundled, List.of("libc.so.6"), "{\"packages\": [\n"));
+        JsonPath d = as(null).get("/api/v1/builds/" + notJson.buildId() + "/changes").then().statusCode(200).extract().jsonPath();
+        assertThat(d.getString("previous.sha256")).isEqualTo(lies.sha256());
+        assertThat(d.getList("diff.libraries.changed.soname")).as("every package is gone with the SBOM")
+                .containsExactly("libbar.so.2", "libbaz.so.3", "libqux.so.4");
+        assertThat(d.getList("diff.libraries.changed.after.debian_package")).containsOnlyNulls();
+    }
+
     @Test
     void aPrivateExtensionsChangesExistOnlyForThoseWhoMayReadItsBuilds() throws Exception {
         String tenant = Farm.tenant();
@@ -162,6 +202,12 @@ public class BuildChangesTest {
                     .body("type", org.hamcrest.Matchers.is("/problems/build-not-found"))
                     .body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("libold")));
         }
+    }
+
+    private static Map<String, String> filesAt(String name, String version) {
+        return Map.of("share/extension/" + name + ".control", "default_version = '" + version + "'\nmodule_pathname = '$libdir/" + name + "'\n",
+                "share/extension/" + name + "--" + version + ".sql", "CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql;\n",
+                "lib/" + name + ".so", "module code " + version);
     }
 
     private static void assertSide(JsonPath c, String at, byte[] bytes) {

@@ -32,8 +32,11 @@ public final class ChangesSeed {
     public record Bundled(String soname, String debianPackage, String debianVersion, String bytes) {
     }
 
-    /** What a build of {@code version} installs. */
-    public record Tree(String version, Map<String, String> files, List<Bundled> bundled, List<String> systemLibraries) {
+    /** What a build of {@code version} installs; {@code sbom}, when not null, replaces the SBOM of the worker's shape. */
+    public record Tree(String version, Map<String, String> files, List<Bundled> bundled, List<String> systemLibraries, String sbom) {
+        public Tree(String version, Map<String, String> files, List<Bundled> bundled, List<String> systemLibraries) {
+            this(version, files, bundled, systemLibraries, null);
+        }
     }
 
     /** A published build: its id, its bundle's sha-256 and size, and the files as written. */
@@ -83,7 +86,7 @@ public final class ChangesSeed {
         for (Bundled b : t.bundled()) {
             all.put("lib/" + b.soname(), b.bytes());
         }
-        all.put("sbom.spdx.json", sbom(t));
+        all.put("sbom.spdx.json", t.sbom() != null ? t.sbom() : sbom(t));
         for (var f : all.entrySet()) {
             Path p = tree.resolve(f.getKey());
             Files.createDirectories(p.getParent());
