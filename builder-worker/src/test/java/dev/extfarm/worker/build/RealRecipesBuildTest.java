@@ -89,9 +89,11 @@ class RealRecipesBuildTest {
 
     /**
      * With -Dextfarm.bench.out=FILE (infra/bench/farm-vs-make.sh), one TSV line per build: name,
-     * target, ms, bundle bytes, result, step=ms,..., regress=run/passed/failed, the source archive.
+     * target, ms, bundle bytes, result, step=ms,..., regress=run/passed/failed, the source archive,
+     * start and end (epoch ms: the span of the builds without Maven's start).
      */
-    static synchronized void record(String name, BuildImages images, long millis, BuildOutcome o, Path source) throws java.io.IOException {
+    static synchronized void record(String name, BuildImages images, long startEpochMillis, long millis, BuildOutcome o, Path source)
+            throws java.io.IOException {
         String out = System.getProperty("extfarm.bench.out");
         if (out == null) {
             return;
@@ -100,7 +102,8 @@ class RealRecipesBuildTest {
         String steps = o.stepMillis().entrySet().stream().map(e -> e.getKey().id() + "=" + e.getValue()).reduce((a, b) -> a + "," + b).orElse("");
         Files.writeString(Path.of(out), String.join("\t", name, images.target(), String.valueOf(millis), String.valueOf(size),
                 o.succeeded() ? "ok" : o.failure().get().cause(), steps,
-                o.regression().map(r -> "regress=" + r.run() + "/" + r.passed() + "/" + r.failed()).orElse("regress=none"), source.toAbsolutePath().toString()) + "\n", java.nio.file.StandardOpenOption.CREATE,
+                o.regression().map(r -> "regress=" + r.run() + "/" + r.passed() + "/" + r.failed()).orElse("regress=none"), source.toAbsolutePath().toString(),
+                String.valueOf(startEpochMillis), String.valueOf(startEpochMillis + millis)) + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
@@ -110,9 +113,10 @@ class RealRecipesBuildTest {
         Recipe recipe = RecipeParser.parse(RECIPES.resolve(name)).forMajor(images.pgMajor());
         String sourceSha256 = job.sourceSha256();
         List<String> log = new ArrayList<>();
+        long started = System.currentTimeMillis();
         long t0 = System.nanoTime();
         BuildOutcome o = PIPELINES.get().run(job, images, work, new BuildLog(log::add));
-        record(name, images, (System.nanoTime() - t0) / 1_000_000, o, job.sourceArchive());
+        record(name, images, started, (System.nanoTime() - t0) / 1_000_000, o, job.sourceArchive());
         assertThat(o.failure()).as(String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()))).isEmpty();
         return checkBundle(job, o, recipe, sourceSha256, images, work, log);
     }
