@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  *                      older than it may lack a function the modules call
  * @param glibc         the newest {@code GLIBC_x.y} symbol version any of its ELF files needs, or null
  *                      (none needed)
- * @param serverSymbols the functions and variables its modules and programs import from the
+ * @param serverSymbols the functions and variables its modules import from the
  *                      {@code postgres} binary (sorted): the server must export each
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  *
  * <p>The bundle's ELF files are the build's output: they are read here, on the collected tree,
  * with {@link ElfDynamic} (bounds-checked, never executed). A server symbol is an unversioned
- * global import of a {@code lib/} or {@code bin/} file that no ELF file of the bundle defines
+ * global import of a {@code lib/} file (modules are loaded into postgres; programs in {@code bin/}
+ * are not, and libpq resolves what they share with it) that no ELF file of the bundle defines
  * (bundled libraries resolve their own) and that the build image's {@code postgres} exports:
  * what a system library provides is not exported by {@code postgres}, and what neither provides
  * would have failed the smoke test. The build image is the farm's own: its {@code pg_config
@@ -54,12 +55,15 @@ final class CompatibilityFloors {
         Set<String> imports = new TreeSet<>();
         Set<String> defined = new TreeSet<>();
         Set<String> versions = new TreeSet<>();
+        Path lib = tree.resolve("lib");
         for (Path f : elfFiles(tree)) {
             ElfDynamic d = ElfDynamic.read(f).orElse(null);
             if (d == null) {
                 continue; // an ELF header the reader cannot follow: the smoke test loaded what matters
             }
-            imports.addAll(d.imports());
+            if (f.startsWith(lib)) { // a program (bin/) runs on its own: its libraries (libpq), not postgres, resolve it
+                imports.addAll(d.imports());
+            }
             defined.addAll(d.exports());
             versions.addAll(d.versionsNeeded());
         }
