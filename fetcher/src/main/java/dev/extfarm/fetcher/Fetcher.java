@@ -17,6 +17,8 @@ import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
 import dev.extfarm.fetcher.queue.Priority;
 import dev.extfarm.fetcher.queue.Scheduler;
+import dev.extfarm.fetcher.report.FetchException;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;

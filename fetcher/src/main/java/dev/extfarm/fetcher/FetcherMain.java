@@ -6,6 +6,8 @@ import dev.extfarm.fetcher.endpoint.Routes;
 import dev.extfarm.fetcher.http.ExitWithoutDelay;
 import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.report.FetchException;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.fetcher.spec.SpecSource;
 import dev.extfarm.fetcher.trust.Trust;
 import java.io.IOException;

@@ -8,6 +8,8 @@ import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.install.NodeFloors;
 import dev.extfarm.fetcher.install.SystemLibraries;
 import dev.extfarm.fetcher.queue.Job;
+import dev.extfarm.fetcher.report.FetchException;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.trust.SignatureCheck;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.extfarm.fetcher;
 
 import dev.extfarm.fetcher.queue.Job;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.protocol.ComputeSpec;
 import java.util.function.LongConsumer;
 

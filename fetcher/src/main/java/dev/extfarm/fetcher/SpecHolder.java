@@ -1,6 +1,8 @@
 package dev.extfarm.fetcher;
 
 import dev.extfarm.fetcher.install.AtomicFiles;
+import dev.extfarm.fetcher.report.FetchException;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.fetcher.spec.SpecReader;
 import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.spec.SpecSource;

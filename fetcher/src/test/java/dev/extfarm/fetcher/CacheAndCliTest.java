@@ -2,6 +2,7 @@ package dev.extfarm.fetcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.extfarm.fetcher.report.Log;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

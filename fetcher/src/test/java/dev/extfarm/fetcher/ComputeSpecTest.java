@@ -3,6 +3,7 @@ package dev.extfarm.fetcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.spec.SpecReader;
 import dev.extfarm.protocol.ComputeSpec;
 import java.nio.charset.StandardCharsets;

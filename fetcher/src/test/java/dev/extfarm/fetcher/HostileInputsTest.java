@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.BundleReader;
+import dev.extfarm.fetcher.report.FetchException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -25,12 +25,7 @@ class LayeringTest {
      */
     @ArchTest
     static final ArchRule packagesFormNoCycle = slices().matching("dev.extfarm.(**)").should().beFreeOfCycles()
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.download"), resideInAPackage("dev.extfarm.fetcher"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.endpoint"), resideInAPackage("dev.extfarm.fetcher"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.install"), resideInAPackage("dev.extfarm.fetcher"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.queue"), resideInAPackage("dev.extfarm.fetcher"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.spec"), resideInAPackage("dev.extfarm.fetcher"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.trust"), resideInAPackage("dev.extfarm.fetcher"));
+            .ignoreDependency(resideInAPackage("dev.extfarm.fetcher.endpoint"), resideInAPackage("dev.extfarm.fetcher"));
 
     @ArchTest
     static final ArchRule usesOnlyTheModulesItMay = noClasses().should().dependOnClassesThat(

@@ -4,6 +4,8 @@ import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.PgLayout;
+import dev.extfarm.fetcher.report.FetchException;
+import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.fetcher.spec.SpecSource;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.extfarm.bundle.Compatibility;
 import dev.extfarm.bundle.elf.ElfDynamic;
+import dev.extfarm.fetcher.report.FetchException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

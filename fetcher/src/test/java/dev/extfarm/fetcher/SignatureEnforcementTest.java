@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.extfarm.bundle.sign.SigningKey;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.trust.Trust;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

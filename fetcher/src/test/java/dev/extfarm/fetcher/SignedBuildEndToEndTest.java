@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.SigningKey;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.recipe.RecipeBundle;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;

@@ -4,7 +4,7 @@ import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.bundle.RejectionRule;
 import dev.extfarm.bundle.VerifiedBundle;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.FilterInputStream;
 import java.io.IOException;

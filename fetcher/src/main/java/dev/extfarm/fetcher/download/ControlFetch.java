@@ -1,7 +1,7 @@
 package dev.extfarm.fetcher.download;
 
 import dev.extfarm.bundle.ControlFile;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.fetcher.spec.Problems;
 import java.io.IOException;

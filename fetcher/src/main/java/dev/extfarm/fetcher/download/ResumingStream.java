@@ -1,6 +1,6 @@
 package dev.extfarm.fetcher.download;
 
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.spec.Problems;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.extfarm.fetcher.endpoint;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.Fetcher;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

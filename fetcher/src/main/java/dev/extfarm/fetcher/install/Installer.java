@@ -1,7 +1,7 @@
 package dev.extfarm.fetcher.install;
 
 import dev.extfarm.bundle.VerifiedBundle;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.file.Path;

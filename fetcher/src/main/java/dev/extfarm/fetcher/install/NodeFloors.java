@@ -2,7 +2,7 @@ package dev.extfarm.fetcher.install;
 
 import dev.extfarm.bundle.Compatibility;
 import dev.extfarm.bundle.elf.ElfDynamic;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.extfarm.fetcher.install;
 
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import dev.extfarm.bundle.FileTrees;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.VerifiedBundle;
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.file.Files;

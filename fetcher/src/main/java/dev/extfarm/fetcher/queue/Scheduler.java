@@ -1,6 +1,6 @@
 package dev.extfarm.fetcher.queue;
 
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.download.Throttle;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package dev.extfarm.fetcher.spec;
 
-import dev.extfarm.fetcher.FetchException;
+import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.net.URI;

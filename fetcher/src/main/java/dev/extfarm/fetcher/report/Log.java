@@ -1,4 +1,4 @@
-package dev.extfarm.fetcher;
+package dev.extfarm.fetcher.report;
 
 import java.io.PrintWriter;
 import java.time.LocalTime;

@@ -1,4 +1,4 @@
-package dev.extfarm.fetcher;
+package dev.extfarm.fetcher.report;
 
 /**
  * Why something could not be fetched or installed, in words an operator can act on. The
