@@ -1,5 +1,6 @@
 package dev.extfarm.cli;
 
+import dev.extfarm.cli.exit.UsageException;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;

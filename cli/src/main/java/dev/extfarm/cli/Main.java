@@ -4,6 +4,8 @@ import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.cli.bundle.BundleCommand;
 import dev.extfarm.cli.config.CliEnvironment;
 import dev.extfarm.cli.config.ConfigCommand;
+import dev.extfarm.cli.exit.ExitCode;
+import dev.extfarm.cli.exit.UsageException;
 import dev.extfarm.fetcher.http.ExitWithoutDelay;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -27,9 +29,9 @@ import picocli.CommandLine.Command;
                 "", "Exit codes: 0 ok; 1 rejected input or failed operation; 2 usage error. See docs/cli.md."})
 public final class Main {
 
-    public static final int OK = 0;
-    public static final int REJECTED = 1;
-    public static final int USAGE = 2;
+    public static final int OK = ExitCode.OK;
+    public static final int REJECTED = ExitCode.REJECTED;
+    public static final int USAGE = ExitCode.USAGE;
 
     public static void main(String[] args) {
         int rc = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));

@@ -25,11 +25,6 @@ class LayeringTest {
      */
     @ArchTest
     static final ArchRule packagesFormNoCycle = slices().matching("dev.extfarm.(**)").should().beFreeOfCycles()
-            .ignoreDependency(resideInAPackage("dev.extfarm.cli.bundle"), resideInAPackage("dev.extfarm.cli"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.cli.cnpg"), resideInAPackage("dev.extfarm.cli"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.cli.farm"), resideInAPackage("dev.extfarm.cli"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.cli.recipe.init"), resideInAPackage("dev.extfarm.cli"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.cli.config"), resideInAPackage("dev.extfarm.cli.admin"))
             .ignoreDependency(resideInAPackage("dev.extfarm.cli.config"), resideInAPackage("dev.extfarm.cli.api"));
 
     @ArchTest

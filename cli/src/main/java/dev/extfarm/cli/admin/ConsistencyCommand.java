@@ -1,9 +1,10 @@
 package dev.extfarm.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.extfarm.cli.Main;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
+import dev.extfarm.cli.exit.ExitCode;
+import dev.extfarm.cli.output.OutputOption;
 import dev.extfarm.protocol.ConsistencyReport;
 import dev.extfarm.protocol.Wire;
 import java.io.PrintWriter;
@@ -42,6 +43,6 @@ public final class ConsistencyCommand implements Callable<Integer> {
             report.orphanBlobs().forEach(k -> out.println("orphan  " + k));
             report.unknownBlobs().forEach(k -> out.println("unknown " + k));
         }
-        return report.ok() ? Main.OK : Main.REJECTED;
+        return report.ok() ? ExitCode.OK : ExitCode.REJECTED;
     }
 }

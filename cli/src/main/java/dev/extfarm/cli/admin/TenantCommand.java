@@ -3,6 +3,7 @@ package dev.extfarm.cli.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
+import dev.extfarm.cli.output.OutputOption;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;

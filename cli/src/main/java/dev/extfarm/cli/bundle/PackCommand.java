@@ -4,7 +4,7 @@ import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.Platform;
 import dev.extfarm.bundle.TreeInspector;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

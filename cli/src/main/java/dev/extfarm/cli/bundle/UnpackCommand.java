@@ -2,7 +2,7 @@ package dev.extfarm.cli.bundle;
 
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;

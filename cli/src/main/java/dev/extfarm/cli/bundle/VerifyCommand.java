@@ -4,7 +4,7 @@ import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.KeySet;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;

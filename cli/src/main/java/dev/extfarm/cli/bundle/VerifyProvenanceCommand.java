@@ -6,7 +6,7 @@ import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.Dsse;
 import dev.extfarm.bundle.sign.KeySet;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.extfarm.cli.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.extfarm.cli.admin.OutputOption;
+import dev.extfarm.cli.output.OutputOption;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
 import java.io.PrintWriter;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.extfarm.bundle.BundleAddress;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
 import dev.extfarm.cli.cnpg.ExtensionImages.Bundle;

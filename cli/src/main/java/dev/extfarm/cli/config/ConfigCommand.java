@@ -1,6 +1,6 @@
 package dev.extfarm.cli.config;
 
-import dev.extfarm.cli.admin.OutputOption;
+import dev.extfarm.cli.output.OutputOption;
 import dev.extfarm.cli.api.ApiClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

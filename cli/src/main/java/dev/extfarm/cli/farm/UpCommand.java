@@ -95,7 +95,7 @@ public final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         if (concurrency < 1 || concurrency > 16) {
-            throw new dev.extfarm.cli.UsageException("--concurrency " + concurrency + ": between 1 and 16 builds at once");
+            throw new dev.extfarm.cli.exit.UsageException("--concurrency " + concurrency + ": between 1 and 16 builds at once");
         }
         Path home = LocalFarm.home();
         Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();

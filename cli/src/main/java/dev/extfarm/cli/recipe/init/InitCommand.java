@@ -1,7 +1,7 @@
 package dev.extfarm.cli.recipe.init;
 
 import dev.extfarm.bundle.BundleAddress;
-import dev.extfarm.cli.UsageException;
+import dev.extfarm.cli.exit.UsageException;
 import dev.extfarm.recipe.RecipeBundle;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;

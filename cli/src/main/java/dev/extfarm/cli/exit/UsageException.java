@@ -1,4 +1,4 @@
-package dev.extfarm.cli;
+package dev.extfarm.cli.exit;
 
 /** The command line asks for something impossible (missing file, bad value): exit code 2. */
 public class UsageException extends RuntimeException {

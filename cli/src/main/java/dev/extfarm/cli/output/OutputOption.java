@@ -1,4 +1,4 @@
-package dev.extfarm.cli.admin;
+package dev.extfarm.cli.output;
 
 import picocli.CommandLine.Option;
 
