@@ -163,6 +163,16 @@ class RealRecipesBuildTest {
         // an extension bundle, or a library bundle (no control file: pgextwlist) whose modules the smoke test LOADed
         assertThat(v.manifest().extensions().isEmpty() ? v.manifest().libraries() : v.manifest().extensions()).isNotEmpty();
         assertThat(v.manifest().build().sourceSha256()).isEqualTo(sourceSha256);
+        // compatibility floors (issue 23): the build image's server version; a module imports from the server
+        var floors = v.manifest().compatibility();
+        assertThat(floors).as("compatibility floors").isNotNull();
+        assertThat(floors.builtAgainst()).startsWith(images.pgMajor() + ".");
+        if (!v.manifest().libraries().isEmpty()) {
+            assertThat(floors.serverSymbols()).as("the server symbols " + v.manifest().libraries() + " import").isNotEmpty();
+            assertThat(floors.glibc()).startsWith("GLIBC_2.");
+        }
+        System.out.println("floors " + job.name() + " " + images.target() + ": built against " + floors.builtAgainst() + ", "
+                + floors.serverSymbols().size() + " server symbols, " + floors.glibc());
         Path lib = work.resolve("tree/lib");
         if (Files.isDirectory(lib)) {
             try (Stream<Path> files = Files.walk(lib)) {
