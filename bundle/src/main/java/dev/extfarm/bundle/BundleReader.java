@@ -91,8 +91,9 @@ public final class BundleReader {
                     return read(in, in, expectedSha256, sink);
                 }
             }
-            GuardedInputStream in = new GuardedInputStream(raw, limits.maxTotalSize());
-            return read(in, in, expectedSha256, sink);
+            MessageDigest sha = Digests.newSha256();
+            GuardedInputStream in = new GuardedInputStream(raw, limits.maxTotalSize(), sha::update);
+            return read(in, StreamDigest.of(in, sha), expectedSha256, sink);
         } catch (GuardedInputStream.TooLargeException e) {
             throw new BundleRejectedException(RejectionRule.SIZE, "-", "the bundle is larger than the limit of "
                     + limits.maxTotalSize() + " bytes");

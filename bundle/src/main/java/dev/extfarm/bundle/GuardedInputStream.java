@@ -3,25 +3,65 @@ package dev.extfarm.bundle;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 
-/** Hashes and counts every byte read, and stops at a byte limit. */
-final class GuardedInputStream extends FilterInputStream implements StreamDigest {
+/**
+ * Counts every byte read, stops at a byte limit, and hands each chunk read to a {@link Copy}
+ * (a hash, a file, a blob writer, a quota meter: a tee). The one place where extfarm counts and
+ * copies a stream under a limit: the hardened reader (limit and whole-stream sha-256), the
+ * registry's upload (limit, and a copy into the blob store) and the fetcher's download (a copy
+ * into the partial file, counted against the staging quota) all read through it.
+ *
+ * <p>Each chunk is counted and checked against the limit before it is copied: bytes over the
+ * limit reach no copy. An exception of the copy reaches the reader as it was thrown (the caller
+ * names the fault: the registry turns a blob-store failure into its own exception type).
+ * {@link #skip} reads the skipped bytes, so they are counted and copied too.
+ */
+public final class GuardedInputStream extends FilterInputStream {
+
+    /** Where every byte read is also written, in order. */
+    @FunctionalInterface
+    public interface Copy {
+        void write(byte[] b, int off, int len) throws IOException;
+    }
 
     /** Thrown when the input is longer than the limit. */
-    static final class TooLargeException extends IOException {
-        TooLargeException(long limit) {
+    public static final class TooLargeException extends IOException {
+        private final long limit;
+        private final long read;
+
+        TooLargeException(long limit, long read) {
             super("more than " + limit + " bytes");
+            this.limit = limit;
+            this.read = read;
+        }
+
+        /** The limit the input went over. */
+        public long limit() {
+            return limit;
+        }
+
+        /** Bytes read when it went over (more than {@link #limit}). */
+        public long read() {
+            return read;
         }
     }
 
-    private final MessageDigest digest = Digests.newSha256();
+    private static final Copy NOWHERE = (b, off, len) -> { };
+
     private final long limit;
+    private final Copy copy;
     private long count;
 
-    GuardedInputStream(InputStream in, long limit) {
+    /** Counts and stops after {@code limit} bytes ({@link Long#MAX_VALUE}: never). */
+    public GuardedInputStream(InputStream in, long limit) {
+        this(in, limit, NOWHERE);
+    }
+
+    /** Counts, stops after {@code limit} bytes, and writes every byte read to {@code copy}. */
+    public GuardedInputStream(InputStream in, long limit, Copy copy) {
         super(in);
         this.limit = limit;
+        this.copy = copy;
     }
 
     @Override
@@ -37,9 +77,9 @@ final class GuardedInputStream extends FilterInputStream implements StreamDigest
         if (n > 0) {
             count += n;
             if (count > limit) {
-                throw new TooLargeException(limit);
+                throw new TooLargeException(limit, count);
             }
-            digest.update(b, off, n);
+            copy.write(b, off, n);
         }
         return n;
     }
@@ -63,13 +103,8 @@ final class GuardedInputStream extends FilterInputStream implements StreamDigest
         return false;
     }
 
-    @Override
+    /** Bytes read so far. */
     public long count() {
         return count;
-    }
-
-    @Override
-    public String sha256() {
-        return Digests.hex(digest.digest());
     }
 }

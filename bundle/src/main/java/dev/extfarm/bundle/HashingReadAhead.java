@@ -9,8 +9,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The same as {@link GuardedInputStream} (hashes and counts every byte, stops at a byte limit),
- * but the source is read and hashed on a thread of its own, up to {@link #CHUNKS} chunks of
+ * Hashes and counts every byte and stops at a byte limit (a {@link GuardedInputStream} that
+ * copies into the digest), but the source is read and hashed on a thread of its own, up to {@link #CHUNKS} chunks of
  * {@link #CHUNK} bytes ahead of the reader. The whole-stream sha-256 and the per-file sha-256s of
  * {@link BundleReader} then run on two cores instead of one, and a slow source (the network)
  * overlaps with unpacking.
@@ -31,22 +31,20 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
 
     private static final Chunk END = new Chunk(new byte[0], 0);
 
-    private final InputStream source;
-    private final long limit;
     private final MessageDigest digest = Digests.newSha256();
+    private final GuardedInputStream source;
     private final BlockingQueue<Object> filled = new ArrayBlockingQueue<>(CHUNKS + 2);
     private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS + 1);
     private final Thread thread;
     private volatile boolean closed;
     private int allocated;       // chunks made so far, by the thread
-    private long count;          // written by the thread, read by the reader after END (the queue orders them)
     private Chunk current;
     private int pos;
     private boolean ended;
 
     HashingReadAhead(InputStream source, long limit) {
-        this.source = source;
-        this.limit = limit;
+        // counted and hashed by the thread, asked by the reader after END (the queue orders them)
+        this.source = new GuardedInputStream(source, limit, digest::update);
         thread = new Thread(this::run, "bundle-read-ahead");
         thread.setDaemon(true);
         thread.start();
@@ -71,12 +69,6 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
                     put(END);
                     return;
                 }
-                count += n;
-                if (count > limit) {
-                    put(new GuardedInputStream.TooLargeException(limit));
-                    return;
-                }
-                digest.update(b, 0, n);
                 put(new Chunk(b, n));
             }
         } catch (Throwable t) {
@@ -149,7 +141,7 @@ final class HashingReadAhead extends InputStream implements StreamDigest {
     @Override
     public long count() {
         requireEnd();
-        return count;
+        return source.count();
     }
 
     @Override

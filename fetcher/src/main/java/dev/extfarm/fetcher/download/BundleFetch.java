@@ -2,6 +2,7 @@ package dev.extfarm.fetcher.download;
 
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.bundle.GuardedInputStream;
 import dev.extfarm.bundle.RejectionRule;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.report.FetchException;
@@ -104,7 +105,11 @@ public final class BundleFetch {
         try (StagingQuota.Meter meter = quota.start(e.label());
              OutputStream keep = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              InputStream replay = limited(Files.newInputStream(partial), have);
-             InputStream in = new SequenceInputStream(replay, new Tee(net, keep, meter));
+             // network bytes are written to the partial file (and counted against the quota) as they are read
+             InputStream in = new SequenceInputStream(replay, new GuardedInputStream(net, Long.MAX_VALUE, (b, off, len) -> {
+                 meter.add(len);
+                 keep.write(b, off, len);
+             }));
              WriteBehind ignored = WriteBehind.start(dest)) {
             // the reader's own read-ahead thread reads 'in' (network, partial file) and hashes the
             // whole stream while this thread unpacks; it returns after the stream's end, so every
@@ -198,41 +203,6 @@ public final class BundleFetch {
                 return r;
             }
         };
-    }
-
-    /** Network bytes, written to the partial file (and counted against the quota) as they are read. */
-    private static final class Tee extends InputStream {
-        private final InputStream in;
-        private final OutputStream copy;
-        private final StagingQuota.Meter meter;
-
-        Tee(InputStream in, OutputStream copy, StagingQuota.Meter meter) {
-            this.in = in;
-            this.copy = copy;
-            this.meter = meter;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                meter.add(n);
-                copy.write(b, off, n);
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     /** A resumed download failed verification: start again from byte 0 once. */

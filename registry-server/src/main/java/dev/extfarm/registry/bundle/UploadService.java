@@ -5,6 +5,7 @@ import dev.extfarm.bundle.BundleLimits;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.BundleRejectedException;
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.GuardedInputStream;
 import dev.extfarm.bundle.RejectionRule;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.registry.auth.Principal;
@@ -70,7 +71,14 @@ public class UploadService {
         VerifiedBundle verified;
         BundleRecorder.Recorded recorded;
         try (BlobWriter temp = storage(() -> store.writer(BlobKey.bundle(address)))) {
-            Tee tee = new Tee(body, temp, config.maxSize());
+            // every byte the reader takes is also written to the temporary; a failing write is the store's fault
+            GuardedInputStream tee = new GuardedInputStream(body, config.maxSize(), (b, off, len) -> {
+                try {
+                    temp.write(b, off, len);
+                } catch (IOException e) {
+                    throw new StorageFault(e);
+                }
+            });
             verified = read(tee, address);
             tee.transferTo(OutputStream.nullOutputStream()); // anything after the archive is part of the bytes too
             // everything is checked before anything is published: a refusal leaves the store as it was
@@ -80,9 +88,9 @@ public class UploadService {
             // the names are claimed, the blobs published and the bundle recorded in one transaction
             recorded = recorder.record(verified, uploader == null ? null : uploader.tokenId(), names,
                     () -> publish(temp, address, controls));
-        } catch (TooLarge e) {
+        } catch (GuardedInputStream.TooLargeException e) {
             count("too-large");
-            throw tooLarge(e.read);
+            throw tooLarge(e.read());
         } catch (BlobDigestMismatchException e) {
             count("digest-mismatch");
             throw mismatch(address, e.actual());
@@ -237,58 +245,10 @@ public class UploadService {
         metrics.counter("extfarm.bundle.uploads", "outcome", outcome).increment();
     }
 
-    /** Thrown when more bytes arrive than the limit allows. */
-    static final class TooLarge extends IOException {
-        final long read;
-
-        TooLarge(long read) {
-            super("over the size limit");
-            this.read = read;
-        }
-    }
-
     /** The blob store failed (a disk, an S3 endpoint): a 503 with Retry-After, never the uploader's 400. */
     static final class StorageFault extends IOException {
         StorageFault(IOException cause) {
             super(cause.getMessage(), cause);
-        }
-    }
-
-    /** Reads the body, copying every byte read into the blob writer, up to a limit. */
-    static final class Tee extends InputStream {
-        private final InputStream in;
-        private final OutputStream copy;
-        private final long max;
-        private long read;
-
-        Tee(InputStream in, OutputStream copy, long max) {
-            this.in = in;
-            this.copy = copy;
-            this.max = max;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                read += n;
-                if (read > max) {
-                    throw new TooLarge(read);
-                }
-                try {
-                    copy.write(b, off, n);
-                } catch (IOException e) {
-                    throw new StorageFault(e);
-                }
-            }
-            return n;
         }
     }
 }
