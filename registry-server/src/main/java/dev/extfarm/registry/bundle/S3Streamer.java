@@ -1,18 +1,17 @@
 package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.blob.BlobStore;
+import dev.extfarm.registry.http.BlockingBodyWriter;
 import dev.extfarm.registry.problem.ExtfarmException;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Streams a blob of a remote store (S3) on a worker thread, with back-pressure. */
+/** Streams a blob of a remote store (S3) on a worker thread, with back-pressure ({@link BlockingBodyWriter}). */
 @ApplicationScoped
 class S3Streamer {
 
@@ -43,25 +42,6 @@ class S3Streamer {
             resp.end();
             return;
         }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = store.open(t.key(), start)) {
-            long left = length;
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) {
-                    break;
-                }
-                left -= n;
-                if (resp.writeQueueFull()) {
-                    CompletableFuture<Void> drained = new CompletableFuture<>();
-                    resp.drainHandler(v -> drained.complete(null));
-                    if (resp.writeQueueFull()) {
-                        drained.get(60, TimeUnit.SECONDS);
-                    }
-                }
-                resp.write(Buffer.buffer(java.util.Arrays.copyOf(buf, n)));
-            }
-        }
-        resp.end();
+        BlockingBodyWriter.send(store.open(t.key(), start), length, resp);
     }
 }

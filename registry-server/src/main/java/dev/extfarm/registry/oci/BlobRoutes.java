@@ -2,18 +2,15 @@ package dev.extfarm.registry.oci;
 
 import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.http.BlockingBodyWriter;
 import dev.extfarm.registry.oci.BlobIndex.BlobRef;
 import dev.extfarm.registry.oci.BlobIndex.Held;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code GET|HEAD|DELETE /v2/<name>/blobs/<digest>}. Bytes of a filesystem store go out with
@@ -141,33 +138,9 @@ public class BlobRoutes {
         }
         resp.putHeader("Content-Length", Long.toString(length));
         call.blocking(() -> {
-            stream(resp, ref, start, length);
+            BlockingBodyWriter.send(store.open(ref.key(), start), length, resp); // remote (S3): back-pressure
             return null;
         }).onFailure(call::fail);
-    }
-
-    /** Streams a remote (S3) blob on a worker thread, waiting whenever the connection is full. */
-    private void stream(HttpServerResponse resp, BlobRef ref, long start, long length) throws Exception {
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = store.open(ref.key(), start)) {
-            long left = length;
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) {
-                    break;
-                }
-                left -= n;
-                if (resp.writeQueueFull()) {
-                    CompletableFuture<Void> drained = new CompletableFuture<>();
-                    resp.drainHandler(v -> drained.complete(null));
-                    if (resp.writeQueueFull()) {
-                        drained.get(60, TimeUnit.SECONDS);
-                    }
-                }
-                resp.write(Buffer.buffer(java.util.Arrays.copyOf(buf, n)));
-            }
-        }
-        resp.end();
     }
 
     void delete(OciCall call) {
