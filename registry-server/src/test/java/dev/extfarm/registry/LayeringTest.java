@@ -25,8 +25,8 @@ class LayeringTest {
      */
     @ArchTest
     static final ArchRule packagesFormNoCycle = slices().matching("dev.extfarm.(**)").should().beFreeOfCycles()
-            .ignoreDependency(resideInAPackage("dev.extfarm.registry.recipe"), resideInAPackage("dev.extfarm.registry.build"))
-            .ignoreDependency(resideInAPackage("dev.extfarm.registry.provenance"), resideInAPackage("dev.extfarm.registry.build"))
+            .ignoreDependency(resideInAPackage("dev.extfarm.registry.recipe"), resideInAPackage("dev.extfarm.registry.builds"))
+            .ignoreDependency(resideInAPackage("dev.extfarm.registry.provenance"), resideInAPackage("dev.extfarm.registry.builds"))
             .ignoreDependency(resideInAPackage("dev.extfarm.registry.compute"), resideInAPackage("dev.extfarm.registry.bundle"))
             .ignoreDependency(resideInAPackage("dev.extfarm.registry.catalog"), resideInAPackage("dev.extfarm.registry.auth"))
             .ignoreDependency(resideInAPackage("dev.extfarm.registry.problem"), resideInAPackage("dev.extfarm.registry.http"))

@@ -2,7 +2,7 @@ package dev.extfarm.worker.job;
 
 import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
 import dev.extfarm.protocol.WorkerProtocol.DependenciesResponse;
-import dev.extfarm.worker.build.BundleDependencies;
+import dev.extfarm.worker.pipeline.BundleDependencies;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.extfarm.worker.job;
 
-import dev.extfarm.worker.build.BuildImages;
+import dev.extfarm.worker.pipeline.BuildImages;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;

@@ -31,7 +31,7 @@ class DependencyIT {
 
     @Test
     void aRequiredFarmExtensionIsInstalledForTheSmokeTestAndAWaitingBuildIsQueuedAgain() throws Exception {
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-dependency-it");
         int port = JavaProcess.freePort();
         URI base = URI.create("http://127.0.0.1:" + port);

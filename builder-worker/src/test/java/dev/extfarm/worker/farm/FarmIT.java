@@ -50,7 +50,7 @@ class FarmIT {
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         data = Files.createTempDirectory("extfarm-farm-it");
         upstream = new SourceServer();
         int port = JavaProcess.freePort();

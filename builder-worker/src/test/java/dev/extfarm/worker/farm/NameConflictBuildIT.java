@@ -47,7 +47,7 @@ class NameConflictBuildIT {
     @BeforeAll
     static void start() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(PLPGSQL_CONTROL), "PostgreSQL 15's plpgsql.control is needed");
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         data = Files.createTempDirectory("extfarm-name-conflict");
         int port = JavaProcess.freePort();
         base = URI.create("http://127.0.0.1:" + port);

@@ -23,7 +23,7 @@ class ReproducibilityIT {
 
     @Test
     void eachPublishedBundleIsRebuiltByTheOtherWorkerAndTheVerdictIsInTheApi() throws Exception {
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-reproducibility-it");
         int port = JavaProcess.freePort();
         URI base = URI.create("http://127.0.0.1:" + port);

@@ -29,7 +29,7 @@ class SourceEgressIT {
 
     @Test
     void internalAndFileSourcesFailAtFetchWithoutBeingRead() throws Exception {
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-source-egress");
         Path secret = data.resolve("host-secret");
         run("mkfifo", secret.toString());

@@ -87,7 +87,7 @@ final class Topology implements AutoCloseable {
      * {@code extraEnv} adds registry settings (lease TTL, sweep interval, ...).
      */
     static Topology start(String label, int replicaCount, Map<String, String> extraEnv) throws Exception {
-        dev.extfarm.worker.build.TestImagesAccess.await("bookworm-pg15");
+        dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-" + label);
         Topology t = new Topology(data, replicaCount);
         t.registryEnv.putAll(Map.of(

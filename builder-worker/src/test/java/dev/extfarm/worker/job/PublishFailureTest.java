@@ -2,8 +2,8 @@ package dev.extfarm.worker.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.worker.build.BuildFailure;
-import dev.extfarm.worker.build.Step;
+import dev.extfarm.worker.pipeline.BuildFailure;
+import dev.extfarm.worker.pipeline.Step;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 

@@ -2,10 +2,10 @@ package dev.extfarm.worker.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.worker.build.BuildImages;
-import dev.extfarm.worker.build.DockerCli;
-import dev.extfarm.worker.build.ImageCatalog;
-import dev.extfarm.worker.build.TestImagesAccess;
+import dev.extfarm.worker.pipeline.BuildImages;
+import dev.extfarm.worker.pipeline.DockerCli;
+import dev.extfarm.worker.pipeline.ImageCatalog;
+import dev.extfarm.worker.pipeline.TestImagesAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

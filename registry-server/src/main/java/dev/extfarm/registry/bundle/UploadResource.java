@@ -2,7 +2,7 @@ package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
-import dev.extfarm.registry.build.UploadFence;
+import dev.extfarm.registry.builds.UploadFence;
 import dev.extfarm.registry.http.OwnBodyLimit;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.changes;
 
 import dev.extfarm.registry.auth.CurrentViewer;
-import dev.extfarm.registry.build.BuildReports;
+import dev.extfarm.registry.builds.BuildReports;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

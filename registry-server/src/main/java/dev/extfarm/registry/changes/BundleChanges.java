@@ -3,7 +3,7 @@ package dev.extfarm.registry.changes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleManifest;
-import dev.extfarm.registry.build.Build;
+import dev.extfarm.registry.builds.Build;
 import dev.extfarm.registry.catalog.BundleEntry;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.farm;
 
 import dev.extfarm.registry.auth.CurrentViewer;
-import dev.extfarm.registry.build.FarmTargets;
+import dev.extfarm.registry.builds.FarmTargets;
 import dev.extfarm.registry.farm.FarmViews.Failures;
 import dev.extfarm.registry.farm.FarmViews.Farm;
 import dev.extfarm.registry.farm.FarmViews.Target;

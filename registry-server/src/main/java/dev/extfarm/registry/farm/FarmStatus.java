@@ -4,8 +4,8 @@ import static dev.extfarm.registry.farm.SqlValues.instant;
 import static dev.extfarm.registry.farm.SqlValues.number;
 
 import dev.extfarm.registry.auth.Viewer;
-import dev.extfarm.registry.build.FarmTargets;
-import dev.extfarm.registry.build.QueueConfig;
+import dev.extfarm.registry.builds.FarmTargets;
+import dev.extfarm.registry.builds.QueueConfig;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.farm.FarmViews.Current;
 import dev.extfarm.registry.farm.FarmViews.Farm;

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.oci;
 
-import dev.extfarm.registry.build.BuildFinished;
-import dev.extfarm.registry.build.BuildStatus;
+import dev.extfarm.registry.builds.BuildFinished;
+import dev.extfarm.registry.builds.BuildStatus;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package dev.extfarm.registry.webhook;
 
-import dev.extfarm.registry.build.BuildFinished;
+import dev.extfarm.registry.builds.BuildFinished;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,13 +1,13 @@
 package dev.extfarm.registry.changes;
 
-import static dev.extfarm.registry.build.Farm.ADMIN;
-import static dev.extfarm.registry.build.Farm.as;
+import static dev.extfarm.registry.builds.Farm.ADMIN;
+import static dev.extfarm.registry.builds.Farm.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.bundle.Digests;
-import dev.extfarm.registry.build.Farm;
-import dev.extfarm.registry.build.QueueJanitor;
-import dev.extfarm.registry.build.TestWorker;
+import dev.extfarm.registry.builds.Farm;
+import dev.extfarm.registry.builds.QueueJanitor;
+import dev.extfarm.registry.builds.TestWorker;
 import dev.extfarm.registry.changes.ChangesSeed.Bundled;
 import dev.extfarm.registry.changes.ChangesSeed.Published;
 import dev.extfarm.registry.changes.ChangesSeed.Tree;

@@ -2,7 +2,7 @@ package dev.extfarm.registry.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.registry.build.Farm;
+import dev.extfarm.registry.builds.Farm;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.support.Bundles;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.recipe;
 
-import static dev.extfarm.registry.build.Farm.ADMIN;
-import static dev.extfarm.registry.build.Farm.as;
+import static dev.extfarm.registry.builds.Farm.ADMIN;
+import static dev.extfarm.registry.builds.Farm.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyIterable;
@@ -12,7 +12,7 @@ import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeLinter;
 import dev.extfarm.recipe.RecipeProblem;
 import dev.extfarm.recipe.ValidationOptions;
-import dev.extfarm.registry.build.Farm;
+import dev.extfarm.registry.builds.Farm;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;

@@ -1,12 +1,12 @@
 package dev.extfarm.registry.recipe;
 
-import static dev.extfarm.registry.build.Farm.ADMIN;
-import static dev.extfarm.registry.build.Farm.as;
+import static dev.extfarm.registry.builds.Farm.ADMIN;
+import static dev.extfarm.registry.builds.Farm.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.extfarm.registry.build.Farm;
+import dev.extfarm.registry.builds.Farm;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

@@ -2,9 +2,9 @@ package dev.extfarm.registry.webui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.registry.build.Farm;
-import dev.extfarm.registry.build.QueueJanitor;
-import dev.extfarm.registry.build.TestWorker;
+import dev.extfarm.registry.builds.Farm;
+import dev.extfarm.registry.builds.QueueJanitor;
+import dev.extfarm.registry.builds.TestWorker;
 import dev.extfarm.registry.changes.BuildChangesTest;
 import dev.extfarm.registry.changes.ChangesSeed;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -4,7 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.bundle.Compatibility;
-import dev.extfarm.registry.build.QueueJanitor;
+import dev.extfarm.registry.builds.QueueJanitor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.extfarm.registry.build.QueueJanitor;
+import dev.extfarm.registry.builds.QueueJanitor;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.webhook.Signature;
 import io.quarkus.test.junit.QuarkusTest;

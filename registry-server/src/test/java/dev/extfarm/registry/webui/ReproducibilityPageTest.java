@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.extfarm.registry.build.Farm;
-import dev.extfarm.registry.build.QueueJanitor;
-import dev.extfarm.registry.build.TestWorker;
+import dev.extfarm.registry.builds.Farm;
+import dev.extfarm.registry.builds.QueueJanitor;
+import dev.extfarm.registry.builds.TestWorker;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

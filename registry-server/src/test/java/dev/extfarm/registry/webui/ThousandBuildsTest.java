@@ -3,7 +3,7 @@ package dev.extfarm.registry.webui;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.registry.build.QueueJanitor;
+import dev.extfarm.registry.builds.QueueJanitor;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

@@ -2,7 +2,7 @@ package dev.extfarm.registry.webui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.extfarm.registry.build.QueueJanitor;
+import dev.extfarm.registry.builds.QueueJanitor;
 import dev.extfarm.registry.webhook.Signature;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,5 +1,0 @@
-package dev.extfarm.registry.build;
-
-/** Fired inside the transaction that gives a build its final status; the log is archived after commit. */
-public record BuildFinished(long buildId, String extension, int pgMajor, BuildStatus status) {
-}

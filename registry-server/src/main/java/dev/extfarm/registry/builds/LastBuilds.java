@@ -1,0 +1,60 @@
+package dev.extfarm.registry.builds;
+
+import dev.extfarm.protocol.WorkerProtocol;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.extfarm.registry.catalog.LastBuildLookup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalog's {@code last_build}: the newest build of the extension for that PG major and
+ * platform (whatever its version, which it names), so packagers see a failing new version next
+ * to the last good bundle.
+ */
+@ApplicationScoped
+public class LastBuilds implements LastBuildLookup {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LastBuild(long id, String status, String version, String recipeRevision, Instant finishedAt, String cause,
+                            String url, Regress regress) {
+    }
+
+    /** Upstream's regression suite in the catalog: counts, and each known failure with the recipe's reason (a warning). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Regress(int run, int passed, int failed, java.util.Map<String, String> knownFailures) {
+    }
+
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper json;
+
+    @Inject
+    EntityManager em;
+
+    @Override
+    public Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT id, status, version, recipe_revision, finished_at, failure_cause, regress::text "
+                        + "FROM build WHERE extension_name = :e AND pg_major = :m AND platform = :p AND reason <> 'reproducibility' "
+                        + "ORDER BY id DESC LIMIT 1")
+                .setParameter("e", extension).setParameter("m", pgMajor).setParameter("p", platform).getResultList();
+        return rows.stream().findFirst().map(r -> new LastBuild(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
+                (String) r[3], BuildReports.instant(r[4]), (String) r[5], "/api/v1/builds/" + r[0], regress((String) r[6])));
+    }
+
+    private Regress regress(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        try {
+            WorkerProtocol.RegressReport r = json.readValue(stored, WorkerProtocol.RegressReport.class);
+            return new Regress(r.run(), r.passed(), r.failed(), r.knownFailures() == null || r.knownFailures().isEmpty() ? null
+                    : r.knownFailures());
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}
