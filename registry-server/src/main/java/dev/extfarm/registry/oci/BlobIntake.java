@@ -1,6 +1,7 @@
 package dev.extfarm.registry.oci;
 
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.GuardedInputStream;
 import dev.extfarm.registry.blob.BlobDigestMismatchException;
 import dev.extfarm.registry.blob.BlobKey;
 import dev.extfarm.registry.blob.BlobStore;
@@ -39,20 +40,15 @@ public class BlobIntake {
         BlobKey key = index.findAnywhere(expected).map(BlobRef::key).orElse(BlobIndex.keyFor(expected));
         MessageDigest other = expected.isSha256() ? null : expected.newMessageDigest();
         MessageDigest sha256 = expected.isSha256() ? null : Digests.newSha256();
-        long size = 0;
+        long size;
         try (BlobWriter w = store.writer(key)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                size += n;
-                if (size > config.maxBlobSize()) {
-                    throw tooLarge(size);
-                }
+            size = drain(new GuardedInputStream(in, config.maxBlobSize(), (b, off, len) -> {
                 if (other != null) {
-                    other.update(buf, 0, n);
-                    sha256.update(buf, 0, n);
+                    other.update(b, off, len);
+                    sha256.update(b, off, len);
                 }
-                w.write(buf, 0, n);
-            }
+                w.write(b, off, len);
+            }));
             String sha256Hex = expected.hex();
             if (other != null) {
                 String actual = Digests.hex(other.digest());
@@ -75,18 +71,13 @@ public class BlobIntake {
     /** Appends one chunk to the session; returns the session after it. */
     public Uploads.Session appendChunk(Uploads.Session s, InputStream in) throws IOException {
         BlobKey key = Uploads.chunkKey(s.id(), s.chunks());
-        long size = 0;
+        long size;
         try (BlobWriter w = store.writer(key)) {
             MessageDigest md = Digests.newSha256();
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                size += n;
-                if (s.size() + size > config.maxBlobSize()) {
-                    throw tooLarge(s.size() + size);
-                }
-                md.update(buf, 0, n);
-                w.write(buf, 0, n);
-            }
+            size = drain(new GuardedInputStream(in, config.maxBlobSize() - s.size(), (b, off, len) -> {
+                md.update(b, off, len);
+                w.write(b, off, len);
+            }));
             if (size == 0) {
                 return s;
             }
@@ -140,7 +131,20 @@ public class BlobIntake {
                 .header("Docker-Upload-UUID", s.id().toString()).detail("size", s.size());
     }
 
-    private OciException tooLarge(long size) {
+    /** Reads {@code in} to its end (its copy stores the bytes); returns how many there were. */
+    private long drain(GuardedInputStream in) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        try {
+            while (in.read(buf) >= 0) {
+                // the copy writes them
+            }
+        } catch (GuardedInputStream.TooLargeException e) {
+            throw tooLarge();
+        }
+        return in.count();
+    }
+
+    private OciException tooLarge() {
         return new OciException(OciError.TOO_LARGE, "the blob is over " + config.maxBlobSize()
                 + " bytes, the limit (extfarm.oci.max-blob-size); nothing was stored").detail("limit", config.maxBlobSize());
     }

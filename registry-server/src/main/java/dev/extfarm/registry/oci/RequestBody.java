@@ -14,15 +14,9 @@ final class RequestBody extends InputStream {
     static final SpooledBody NONE = SpooledBody.empty();
 
     private final InputStream in;
-    private long read;
 
     RequestBody(SpooledBody body) {
         this.in = body.open();
-    }
-
-    /** Bytes handed out so far. */
-    long bytesRead() {
-        return read;
     }
 
     /** Nothing to do: what the client sent was received before the route ran, and is dropped with the request. */
@@ -31,20 +25,12 @@ final class RequestBody extends InputStream {
 
     @Override
     public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-            read++;
-        }
-        return b;
+        return in.read();
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-            read += n;
-        }
-        return n;
+        return in.read(b, off, len);
     }
 
     @Override
