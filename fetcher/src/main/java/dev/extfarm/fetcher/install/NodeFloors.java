@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * <p>The server's dynamic symbol table is read once (with {@link ElfDynamic}, never executing
  * anything but {@code postgres --version}) and cached per binary path, size and mtime, so a minor
  * upgrade in place is seen; the C library's version definitions are read from the
- * {@code libc.so.6} that {@code ldconfig -p} names (falling back to {@code ldd --version}). A node
+ * {@code libc.so.6} that {@code ldconfig -p} names (falling back to {@code ldd --version}). A
+ * fetcher that does not know its {@code postgres} (files laid out for an image volume or another
+ * root) checks neither: the machine it runs on is not the one that loads the bundle. A node
  * whose server or C library cannot be read installs unchecked (and says so once): a bundle
  * without floors installs as before.
  */
@@ -59,6 +61,13 @@ public final class NodeFloors {
     /** Throws {@code incompatible-server} or {@code incompatible-libc} when this node does not meet {@code floors} (null: none recorded). */
     public void check(String label, Compatibility floors) throws FetchException {
         if (floors == null) {
+            return;
+        }
+        if (postgres == null) {
+            // Without its server this fetcher may be laying out files for another root (an image
+            // volume, a container's directory): neither the server nor the C library here is the one
+            // that will load the bundle, so a refusal would be about the wrong machine.
+            unchecked("the postgres binary is not known (give --pg-config, --bin-dir or --postgres)");
             return;
         }
         if (!floors.serverSymbols().isEmpty()) {
