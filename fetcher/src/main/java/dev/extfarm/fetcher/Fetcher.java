@@ -7,6 +7,7 @@ import dev.extfarm.fetcher.download.ControlFetch;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.download.StagingQuota;
 import dev.extfarm.fetcher.download.Throttle;
+import dev.extfarm.fetcher.endpoint.Service;
 import dev.extfarm.fetcher.http.LazyHttpClient;
 import dev.extfarm.fetcher.install.InstalledRecord;
 import dev.extfarm.fetcher.install.Installer;
@@ -52,7 +53,7 @@ import java.util.concurrent.TimeoutException;
  * spec on a timer. {@link #requestExtension} and {@link #requestLibrary} install on demand, ahead
  * of everything else.
  */
-public final class Fetcher implements AutoCloseable {
+public final class Fetcher implements AutoCloseable, Service {
 
     private final FetcherSettings settings;
     private final Log log;
@@ -285,6 +286,7 @@ public final class Fetcher implements AutoCloseable {
      * pg_extfarm's background worker reports that PostgreSQL accepts connections
      * ({@code POST /postgres/started}, once per postmaster start): phase 4 may begin.
      */
+    @Override
     public Map<String, Object> postgresAccepting(String detail) {
         boolean first = postgresAcceptingAt == null;
         postgresAcceptingAt = Instant.now();
@@ -306,6 +308,7 @@ public final class Fetcher implements AutoCloseable {
      * else, and records the extension as created on this node (the PostgreSQL-side module asks on
      * {@code CREATE EXTENSION}), so a spec refresh never removes it under a database.
      */
+    @Override
     public Result requestExtension(String control, Duration timeout) throws FetchException {
         return requestExtension(control, timeout, true);
     }
@@ -395,6 +398,7 @@ public final class Fetcher implements AutoCloseable {
      * local_preload_libraries (pg_extfarm says so), so its bundle also goes into {@code $libdir/plugins/},
      * now (an installed bundle gets the copies it lacks) and for every later version.
      */
+    @Override
     public Result requestLibrary(String library, Duration timeout, boolean localPreload) throws FetchException {
         String name = FetcherSettings.libraryName(library);
         ComputeSpec spec = requireSpec();
@@ -440,7 +444,8 @@ public final class Fetcher implements AutoCloseable {
     }
 
     /** What an on-demand request got. {@code state}: installed, pending-restart (older version active), system. */
-    public record Result(String name, String bundle, String version, String state, long millis, boolean pendingRestart) {
+    public record Result(String name, String bundle, String version, String state, long millis, boolean pendingRestart)
+            implements Service.Installed {
     }
 
     /** {@code whileWaiting} runs once the jobs are submitted (or at once when there is nothing to install). */
@@ -525,6 +530,7 @@ public final class Fetcher implements AutoCloseable {
      * the running one, and stays. When no version carries it, nothing changes and PostgreSQL reports
      * the missing path itself.
      */
+    @Override
     public Result requestUpdate(String control, String from, String to, Duration timeout) throws FetchException {
         ComputeSpec spec = requireSpec();
         if (spec.providerOfExtension(control).filter(this::installable).isEmpty()) {
@@ -710,6 +716,7 @@ public final class Fetcher implements AutoCloseable {
     }
 
     /** Re-reads the spec: new and changed bundles are fetched in the background, lost ones removed unless in use. */
+    @Override
     public synchronized Map<String, List<String>> refresh() throws FetchException {
         ComputeSpec old = requireSpec();
         ComputeSpec spec = specs.reload();
@@ -908,6 +915,7 @@ public final class Fetcher implements AutoCloseable {
         return background;
     }
 
+    @Override
     public Map<String, Object> status() {
         return StatusView.of(this);
     }

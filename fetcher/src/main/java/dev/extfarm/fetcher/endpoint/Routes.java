@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.extfarm.fetcher.report.FetchException;
-import dev.extfarm.fetcher.Fetcher;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,9 +34,9 @@ public final class Routes {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_$][A-Za-z0-9_.+/$-]{0,200}");
 
-    private final Fetcher fetcher;
+    private final Service fetcher;
 
-    public Routes(Fetcher fetcher) {
+    public Routes(Service fetcher) {
         this.fetcher = fetcher;
     }
 
@@ -66,7 +65,7 @@ public final class Routes {
                 }
                 Duration timeout = Duration.ofSeconds(param(query, "timeout", 300));
                 String from = version(query, "update_from");
-                Fetcher.Result r = ext && from != null ? fetcher.requestUpdate(name, from, version(query, "update_to"), timeout)
+                Service.Installed r = ext && from != null ? fetcher.requestUpdate(name, from, version(query, "update_to"), timeout)
                         : ext ? fetcher.requestExtension(name, timeout)
                         : fetcher.requestLibrary(name, timeout, "true".equals(value(query, "local_preload")));
                 Map<String, Object> body = new LinkedHashMap<>();
