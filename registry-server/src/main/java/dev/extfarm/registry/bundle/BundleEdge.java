@@ -1,9 +1,9 @@
 package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.blob.BlobStore;
-import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.compute.LinkConfig;
 import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.serving.BlobServing;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -68,7 +68,7 @@ public class BundleEdge {
     @Inject
     BlobStore store;
     @Inject
-    Visibility visibility;
+    BlobServing serving;
     @Inject
     LinkConfig links;
     @Inject
@@ -179,7 +179,7 @@ public class BundleEdge {
     Remembered find(String rawPath) {
         Remembered r = remembered.get(rawPath);
         if (r != null) {
-            return visibility.isPrivate(r.target().address().name()) ? null : r;
+            return serving.isPublic(r.target().address().name()) ? r : null;
         }
         String decoded = BundleRoutes.decode(rawPath);
         if (!decoded.startsWith("/extensions/") || decoded.chars().filter(c -> c == '/').count() != 4) {
@@ -188,8 +188,8 @@ public class BundleEdge {
                     + "everything else is on the registry's main port");
         }
         BundleRoutes.Target t = BundleRoutes.target(decoded);
-        if (visibility.isPrivate(t.address().name())) {
-            return null;
+        if (!serving.isPublic(t.address().name())) {
+            return null; // the main port decides who may have it
         }
         Optional<Path> local = store.localFile(t.key());
         if (local.isEmpty()) {

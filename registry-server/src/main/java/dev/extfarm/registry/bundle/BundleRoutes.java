@@ -3,18 +3,17 @@ package dev.extfarm.registry.bundle;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.registry.auth.BearerTokenMechanism;
 import dev.extfarm.registry.auth.Principal;
-import dev.extfarm.registry.auth.Role;
 import dev.extfarm.registry.auth.TokenService;
-import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.blob.BlobKey;
 import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.blob.BlobStoreConfig;
-import dev.extfarm.registry.catalog.Visibility;
-import dev.extfarm.registry.compute.LinkConfig;
-import dev.extfarm.registry.compute.LinkSigner;
 import dev.extfarm.registry.http.RequestTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.ProblemMapper;
+import dev.extfarm.registry.serving.BlobServing;
+import dev.extfarm.registry.serving.BlobServing.Access;
+import dev.extfarm.registry.serving.BlobServing.SignedLink;
+import dev.extfarm.registry.serving.RangeAnswer;
 import io.quarkus.logging.Log;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -33,10 +32,10 @@ import java.util.Optional;
 /**
  * {@code GET}/{@code HEAD /extensions/{name}/sha-256+{hex}/{bundle.tar | <ext>.control}} on the
  * Vert.x router, off JAX-RS: public bytes are sent from the event loop with {@code sendFile}
- * (zero-copy on plain HTTP/1.1), after in-memory checks only (the private flag is cached by
- * {@link Visibility}); bytes were verified on upload and are never re-hashed. Private bundles need
- * a valid signed link (or the token of someone who may see them); to anyone else they do not
- * exist (404).
+ * (zero-copy on plain HTTP/1.1), after in-memory checks only; bytes were verified on upload and
+ * are never re-hashed. Who may have them and which bytes a request gets is {@link BlobServing}'s
+ * decision (private bundles need a valid signed link or the token of someone who may see them; to
+ * anyone else they do not exist: 404); this class only writes the answer.
  */
 @ApplicationScoped
 public class BundleRoutes {
@@ -61,11 +60,7 @@ public class BundleRoutes {
     @Inject
     BlobStoreConfig blobConfig;
     @Inject
-    Visibility visibility;
-    @Inject
-    LinkSigner links;
-    @Inject
-    LinkConfig linkConfig;
+    BlobServing serving;
     @Inject
     TokenService tokens;
     @Inject
@@ -114,7 +109,7 @@ public class BundleRoutes {
             return;
         }
         LocalHit hit = hits.get(req.path());
-        if (hit != null && req.query() == null && !visibility.isPrivate(hit.target().address().name())) {
+        if (hit != null && req.query() == null && serving.isPublic(hit.target().address().name())) {
             MetricPath.name(hit.target().metricPath());
             sendLocal(ctx, hit.target(), hit.file(), hit.size(), PUBLIC_CACHE);
             return;
@@ -127,15 +122,14 @@ public class BundleRoutes {
             }
             Target t = target(decoded);
             MetricPath.name(t.metricPath());
-            if (!visibility.isPrivate(t.address().name())) {
-                serve(ctx, t, false, false);
+            if (serving.isPublic(t.address().name())) {
+                serve(ctx, t, Access.PUBLIC);
                 return;
             }
-            boolean hasLink = req.getParam("sig") != null || req.getParam("exp") != null || req.getParam("tenant") != null;
             String bearer = BearerTokenMechanism.bearer(req.getHeader("Authorization"));
             Optional<Principal> cached = tokens.cachedPrincipal(bearer);
             if (bearer == null || cached.isPresent()) {
-                authorizePrivate(ctx, t, hasLink, bearer == null ? null : cached.get());
+                authorizePrivate(ctx, t, bearer == null ? null : cached.get());
                 return;
             }
             ctx.vertx().executeBlocking(() -> tokens.authenticate(bearer), false).onComplete(ar -> {
@@ -145,7 +139,7 @@ public class BundleRoutes {
                     }
                     Principal p = ar.result().orElseThrow(() -> ExtfarmException.unauthenticated(
                             "the bearer token is unknown or revoked; ask an admin for a new one"));
-                    authorizePrivate(ctx, t, hasLink, p);
+                    authorizePrivate(ctx, t, p);
                 } catch (RuntimeException e) {
                     fail(ctx, e);
                 }
@@ -186,36 +180,13 @@ public class BundleRoutes {
                 "\"" + address.digest() + "/" + control + ".control\"", "text/plain; charset=utf-8");
     }
 
-    private void authorizePrivate(RoutingContext ctx, Target t, boolean hasLink, Principal principal) {
+    /** A private bundle: the caller's link or token decides ({@link BlobServing#bundle}); the caller resolved, no blocking. */
+    private void authorizePrivate(RoutingContext ctx, Target t, Principal principal) {
         HttpServerRequest req = ctx.request();
-        String name = t.address().name();
-        if (hasLink) {
-            String tenant = req.getParam("tenant");
-            var verdict = links.verify(req.method().name(), path(req), tenant, req.getParam("exp"), req.getParam("sig"), Instant.now());
-            if (verdict == LinkSigner.Verdict.EXPIRED) {
-                throw ExtfarmException.forbidden("link-expired", "this link has expired; fetch a fresh compute spec "
-                        + "(GET /api/v1/compute/spec) for a new one");
-            }
-            if (verdict != LinkSigner.Verdict.VALID) {
-                throw ExtfarmException.forbidden("link-invalid", "this link's signature does not match; use the link "
-                        + "exactly as the compute spec gave it");
-            }
-            if (principal != null && principal.role() == Role.COMPUTE && !tenant.equals(principal.tenantName())) {
-                throw ExtfarmException.forbidden("link-other-tenant", "this link was issued to another tenant; "
-                        + "use the links of your own compute spec");
-            }
-            if (!visibility.tenantMayUse(tenant, name)) {
-                throw ExtfarmException.forbidden("link-revoked", "tenant '" + tenant + "' may no longer use '" + name
-                        + "'; ask an admin to grant it again");
-            }
-            serve(ctx, t, true, true);
-            return;
-        }
-        if (principal != null && visibility.canSee(Viewer.of(principal), name)) {
-            serve(ctx, t, true, false);
-            return;
-        }
-        throw notFound(t);
+        SignedLink link = SignedLink.of(req.getParam("tenant"), req.getParam("exp"), req.getParam("sig"));
+        Access access = serving.bundle(t.address().name(), req.method().name(), path(req), link, principal, Instant.now())
+                .orElseThrow(() -> notFound(t));
+        serve(ctx, t, access);
     }
 
     static ExtfarmException notFound(Target t) {
@@ -227,11 +198,12 @@ public class BundleRoutes {
                 + " at /" + t.key() + "; find addresses in GET /api/v1/extensions/" + t.address().name());
     }
 
-    private void serve(RoutingContext ctx, Target t, boolean isPrivate, boolean viaLink) {
+    private void serve(RoutingContext ctx, Target t, Access access) {
+        boolean isPrivate = access.isPrivate();
         String cacheControl = isPrivate ? PRIVATE_CACHE : t.publicCacheControl();
         Optional<Path> local = store.localFile(t.key());
         if (local.isEmpty()) {
-            if (viaLink && blobConfig.s3().redirectSignedLinks()) {
+            if (access == Access.LINK && blobConfig.s3().redirectSignedLinks()) {
                 var url = store.presignedGet(t.key(), java.time.Duration.ofMinutes(5));
                 if (url.isPresent()) {
                     ctx.response().setStatusCode(302).putHeader("Location", url.get().toString())
@@ -263,63 +235,50 @@ public class BundleRoutes {
     }
 
     private static void sendLocal(RoutingContext ctx, Target t, String file, long size, String cacheControl) {
-        ByteRange range = prepare(ctx, t, size, cacheControl);
-        if (range == null && ctx.response().ended()) {
+        RangeAnswer answer = prepare(ctx, t, size, cacheControl);
+        var resp = ctx.response();
+        if (resp.ended()) {
             return;
         }
-        var resp = ctx.response();
         if (ctx.request().method() == HttpMethod.HEAD) {
-            resp.putHeader("Content-Length", Long.toString(range == null ? size : range.length())).end();
-        } else if (range == null) {
-            resp.sendFile(file, 0, size);
+            resp.putHeader("Content-Length", Long.toString(answer.length())).end();
         } else {
-            resp.sendFile(file, range.start(), range.length());
+            resp.sendFile(file, answer.start(), answer.length());
         }
     }
 
     /**
-     * Sets the headers; answers 304 and 416 itself (then the response has ended). Returns the range
-     * to send, or null for the whole body.
+     * Sets the headers of {@link BlobServing#answer}'s answer; writes 304 and 416 itself (then the
+     * response has ended). Returns the answer: the bytes to send.
      */
-    static ByteRange prepare(RoutingContext ctx, Target t, long size, String cacheControl) {
+    static RangeAnswer prepare(RoutingContext ctx, Target t, long size, String cacheControl) {
         var req = ctx.request();
         var resp = ctx.response();
-        resp.putHeader(ETAG, t.etag()).putHeader(CACHE_CONTROL, cacheControl == PUBLIC_CACHE ? PUBLIC
-                : cacheControl == PRIVATE_CACHE ? PRIVATE : cacheControl).putHeader(ACCEPT_RANGES, BYTES);
-        if (matches(req.getHeader("If-None-Match"), t.etag())) {
+        resp.putHeader(ETAG, t.etag()).putHeader(CACHE_CONTROL, cacheControl.equals(PUBLIC_CACHE) ? PUBLIC
+                : cacheControl.equals(PRIVATE_CACHE) ? PRIVATE : cacheControl).putHeader(ACCEPT_RANGES, BYTES);
+        RangeAnswer answer = BlobServing.answer(size, t.etag(), req.getHeader("If-None-Match"), req.getHeader("Range"),
+                req.getHeader("If-Range"));
+        if (answer.isNotModified()) {
             resp.setStatusCode(304).end();
-            return null;
+            return answer;
         }
-        String ifRange = req.getHeader("If-Range");
-        ByteRange range = ifRange == null || ifRange.strip().equals(t.etag()) ? ByteRange.parse(req.getHeader("Range"), size) : null;
-        if (range == ByteRange.UNSATISFIABLE) {
-            resp.putHeader("Content-Range", "bytes */" + size);
-            ProblemMapper.write(resp, req.path(), new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE,
-                    "range-not-satisfiable", "Range not satisfiable", "the range '" + req.getHeader("Range")
-                    + "' starts past the end of the " + size + " bytes; ask for bytes=0-" + Math.max(0, size - 1) + " or less"));
-            return null;
+        if (answer.isUnsatisfiable()) {
+            resp.putHeader("Content-Range", answer.contentRange());
+            ProblemMapper.write(resp, req.path(), unsatisfiable(req.getHeader("Range"), size));
+            return answer;
         }
         resp.putHeader(CONTENT_TYPE, t.isSignature() ? JOSE : t.control() == null ? TAR : TEXT);
-        if (range != null) {
-            resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
+        if (answer.isPartial()) {
+            resp.setStatusCode(206).putHeader("Content-Range", answer.contentRange());
         }
-        return range;
+        return answer;
     }
 
-    static boolean matches(String ifNoneMatch, String etag) {
-        if (ifNoneMatch == null) {
-            return false;
-        }
-        for (String tag : ifNoneMatch.split(",")) {
-            String s = tag.strip();
-            if (s.startsWith("W/")) {
-                s = s.substring(2);
-            }
-            if (s.equals("*") || s.equals(etag)) {
-                return true;
-            }
-        }
-        return false;
+    /** The 416 problem of a range past the end (main port and edge). */
+    static ExtfarmException unsatisfiable(String range, long size) {
+        return new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE, "range-not-satisfiable",
+                "Range not satisfiable", "the range '" + range + "' starts past the end of the " + size
+                + " bytes; ask for bytes=0-" + Math.max(0, size - 1) + " or less");
     }
 
     static void fail(RoutingContext ctx, Throwable e) {

@@ -4,6 +4,8 @@ import dev.extfarm.registry.http.RequestTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
+import dev.extfarm.registry.serving.BlobServing;
+import dev.extfarm.registry.serving.RangeAnswer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -125,39 +127,27 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
         boolean http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
         boolean head = req.method() == HttpMethod.HEAD;
         var headers = req.headers();
-        {
-            String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
-            if (ifNoneMatch != null && BundleRoutes.matches(ifNoneMatch, t.etag())) {
-                EdgeResponse notModified = new EdgeResponse(304, "Not Modified").header("ETag", t.etag())
-                        .header("Cache-Control", t.publicCacheControl());
-                finish(ctx, EdgeResponse.encode(ctx.alloc(), notModified.headerBytes(), edge.currentDateLine(), keepAlive, http10),
-                        null, keepAlive);
-                edge.served.increment();
-                return;
-            }
-            String rangeHeader = headers.get(HttpHeaderNames.RANGE);
-            String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
-            if (rangeHeader != null && (ifRange == null || ifRange.strip().equals(t.etag()))) {
-                ByteRange range = ByteRange.parse(rangeHeader, r.size());
-                if (range == ByteRange.UNSATISFIABLE) {
-                    problem(ctx, req, keepAlive, new ExtfarmException(ExtfarmException.Kind.RANGE_NOT_SATISFIABLE,
-                            "range-not-satisfiable", "Range not satisfiable", "the range '" + rangeHeader
-                            + "' starts past the end of the " + r.size() + " bytes; ask for bytes=0-"
-                            + Math.max(0, r.size() - 1) + " or less"), 416, "Content-Range", "bytes */" + r.size());
-                    return;
-                }
-                if (range != null) {
-                    EdgeResponse partial = new EdgeResponse(206, "Partial Content").header("Content-Type", t.contentType())
-                            .header("Content-Length", range.length()).header("Content-Range",
-                                    "bytes " + range.start() + "-" + range.end() + "/" + r.size())
-                            .header("ETag", t.etag()).header("Accept-Ranges", "bytes")
-                            .header("Cache-Control", t.publicCacheControl());
-                    sendFile(ctx, rawPath, r, partial.headerBytes(), range.start(), range.length(), head, keepAlive, http10);
-                    return;
-                }
-            }
+        String rangeHeader = headers.get(HttpHeaderNames.RANGE);
+        RangeAnswer answer = BlobServing.answer(r.size(), t.etag(), headers.get(HttpHeaderNames.IF_NONE_MATCH), rangeHeader,
+                headers.get(HttpHeaderNames.IF_RANGE));
+        if (answer.isNotModified()) {
+            EdgeResponse notModified = new EdgeResponse(304, "Not Modified").header("ETag", t.etag())
+                    .header("Cache-Control", t.publicCacheControl());
+            finish(ctx, EdgeResponse.encode(ctx.alloc(), notModified.headerBytes(), edge.currentDateLine(), keepAlive, http10),
+                    null, keepAlive);
+            edge.served.increment();
+        } else if (answer.isUnsatisfiable()) {
+            problem(ctx, req, keepAlive, BundleRoutes.unsatisfiable(rangeHeader, r.size()), 416,
+                    "Content-Range", answer.contentRange());
+        } else if (answer.isPartial()) {
+            EdgeResponse partial = new EdgeResponse(206, "Partial Content").header("Content-Type", t.contentType())
+                    .header("Content-Length", answer.length()).header("Content-Range", answer.contentRange())
+                    .header("ETag", t.etag()).header("Accept-Ranges", "bytes")
+                    .header("Cache-Control", t.publicCacheControl());
+            sendFile(ctx, rawPath, r, partial.headerBytes(), answer.start(), answer.length(), head, keepAlive, http10);
+        } else {
+            sendFile(ctx, rawPath, r, r.okHead(), 0, r.size(), head, keepAlive, http10);
         }
-        sendFile(ctx, rawPath, r, r.okHead(), 0, r.size(), head, keepAlive, http10);
     }
 
     private void sendFile(ChannelHandlerContext ctx, String rawPath, BundleEdge.Remembered r, byte[] headBytes,

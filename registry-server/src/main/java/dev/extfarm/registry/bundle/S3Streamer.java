@@ -3,6 +3,7 @@ package dev.extfarm.registry.bundle;
 import dev.extfarm.registry.blob.BlobStore;
 import dev.extfarm.registry.http.BlockingBodyWriter;
 import dev.extfarm.registry.problem.ExtfarmException;
+import dev.extfarm.registry.serving.RangeAnswer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -28,15 +29,15 @@ class S3Streamer {
     private void stream(RoutingContext ctx, BundleRoutes.Target t, String cacheControl) throws Exception {
         var info = store.stat(t.key()).orElseThrow(() -> ExtfarmException.notFound("bundle-not-found",
                 "no " + t.key() + "; find addresses in GET /api/v1/extensions/" + t.address().name()));
-        CompletableFuture<ByteRange> prepared = new CompletableFuture<>();
+        CompletableFuture<RangeAnswer> prepared = new CompletableFuture<>();
         ctx.vertx().runOnContext(v -> prepared.complete(BundleRoutes.prepare(ctx, t, info.size(), cacheControl)));
-        ByteRange range = prepared.get(30, TimeUnit.SECONDS);
+        RangeAnswer answer = prepared.get(30, TimeUnit.SECONDS);
         HttpServerResponse resp = ctx.response();
         if (resp.ended()) {
             return;
         }
-        long start = range == null ? 0 : range.start();
-        long length = range == null ? info.size() : range.length();
+        long start = answer.start();
+        long length = answer.length();
         resp.putHeader("Content-Length", Long.toString(length));
         if (ctx.request().method() == HttpMethod.HEAD) {
             resp.end();

@@ -1,10 +1,12 @@
 package dev.extfarm.registry.oci;
 
 import dev.extfarm.registry.blob.BlobStore;
-import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.http.BlockingBodyWriter;
 import dev.extfarm.registry.oci.BlobIndex.BlobRef;
 import dev.extfarm.registry.oci.BlobIndex.Held;
+import dev.extfarm.registry.serving.BlobServing;
+import dev.extfarm.registry.serving.BlobServing.Access;
+import dev.extfarm.registry.serving.RangeAnswer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,7 +17,8 @@ import java.util.Optional;
 /**
  * {@code GET|HEAD|DELETE /v2/<name>/blobs/<digest>}. Bytes of a filesystem store go out with
  * {@code sendFile} from the event loop (zero-copy); a cached location means no database round
- * trip. {@code Range} gives 206, a range past the end 416. Blobs are immutable:
+ * trip. Who may read a blob and which bytes a request gets is {@link BlobServing}'s decision
+ * ({@code Range} gives 206, a range past the end 416); this class writes them. Blobs are immutable:
  * {@code Cache-Control: public, max-age=31536000, immutable} for public repositories. Who may read
  * a blob is decided by its owner ({@link Held}), not only by the repository in the URL.
  */
@@ -31,62 +34,27 @@ public class BlobRoutes {
     @Inject
     OciAuth auth;
     @Inject
-    Visibility visibility;
-
-    /** An inclusive byte range. */
-    record Range(long start, long end) {
-        static final Range UNSATISFIABLE = new Range(-1, -1);
-
-        long length() {
-            return end - start + 1;
-        }
-
-        /** Null for "send everything" (no header, or one this server does not serve as a range). */
-        static Range parse(String header, long size) {
-            if (header == null || !header.regionMatches(true, 0, "bytes=", 0, 6) || header.contains(",")) {
-                return null;
-            }
-            String spec = header.substring(6).strip();
-            int dash = spec.indexOf('-');
-            if (dash < 0) {
-                return null;
-            }
-            try {
-                String a = spec.substring(0, dash).strip();
-                String b = spec.substring(dash + 1).strip();
-                if (a.isEmpty()) {
-                    long suffix = Long.parseLong(b);
-                    return suffix <= 0 ? (size == 0 ? UNSATISFIABLE : null) : new Range(Math.max(0, size - suffix), size - 1);
-                }
-                long start = Long.parseLong(a);
-                if (start >= size) {
-                    return UNSATISFIABLE;
-                }
-                long end = b.isEmpty() ? size - 1 : Long.parseLong(b);
-                return start < 0 || end < start ? null : new Range(start, Math.min(end, size - 1));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-    }
+    BlobServing serving;
 
     void get(OciCall call) {
         String repo = call.repository();
         if (auth.knownReadable(call.viewer, repo)) {
             Digest digest = Digest.parse(call.path.reference());
-            Optional<Held> cached = index.cached(repo, digest).filter(h -> mayRead(call, h));
-            if (cached.isPresent()) {
-                serve(call, cached.get());
+            Optional<Held> cached = index.cached(repo, digest);
+            Optional<Access> access = cached.flatMap(h -> access(call, h));
+            if (access.isPresent()) {
+                serve(call, cached.get(), access.get());
                 return;
             }
         }
         call.blocking(() -> {
             auth.requireRead(call.viewer, repo);
             Digest digest = Digest.parse(call.path.reference());
-            return index.held(repo, digest).filter(h -> mayRead(call, h)).orElseThrow(() -> OciException.blobUnknown(repo, digest));
+            return index.held(repo, digest).filter(h -> access(call, h).isPresent())
+                    .orElseThrow(() -> OciException.blobUnknown(repo, digest));
         }).onSuccess(held -> {
             try {
-                serve(call, held);
+                serve(call, held, access(call, held).orElseThrow(() -> OciException.blobUnknown(repo, held.ref().digest())));
             } catch (RuntimeException e) {
                 call.fail(e);
             }
@@ -94,37 +62,37 @@ public class BlobRoutes {
     }
 
     /**
-     * The blob's owner decides, not only the repository named in the URL: a bundle's bytes are read
-     * by those who may see that bundle's extension, whichever repository links them; bytes no
-     * manifest uses yet by pushers only. Anyone else gets BLOB_UNKNOWN, as for a blob that is not there.
+     * The blob's owner decides, not only the repository named in the URL ({@link BlobServing#ociBlob}):
+     * a bundle's bytes are read by those who may see that bundle's extension, whichever repository
+     * links them. Empty: BLOB_UNKNOWN, as for a blob that is not there.
      */
-    private boolean mayRead(OciCall call, Held held) {
-        return held.owner() == null ? OciAuth.isPusher(call.viewer) : auth.canRead(call.viewer, held.owner());
+    private Optional<Access> access(OciCall call, Held held) {
+        return serving.ociBlob(call.viewer, held.owner(), call.path.extension());
     }
 
-    private void serve(OciCall call, Held held) {
+    private void serve(OciCall call, Held held, Access access) {
         BlobRef ref = held.ref();
         HttpServerResponse resp = call.response(200);
         String etag = "\"" + ref.digest() + "\"";
-        boolean isPrivate = held.owner() == null || visibility.isPrivate(held.owner()) || visibility.isPrivate(call.path.extension());
         resp.putHeader("Docker-Content-Digest", ref.digest().toString()).putHeader("ETag", etag)
                 .putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", "application/octet-stream")
-                .putHeader("Cache-Control", isPrivate ? "private" : PUBLIC_CACHE);
-        String inm = call.request().getHeader("If-None-Match");
-        if (inm != null && (inm.contains(etag) || inm.strip().equals("*"))) {
+                .putHeader("Cache-Control", access.isPrivate() ? "private" : PUBLIC_CACHE);
+        var req = call.request();
+        long size = ref.size();
+        RangeAnswer answer = BlobServing.answer(size, etag, req.getHeader("If-None-Match"), req.getHeader("Range"),
+                req.getHeader("If-Range"));
+        if (answer.isNotModified()) {
             resp.setStatusCode(304).end();
             return;
         }
-        long size = ref.size();
-        Range range = Range.parse(call.request().getHeader("Range"), size);
-        if (range == Range.UNSATISFIABLE) {
-            throw new OciException(OciError.RANGE_NOT_SATISFIABLE, "the range '" + call.request().getHeader("Range")
-                    + "' starts past the end of the " + size + "-byte blob").header("Content-Range", "bytes */" + size);
+        if (answer.isUnsatisfiable()) {
+            throw new OciException(OciError.RANGE_NOT_SATISFIABLE, "the range '" + req.getHeader("Range")
+                    + "' starts past the end of the " + size + "-byte blob").header("Content-Range", answer.contentRange());
         }
-        long start = range == null ? 0 : range.start();
-        long length = range == null ? size : range.length();
-        if (range != null) {
-            resp.setStatusCode(206).putHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
+        long start = answer.start();
+        long length = answer.length();
+        if (answer.isPartial()) {
+            resp.setStatusCode(206).putHeader("Content-Range", answer.contentRange());
         }
         if (call.method() == HttpMethod.HEAD) {
             resp.putHeader("Content-Length", Long.toString(length)).end();

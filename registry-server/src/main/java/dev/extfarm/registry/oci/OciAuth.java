@@ -1,10 +1,10 @@
 package dev.extfarm.registry.oci;
 
 import dev.extfarm.registry.auth.Principal;
-import dev.extfarm.registry.auth.Role;
 import dev.extfarm.registry.auth.TokenService;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.serving.BlobServing;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -105,7 +105,7 @@ public class OciAuth {
 
     /** Workers and admins: they push, and may read every blob of a repository, also one no manifest uses yet. */
     static boolean isPusher(Viewer viewer) {
-        return viewer.is(Role.WORKER) || viewer.isAdmin();
+        return BlobServing.isPusher(viewer);
     }
 
     /**

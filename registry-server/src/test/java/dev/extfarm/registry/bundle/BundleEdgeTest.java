@@ -123,6 +123,21 @@ class BundleEdgeTest {
         assertThat(new String(unsatisfiable.body(), StandardCharsets.UTF_8)).contains("/problems/range-not-satisfiable");
     }
 
+    /** Issue 25: the edge reads a range by the main port's rule (BlobServing); the first and third failed before. */
+    @Test
+    void onlyValidByteRangesAreRangesAndHugeLastPositionsAreClamped() throws Exception {
+        int n = b.bytes().length;
+        var dashes = get(b.path(), "Range", "bytes=--5");
+        assertThat(dashes.statusCode()).isEqualTo(200);
+        assertThat(dashes.body()).isEqualTo(b.bytes());
+        assertThat(get(b.path(), "Range", "bytes=+5-9").statusCode()).isEqualTo(200);
+        var huge = get(b.path(), "Range", "bytes=0-99999999999999999999");
+        assertThat(huge.statusCode()).isEqualTo(206);
+        assertThat(huge.headers().firstValue("Content-Range")).hasValue("bytes 0-" + (n - 1) + "/" + n);
+        assertThat(huge.body()).isEqualTo(b.bytes());
+        assertThat(get(b.path(), "Range", "bytes=-0").statusCode()).isEqualTo(416);
+    }
+
     @Test
     void unknownAndMalformedPathsAreProblems() throws Exception {
         var unknown = get(b.wrongPath());

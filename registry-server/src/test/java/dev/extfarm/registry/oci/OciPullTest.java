@@ -68,6 +68,29 @@ class OciPullTest {
                 .header("Content-Range", "bytes */10000").body("errors[0].code", equalTo("SIZE_INVALID"));
     }
 
+    /**
+     * Issue 25: blobs answer conditional and range requests by the bundle paths' rule (BlobServing);
+     * each line but the second-to-last failed before (If-Range and an If-None-Match list with '*'
+     * were not read, a zero suffix was served whole, an invalid range past the end was a 416, a sign
+     * was read as part of a number, a huge last position made the range ignored).
+     */
+    @Test
+    void conditionalAndRangeRequestsFollowTheOneRule() {
+        String repo = Oci.repo("range");
+        byte[] blob = Oci.random(10_000, 4);
+        String d = Oci.pushBlob(repo, blob);
+        String path = "/v2/" + repo + "/blobs/" + d;
+        Oci.admin().header("Range", "bytes=0-9").header("If-Range", "\"stale\"").get(path).then().statusCode(200)
+                .header("Content-Length", "10000");
+        Oci.admin().header("If-None-Match", "\"other\", *").get(path).then().statusCode(304);
+        Oci.admin().header("Range", "bytes=-0").get(path).then().statusCode(416).header("Content-Range", "bytes */10000");
+        Oci.admin().header("Range", "bytes=20000-100").get(path).then().statusCode(200);
+        Oci.admin().header("Range", "bytes=+5-9").get(path).then().statusCode(200);
+        Oci.admin().header("Range", "bytes=0-9").header("If-Range", "\"" + d + "\"").get(path).then().statusCode(206);
+        Oci.admin().header("Range", "bytes=0-99999999999999999999").get(path).then().statusCode(206)
+                .header("Content-Range", "bytes 0-9999/10000");
+    }
+
     @Test
     void anInvalidManifestPushIsA400WithAnOciErrorBody() {
         String repo = Oci.repo("pull");
