@@ -266,7 +266,14 @@ public record Recipe(
      * @param inputdir where {@code sql/} and {@code expected/} are, relative to the source directory
      * @param knownFailures test name → why it fails: such a failure is a warning, not a failed build
      */
-    public record Regress(Mode mode, List<String> tests, Optional<String> inputdir, Map<String, String> knownFailures) {
+    /**
+     * Upstream's regression suite. {@code loadExtensions}: extensions pg_regress creates in its
+     * database before the listed tests ({@code --load-extension}), for suites whose tests do not
+     * run {@code CREATE EXTENSION} themselves; only with listed tests (PGXS suites say it in
+     * {@code REGRESS_OPTS}).
+     */
+    public record Regress(Mode mode, List<String> tests, Optional<String> inputdir, Map<String, String> knownFailures,
+                          List<String> loadExtensions) {
 
         public enum Mode { AUTO, OFF, LISTED }
 
@@ -276,8 +283,13 @@ public record Recipe(
         /** A pg_regress test name ({@code sql/<name>.sql}, {@code expected/<name>.out}): in recipes and in reports. */
         public static final java.util.regex.Pattern TEST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}");
 
+        public Regress(Mode mode, List<String> tests, Optional<String> inputdir, Map<String, String> knownFailures) {
+            this(mode, tests, inputdir, knownFailures, List.of());
+        }
+
         public Regress {
             tests = List.copyOf(tests);
+            loadExtensions = loadExtensions == null ? List.of() : List.copyOf(loadExtensions);
             inputdir = inputdir == null ? Optional.empty() : inputdir;
             knownFailures = Collections.unmodifiableSortedMap(new TreeMap<>(knownFailures));
         }

@@ -1,5 +1,7 @@
 package dev.extfarm.recipe;
 
+import dev.extfarm.bundle.BundleAddress;
+
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +25,7 @@ final class RegressSection {
     static final Pattern INPUT_DIR = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*");
     static final int MAX_TESTS = 1000;
     static final int MAX_KNOWN_FAILURES = 100;
+    static final int MAX_LOAD_EXTENSIONS = 20;
     static final int MAX_REASON = 300;
 
     private RegressSection() {
@@ -32,6 +35,7 @@ final class RegressSection {
         Recipe.Regress.Mode mode = Recipe.Regress.Mode.AUTO;
         List<String> tests = List.of();
         Optional<String> inputdir = Optional.empty();
+        List<String> loadExtensions = List.of();
         Optional<YamlNode.Entry> entry = test.entry("regress");
         if (entry.isPresent()) {
             YamlNode v = entry.get().value();
@@ -64,6 +68,20 @@ final class RegressSection {
                             "'" + d + "' must be a directory of the source, relative and without '..' (such as test)");
                     return false;
                 });
+                // names only: each becomes one pg_regress argument --load-extension=<name>
+                loadExtensions = List.copyOf(new LinkedHashSet<>(r.list("load_extensions", (node, field) ->
+                        r.scalarText(node, node.position(), field).filter(n -> {
+                            if (BundleAddress.isValidName(n)) {
+                                return true;
+                            }
+                            test.problems().error(node.position(), field, "'" + n + "' is not an extension name ("
+                                    + BundleAddress.NAME_RULE + ")");
+                            return false;
+                        }))));
+                if (loadExtensions.size() > MAX_LOAD_EXTENSIONS) {
+                    test.problems().error(r.keyPosition("load_extensions").orElseThrow(), "test.regress.load_extensions",
+                            "more than " + MAX_LOAD_EXTENSIONS + " extensions");
+                }
                 r.finish();
             } else {
                 test.problems().error(entry.get().keyPosition(), "test.regress", "must be auto, false, or a mapping with tests "
@@ -75,7 +93,7 @@ final class RegressSection {
             test.problems().error(test.keyPosition("known_failures").orElseThrow(), "test.known_failures",
                     "lists failures of a suite that does not run (test.regress: false)");
         }
-        return new Recipe.Regress(mode, tests, inputdir, known);
+        return new Recipe.Regress(mode, tests, inputdir, known, loadExtensions);
     }
 
     private static Map<String, String> knownFailures(MappingReader test) {

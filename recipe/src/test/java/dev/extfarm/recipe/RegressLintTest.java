@@ -57,6 +57,35 @@ class RegressLintTest {
     }
 
     @Test
+    void aListedSuiteCanHavePgRegressCreateExtensionsFirst() throws Exception {
+        Recipe r = check(HEAD + """
+                test:
+                  regress:
+                    inputdir: h3/test
+                    tests: [type, edge]
+                    load_extensions: [demo, demo, postgis]
+                """).orThrow();
+        assertThat(r.test().regress().loadExtensions()).containsExactly("demo", "postgis");
+        assertThat(check(HEAD + "test:\n  regress:\n    tests: [a]\n").orThrow().test().regress().loadExtensions()).isEmpty();
+    }
+
+    @Test
+    void loadExtensionsAreExtensionNamesNeverOptionsOrShellWords() {
+        // each name becomes one pg_regress argument --load-extension=<name>: an option or a shell
+        // word smuggled in as a name would reach pg_regress's command line
+        assertThat(errors(HEAD + "test:\n  regress:\n    tests: [a]\n    load_extensions: [\"--schedule=/etc/passwd\", \"x; rm -rf /\", \"$(id)\", ok]\n"))
+                .hasSize(3).allSatisfy(e -> assertThat(e).contains("test.regress.load_extensions[").contains("is not an extension name"));
+        assertThat(errors(HEAD + "test:\n  regress:\n    tests: [a]\n    load_extensions: demo\n")).singleElement().asString()
+                .contains("test.regress.load_extensions");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 21; i++) {
+            many.append(i == 0 ? "" : ", ").append("e").append(i);
+        }
+        assertThat(errors(HEAD + "test:\n  regress:\n    tests: [a]\n    load_extensions: [" + many + "]\n")).singleElement().asString()
+                .contains("more than 20 extensions");
+    }
+
+    @Test
     void hostileNamesDirectoriesAndReasonsAreRefusedWithTheField() {
         assertThat(errors(HEAD + "test:\n  regress:\n    tests: [../../etc/passwd, \"a b\", ok]\n")).containsExactly(
                 "recipes/demo/recipe.yaml:10:13: test.regress.tests[0]: '../../etc/passwd' is not a test name "

@@ -61,6 +61,7 @@ final class Installcheck {
             // names and directory as the recipe module checked them (no separator, no '..')
             Files.write(dir.resolve("tests"), regress.tests(), StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("inputdir"), regress.inputdir().orElse("."));
+            Files.write(dir.resolve("load_extensions"), regress.loadExtensions(), StandardCharsets.UTF_8);
         }
     }
 

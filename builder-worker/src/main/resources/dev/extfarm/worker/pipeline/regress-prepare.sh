@@ -6,7 +6,8 @@
 #   pg_regress  this major's pg_regress (PGXS's; it needs only libc)
 #   src/        the built source tree, without objects, where the tests run
 # /job/regress/mode says which suite: auto (the Makefile's PGXS REGRESS, evaluated by make as
-# `make installcheck` would) or listed (/job/regress/tests, /job/regress/inputdir). No suite, or
+# `make installcheck` would) or listed (/job/regress/tests, /job/regress/inputdir,
+# /job/regress/load_extensions). No suite, or
 # one that cannot be prepared, is a log line, never a failed build: the worker runs what is here.
 regress_prepare() {
   local R=/out/regress mode names opts_text mkfile dir
@@ -47,6 +48,10 @@ MK
     cp /job/regress/tests "$R/tests" || return 1
     dir=$(cat /job/regress/inputdir 2>/dev/null)
     printf '%s\0' "--inputdir=${dir:-.}" --dbname=contrib_regression > "$R/opts"
+    # test.regress.load_extensions: extension names the recipe module checked, one a line
+    if [ -s /job/regress/load_extensions ]; then
+      while IFS= read -r ext; do printf '%s\0' "--load-extension=$ext"; done < /job/regress/load_extensions >> "$R/opts"
+    fi
   fi
   cp "$(dirname "$("$PG_CONFIG" --pgxs)")/../../src/test/regress/pg_regress" "$R/pg_regress" \
     || { echo "##[extfarm] regress: this image has no pg_regress"; return 1; }
