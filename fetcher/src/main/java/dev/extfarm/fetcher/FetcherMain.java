@@ -115,6 +115,9 @@ public final class FetcherMain {
     }
 
     public static void main(String[] args) {
+        if (StartupWarmUp.pays(args)) {
+            StartupWarmUp.start(); // first: it overlaps the JVM's one-time work with option parsing and the spec
+        }
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int rc = run(args, out, err);
