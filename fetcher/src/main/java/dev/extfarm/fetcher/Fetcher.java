@@ -67,11 +67,9 @@ public final class Fetcher implements AutoCloseable, Service {
     private final SpecHolder specs;
     private final LazyHttpClient http;
     private final BundleCache cache;
-    /** Each bundle's last failure as a person reads it ({@code <code>: <message>}), and its code alone. */
-    final Map<String, String> errors = new ConcurrentHashMap<>();
-    final Map<String, String> errorCodes = new ConcurrentHashMap<>();
+    /** What the install jobs report: failures, versions pending a restart; and whether PostgreSQL was started. */
+    private final BundleStatus status = new BundleStatus();
     final Map<String, String> kept = new ConcurrentHashMap<>();
-    final Set<String> pendingRestart = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fetch-refresh");
         t.setDaemon(true);
@@ -79,7 +77,6 @@ public final class Fetcher implements AutoCloseable, Service {
     });
     volatile int phase;
     volatile boolean ready;
-    volatile boolean postgresStarted;
     /** When pg_extfarm said that PostgreSQL accepts connections (null: not yet, or no module). */
     volatile Instant postgresAcceptingAt;
     volatile boolean backgroundStarted;
@@ -106,7 +103,8 @@ public final class Fetcher implements AutoCloseable, Service {
         this.specs = new SpecHolder(settings.spec(), state.root().resolve("spec.json"), log);
         SignatureCheck signatures = new SignatureCheck(http, settings.trust(), settings.download().timeout(), log);
         NodeFloors floors = new NodeFloors(settings.postgresBinary(), settings.ldconfig(), log::info);
-        this.scheduler = new Scheduler(new InstallJob(this, fetch, systemLibraries, floors, signatures, log)::run, throttle,
+        this.scheduler = new Scheduler(new InstallJob(this, status, new ExpiredLinks(specs, settings.spec().issuesLinks(), log), fetch,
+                systemLibraries, floors, signatures, log)::run, throttle,
                 settings.concurrency());
     }
 
@@ -177,7 +175,7 @@ public final class Fetcher implements AutoCloseable, Service {
      * {@code backgroundHold}.
      */
     public CompletableFuture<Void> startBackground() {
-        postgresStarted = true;
+        status.markPostgresStarted();
         ComputeSpec spec = specs.current();
         phase = 3;
         Set<String> created = createdExtensions();
@@ -209,7 +207,7 @@ public final class Fetcher implements AutoCloseable, Service {
                     .map(e -> scheduler.submit(e.name(), Priority.BACKGROUND).done()).toList();
             CompletableFuture.allOf(f4.toArray(CompletableFuture[]::new)).handle((v2, t2) -> {
                 backgroundDone = true;
-                log.info("background: done (" + errors.size() + " failed)");
+                log.info("background: done (" + status.failures() + " failed)");
                 background.complete(null);
                 return null;
             });
@@ -238,7 +236,7 @@ public final class Fetcher implements AutoCloseable, Service {
      * they are set, and holds the connections whose own options name them).
      */
     private List<ComputeSpec.Entry> roleAndDatabasePreloadBundles() {
-        if (settings.psql() == null || !postgresStarted) {
+        if (settings.psql() == null || !status.postgresStarted()) {
             return List.of();
         }
         FetcherSettings.Preload p;
@@ -466,7 +464,7 @@ public final class Fetcher implements AutoCloseable, Service {
             whileWaiting.run();
             return new Result(asked, entry.name(), goal.version(), "installed", 0, false);
         }
-        if (rec.isPresent() && rec.get().installed() && pendingRestart.contains(entry.name() + "@" + goal.sha256())) {
+        if (rec.isPresent() && rec.get().installed() && status.isPendingRestart(entry.name(), goal.sha256())) {
             whileWaiting.run();
             return new Result(asked, entry.name(), rec.get().version(), "pending-restart", 0, true);
         }
@@ -683,7 +681,7 @@ public final class Fetcher implements AutoCloseable, Service {
                 } catch (ExecutionException ex) {
                     FetchException why = ex.getCause() instanceof FetchException fe ? fe : new FetchException(
                             FetchException.Kind.UNAVAILABLE, "internal", "listing " + missing.get(i).label() + " failed: " + ex.getCause());
-                    failed(missing.get(i).name(), why);
+                    status.failed(missing.get(i).name(), why);
                     log.info("phase 1: " + why.describe());
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
@@ -695,7 +693,7 @@ public final class Fetcher implements AutoCloseable, Service {
         }
         long t1 = System.nanoTime();
         installer.publishControls(listings).forEach((name, ex) -> {
-            failed(name, ex);
+            status.failed(name, ex);
             log.info("phase 1: " + ex.describe());
         });
         log.info("phase 1: control files of " + listings.size() + " bundles listed (fetched in " + (t1 - t0) / 1_000_000
@@ -742,7 +740,7 @@ public final class Fetcher implements AutoCloseable, Service {
             for (ComputeSpec.Entry e : spec.installable()) {
                 var rec = state.get(e.name());
                 boolean current = rec.isPresent() && rec.get().installed() && rec.get().sha256().equals(wanted(e).sha256());
-                if (!current && !pendingRestart.contains(e.name() + "@" + e.sha256())) {
+                if (!current && !status.isPendingRestart(e.name(), e.sha256())) {
                     scheduler.submit(e.name(), Priority.BACKGROUND);
                 }
             }
@@ -773,14 +771,14 @@ public final class Fetcher implements AutoCloseable, Service {
                 kept.put(r.name(), "no longer in the spec, kept: " + inUse + " created in a database");
                 continue;
             }
-            if (r.installed() && postgresStarted && r.libraries().stream().anyMatch(settings.preload().shared()::contains)) {
+            if (r.installed() && status.postgresStarted() && r.libraries().stream().anyMatch(settings.preload().shared()::contains)) {
                 kept.put(r.name(), "no longer in the spec, kept until PostgreSQL restarts: loaded by shared_preload_libraries");
                 continue;
             }
             try {
                 installer.remove(r.name());
                 kept.remove(r.name());
-                cleared(r.name());
+                status.cleared(r.name());
                 removed.add(r.name());
                 log.info("removed " + r.label() + ": no longer in the spec and not created in any database");
             } catch (FetchException e) {
@@ -790,20 +788,13 @@ public final class Fetcher implements AutoCloseable, Service {
         return removed;
     }
 
-    /** Keeps a bundle's failure for {@code GET /status}. */
-    void failed(String bundle, FetchException e) {
-        errorCodes.put(bundle, e.code());
-        errors.put(bundle, e.describe());
-    }
-
-    void cleared(String bundle) {
-        errors.remove(bundle);
-        errorCodes.remove(bundle);
+    BundleStatus bundleStatus() {
+        return status;
     }
 
     private Set<String> createdExtensions() {
         Set<String> all = new TreeSet<>(state.created());
-        if (settings.psql() != null && postgresStarted) {
+        if (settings.psql() != null && status.postgresStarted()) {
             try {
                 all.addAll(settings.psql().createdExtensions());
             } catch (IOException e) {
@@ -829,7 +820,7 @@ public final class Fetcher implements AutoCloseable, Service {
                 out.add(r.sha256());
             }
         }
-        for (String p : pendingRestart) {
+        for (String p : status.pendingRestart()) {
             out.add(p.substring(p.indexOf('@') + 1));
         }
         return out;
@@ -874,16 +865,16 @@ public final class Fetcher implements AutoCloseable, Service {
      */
     private void markConflicts(ComputeSpec spec) {
         Map<String, String> conflicts = spec.conflicts();
-        for (String name : List.copyOf(errorCodes.keySet())) {
-            if ("name-conflict".equals(errorCodes.get(name)) && !conflicts.containsKey(name)) {
-                cleared(name);
+        for (String name : status.failedWith("name-conflict")) {
+            if (!conflicts.containsKey(name)) {
+                status.cleared(name);
             }
         }
         conflicts.forEach((name, why) -> {
-            if (!"name-conflict".equals(errorCodes.get(name))) {
+            if (!"name-conflict".equals(status.errorCode(name))) {
                 log.info("not installing " + name + ": " + why);
             }
-            failed(name, nameConflict(spec, spec.entry(name).orElseThrow()));
+            status.failed(name, nameConflict(spec, spec.entry(name).orElseThrow()));
             var rec = state.get(name);
             if (rec.isPresent() && !rec.get().installed()) {
                 try {

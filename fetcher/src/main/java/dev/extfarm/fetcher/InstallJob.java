@@ -24,15 +24,34 @@ import java.nio.file.Path;
  */
 final class InstallJob {
 
+    /** What a job reports about its bundle, and the one fact of the node it reads. */
+    interface Reports {
+        /** Was PostgreSQL started? A new version of a library it loaded by shared_preload_libraries then waits for a restart. */
+        boolean postgresStarted();
+
+        void failed(String bundle, FetchException e);
+
+        /** Installed (or found installed): an earlier failure of the bundle is over. */
+        void installed(String bundle);
+
+        /** This version is in the cache, verified, and installs before PostgreSQL's next start. */
+        void pendingRestart(ComputeSpec.Entry e);
+    }
+
     private final Fetcher f;
+    private final Reports reports;
+    private final ExpiredLinks links;
     private final BundleFetch fetch;
     private final SystemLibraries systemLibraries;
     private final NodeFloors floors;
     private final SignatureCheck signatures;
     private final Log log;
 
-    InstallJob(Fetcher f, BundleFetch fetch, SystemLibraries systemLibraries, NodeFloors floors, SignatureCheck signatures, Log log) {
+    InstallJob(Fetcher f, Reports reports, ExpiredLinks links, BundleFetch fetch, SystemLibraries systemLibraries, NodeFloors floors,
+               SignatureCheck signatures, Log log) {
         this.f = f;
+        this.reports = reports;
+        this.links = links;
         this.fetch = fetch;
         this.systemLibraries = systemLibraries;
         this.floors = floors;
@@ -46,7 +65,7 @@ final class InstallJob {
                 "not-in-spec", "'" + job.bundle() + "' is no longer in the compute spec"));
         if (!f.installable(listed)) {
             FetchException conflict = Fetcher.nameConflict(f.specs().current(), listed);
-            f.failed(listed.name(), conflict);
+            reports.failed(listed.name(), conflict);
             throw conflict;
         }
         ComputeSpec.Entry e = job.target() == null ? f.wanted(listed) : listed.find(job.target()).orElseThrow(() -> new FetchException(
@@ -58,7 +77,7 @@ final class InstallJob {
                 && !f.installer().missingPluginCopies(rec.get())) {
             return new Job.Outcome(e.name(), e.version(), "already-installed", 0, true);
         }
-        boolean defer = rec.isPresent() && rec.get().installed() && f.postgresStarted
+        boolean defer = rec.isPresent() && rec.get().installed() && reports.postgresStarted()
                 && e.libraries().stream().anyMatch(f.settings().preload().shared()::contains);
         try {
             systemLibraries.check(e.label(), e.systemLibraries());
@@ -75,7 +94,7 @@ final class InstallJob {
                 systemLibraries.check(e.label(), m.systemLibraries());
                 floors.check(e.label(), m.compatibility()); // the signed manifest's floors against this node's server and C library
                 if (defer) {
-                    f.pendingRestart.add(e.name() + "@" + e.sha256());
+                    reports.pendingRestart(e);
                     log.info(e.label() + " is in the cache and pending-restart: " + rec.get().label()
                             + " is loaded by shared_preload_libraries; 'fetch prepare' installs it before the next start");
                     f.trimCache();
@@ -84,7 +103,7 @@ final class InstallJob {
                 long fetched = job.elapsedMillis();
                 InstalledRecord installed = f.installer().install(e, st.bundle(), dest);
                 keepDest = f.settings().layout().mode() == PgLayout.Mode.PREFIX;
-                f.cleared(e.name());
+                reports.installed(e.name());
                 log.info("installed " + installed.label() + " (" + job.priority().id() + ", " + describe(st, job) + "; verified in "
                         + fetched + " ms, " + installed.files().size() + " files in place in " + (job.elapsedMillis() - fetched) + " ms)");
                 if (!st.fromCache()) {
@@ -97,13 +116,13 @@ final class InstallJob {
                 }
             }
         } catch (FetchException ex) {
-            f.failed(e.name(), ex);
+            reports.failed(e.name(), ex);
             log.info("failed: " + ex.describe());
             throw ex;
         } catch (IOException io) {
             FetchException ex = new FetchException(FetchException.Kind.UNAVAILABLE, "staging-failed", "staging " + e.label()
                     + " in " + f.state().stagingDir() + " failed: " + io, io);
-            f.failed(e.name(), ex);
+            reports.failed(e.name(), ex);
             throw ex;
         }
     }
@@ -115,15 +134,10 @@ final class InstallJob {
      */
     private void checkSignature(ComputeSpec.Entry e) throws FetchException {
         try {
-            try {
-                signatures.check(f.specs().current(), e);
-            } catch (FetchException ex) {
-                if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
-                    throw ex;
-                }
-                ComputeSpec fresh = f.specs().reload();
-                signatures.check(fresh, fresh.find(e.name(), e.sha256()).orElseThrow(() -> ex));
-            }
+            links.follow(e, (spec, entry) -> {
+                signatures.check(spec, entry);
+                return null;
+            });
         } catch (FetchException refused) {
             var rec = f.state().get(e.name());
             if (refused.code().startsWith("signature-") && rec.isPresent() && !rec.get().installed()) {
@@ -136,20 +150,7 @@ final class InstallJob {
     private BundleFetch.Staged fetchFresh(ComputeSpec.Entry e, Path dest, Job job) throws FetchException {
         Progress progress = new Progress(log, e, job);
         try {
-            return fetch.fetch(e, dest, job, progress);
-        } catch (FetchException ex) {
-            if (!ex.code().equals("link-expired") || !f.settings().spec().issuesLinks()) {
-                throw ex;
-            }
-            log.info(e.label() + ": the link expired; reading a fresh spec");
-            ComputeSpec fresh;
-            try {
-                fresh = f.specs().reload();
-            } catch (FetchException again) {
-                throw new FetchException(ex.kind(), ex.code(), ex.getMessage() + "; and a fresh spec could not be read: " + again.getMessage(), ex);
-            }
-            ComputeSpec.Entry renewed = fresh.find(e.name(), e.sha256()).orElseThrow(() -> ex);
-            return fetch.fetch(renewed, dest, job, progress);
+            return links.follow(e, (spec, entry) -> fetch.fetch(entry, dest, job, progress));
         } finally {
             progress.done();
         }

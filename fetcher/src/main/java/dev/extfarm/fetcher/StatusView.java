@@ -23,7 +23,7 @@ final class StatusView {
         s.put("phase", f.phase);
         s.put("phase_name", f.backgroundDone ? "idle" : PHASES[f.phase]);
         s.put("ready", f.ready);
-        s.put("postgres_started", f.postgresStarted);
+        s.put("postgres_started", f.bundleStatus().postgresStarted());
         s.put("postgres_accepting_since", f.postgresAcceptingAt == null ? null : f.postgresAcceptingAt.toString());
         s.put("background_started", f.backgroundStarted);
         ComputeSpec spec = f.spec();
@@ -92,13 +92,13 @@ final class StatusView {
                 b.put("priority", j.priority().id());
                 b.put("bytes", j.bytes());
                 b.put("size", j.size());
-            } else if (e != null && f.pendingRestart.contains(name + "@" + e.sha256())) {
+            } else if (e != null && f.bundleStatus().isPendingRestart(name, e.sha256())) {
                 st = "pending-restart";
             } else if (r != null && r.installed() && (e == null || r.sha256().equals(f.wanted(e).sha256()))) {
                 st = e == null ? "kept" : "installed";
             } else if (e != null && conflicts.containsKey(name)) {
                 st = "conflict"; // carries a name another bundle of the spec carries: not installed (error_code name-conflict)
-            } else if (f.errors.containsKey(name)) {
+            } else if (f.bundleStatus().error(name) != null) {
                 st = "failed";
             } else if (r != null && r.installed()) {
                 st = "outdated";
@@ -109,9 +109,9 @@ final class StatusView {
             if (r != null && r.installed()) {
                 b.put("installed_version", r.version());
             }
-            if (f.errors.containsKey(name)) {
-                b.put("error", f.errors.get(name));
-                b.put("error_code", f.errorCodes.get(name));
+            if (f.bundleStatus().error(name) != null) {
+                b.put("error", f.bundleStatus().error(name));
+                b.put("error_code", f.bundleStatus().errorCode(name));
             }
             if (f.kept.containsKey(name)) {
                 b.put("note", f.kept.get(name));

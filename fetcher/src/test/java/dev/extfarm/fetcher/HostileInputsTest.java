@@ -277,7 +277,7 @@ class HostileInputsTest {
         Fetcher f = node.fetcher(registry);
         f.prepare();
         assertThat(Files.readString(node.extension("tablefunc.control"))).isEqualTo(before);
-        assertThat(f.errors.get("tablefunc")).contains("tablefunc.control").contains("different bytes");
+        assertThat(f.bundleStatus().error("tablefunc")).contains("tablefunc.control").contains("different bytes");
         assertThat(f.state().get("tablefunc")).isEmpty();
         for (String listed : List.of("gamma", "delta")) {
             assertThat(Files.readString(node.extension(listed + ".control"))).contains("test extension " + listed);

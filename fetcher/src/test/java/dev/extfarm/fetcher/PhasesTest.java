@@ -96,7 +96,7 @@ class PhasesTest {
             registry.publish(pgssNext);
             assertThat(f.refresh().get("updated")).containsExactly("pg_stat_statements 1.10 -> 1.10.1");
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!f.pendingRestart.stream().anyMatch(p -> p.startsWith("pg_stat_statements@"))) {
+            while (!f.bundleStatus().pendingRestart().stream().anyMatch(p -> p.startsWith("pg_stat_statements@"))) {
                 assertThat(System.currentTimeMillis()).isLessThan(deadline);
                 Thread.sleep(50);
             }

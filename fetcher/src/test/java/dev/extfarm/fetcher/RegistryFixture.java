@@ -69,6 +69,10 @@ public final class RegistryFixture implements TestRegistry {
     final Map<String, String> inlineInstead = new ConcurrentHashMap<>();
     final java.util.concurrent.atomic.AtomicLong controlRequests = new java.util.concurrent.atomic.AtomicLong();
     volatile java.time.Duration linkTtl = java.time.Duration.ofMinutes(15);
+    /** Compute specs served (each read of the spec by a fetcher). */
+    final java.util.concurrent.atomic.AtomicLong specRequests = new java.util.concurrent.atomic.AtomicLong();
+    /** The spec endpoint answers 503 (the links already handed out still work). */
+    volatile boolean specUnavailable;
     /** Declared sizes in the spec, when a test wants them to lie. */
     final Map<String, Long> specSize = new ConcurrentHashMap<>();
     private final byte[] key = "fixture-link-key".getBytes(StandardCharsets.UTF_8);
@@ -238,6 +242,11 @@ public final class RegistryFixture implements TestRegistry {
                     problem(ex, 401, "unauthenticated", "give a compute token");
                     return;
                 }
+                if (specUnavailable) {
+                    problem(ex, 503, "unavailable", "the spec cannot be served right now");
+                    return;
+                }
+                specRequests.incrementAndGet();
                 send(ex, 200, "application/json", specJson(), -1);
                 return;
             }
