@@ -6,46 +6,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.trust.Trust;
-import java.io.IOException;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The real registry-server (its packaged jar, embedded PostgreSQL, a temp data directory) as a
- * child process on 127.0.0.1, behind the {@link TestRegistry} interface: bundles are uploaded with
+ * The real registry-server (started by {@link PackagedRegistry}: its packaged jar, embedded
+ * PostgreSQL, a temp data directory) as a child process on 127.0.0.1, behind the {@link TestRegistry} interface: bundles are uploaded with
  * the admin token as private extensions granted to tenant {@code acme}, whose compute token the
  * fetcher uses. Available once {@code registry-server} is packaged (the reactor builds it before
  * this module).
  */
 final class RealRegistry implements TestRegistry {
 
-    static final Path JAR = Path.of("..", "registry-server", "target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().normalize();
+    /** For skip messages: where the reactor packages the registry. */
+    static final Path JAR = PackagedRegistry.JAR_IN_REPOSITORY;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final String admin;
     private final Path data;
-    private final Process process;
+    private final PackagedRegistry registry;
     private final HttpClient http = HttpClient.newHttpClient();
     private final Set<String> reserved = new HashSet<>();
     private String computeToken;
 
     static boolean available() {
-        return Files.exists(JAR);
+        return PackagedRegistry.isPackaged();
     }
 
     RealRegistry() throws Exception {
@@ -55,36 +51,9 @@ final class RealRegistry implements TestRegistry {
     /** With extra environment, e.g. {@code EXTFARM_LINKS_TTL=2s}. */
     RealRegistry(Map<String, String> env) throws Exception {
         data = Files.createTempDirectory("extfarm-fetcher-registry");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        byte[] b = new byte[32];
-        new SecureRandom().nextBytes(b);
-        admin = "efa_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toString())).redirectErrorStream(true).redirectOutput(data.resolve("registry.log").toFile());
-        pb.environment().putAll(Map.of("EXTFARM_DATA_DIR", data.resolve("data").toString(), "EXTFARM_PORT", String.valueOf(port),
-                "EXTFARM_ADMIN_TOKEN", admin));
-        pb.environment().putAll(env);
-        process = pb.start();
-        base = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (true) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException("registry did not start: " + Files.readString(data.resolve("registry.log")));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
-                    break;
-                }
-            } catch (IOException starting) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
+        registry = PackagedRegistry.builder().dataDir(data.resolve("data")).log(data.resolve("registry.log")).env(env).start();
+        base = registry.base();
+        admin = registry.adminToken();
         call("POST", "/api/v1/admin/tenants", "{\"name\": \"" + RegistryFixture.TENANT + "\"}", 201);
         JsonNode token = JSON.readTree(call("POST", "/api/v1/admin/tokens",
                 "{\"role\": \"compute\", \"label\": \"fetcher-test\", \"tenant\": \"" + RegistryFixture.TENANT + "\"}", 201));
@@ -187,8 +156,7 @@ final class RealRegistry implements TestRegistry {
 
     @Override
     public void close() throws Exception {
-        process.destroy();
-        process.waitFor();
+        registry.close();
         FileTrees.deleteRecursively(data);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,14 +34,10 @@ class DependencyIT {
     void aRequiredFarmExtensionIsInstalledForTheSmokeTestAndAWaitingBuildIsQueuedAgain() throws Exception {
         dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         Path data = Files.createTempDirectory("extfarm-dependency-it");
-        int port = JavaProcess.freePort();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        String adminToken = "efa_" + FarmIT.random();
-        try (JavaProcess registry = JavaProcess.start(FarmIT.REGISTRY_JAR, Map.of(
-                "EXTFARM_DATA_DIR", data.resolve("registry").toString(), "EXTFARM_PORT", String.valueOf(port),
-                "EXTFARM_ADMIN_TOKEN", adminToken, "EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc"), data.resolve("registry.log"))) {
-            registry.awaitHealthy(base, Duration.ofSeconds(180));
-            Api admin = new Api(base, adminToken);
+        try (PackagedRegistry registry = PackagedRegistry.builder().dataDir(data.resolve("registry")).log(data.resolve("registry.log"))
+                .env("EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc").start()) {
+            URI base = registry.base();
+            Api admin = new Api(base, registry.adminToken());
             String workerToken = admin.post("/api/v1/admin/tokens", Map.of("role", "worker", "label", "deps")).path("token").asText();
 
             Path work = data.resolve("recipes");

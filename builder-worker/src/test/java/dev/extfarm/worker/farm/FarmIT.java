@@ -8,6 +8,7 @@ import dev.extfarm.bundle.BundleReader;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -34,13 +35,12 @@ import org.junit.jupiter.api.Test;
 class FarmIT {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    static final Path REGISTRY_JAR = ROOT.resolve("registry-server/target/quarkus-app/quarkus-run.jar");
     static final Path WORKER_JAR = ROOT.resolve("builder-worker/target/quarkus-app/quarkus-run.jar");
     static final String SOURCE_CACHE = System.getenv().getOrDefault("EXTFARM_SOURCE_CACHE", "/var/cache/extfarm/sources");
 
     static Path data;
     static URI base;
-    static JavaProcess registry;
+    static PackagedRegistry registry;
     static Api admin;
     static String workerToken;
     static Api maintainer;
@@ -53,15 +53,12 @@ class FarmIT {
         dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         data = Files.createTempDirectory("extfarm-farm-it");
         upstream = new SourceServer();
-        int port = JavaProcess.freePort();
-        base = URI.create("http://127.0.0.1:" + port);
-        String adminToken = "efa_" + random();
-        registry = JavaProcess.start(REGISTRY_JAR, Map.of(
-                "EXTFARM_DATA_DIR", data.resolve("registry").toString(), "EXTFARM_PORT", String.valueOf(port),
-                "EXTFARM_ADMIN_TOKEN", adminToken, "EXTFARM_SOURCE_ALLOW", upstream.allowEntry(),
-                "EXTFARM_QUEUE_LEASE_TTL", "8s", "EXTFARM_QUEUE_SWEEP_INTERVAL", "2s"), data.resolve("registry.log"));
-        registry.awaitHealthy(base, Duration.ofSeconds(120));
-        admin = new Api(base, adminToken);
+        registry = PackagedRegistry.builder().dataDir(data.resolve("registry")).log(data.resolve("registry.log"))
+                .env(Map.of("EXTFARM_SOURCE_ALLOW", upstream.allowEntry(), "EXTFARM_QUEUE_LEASE_TTL", "8s",
+                        "EXTFARM_QUEUE_SWEEP_INTERVAL", "2s"))
+                .readyTimeout(Duration.ofSeconds(120)).start();
+        base = registry.base();
+        admin = new Api(base, registry.adminToken());
         workerToken = admin.post("/api/v1/admin/tokens", Map.of("role", "worker", "label", "farm-it")).path("token").asText();
         maintainer = admin.as(admin.post("/api/v1/admin/tokens", Map.of("role", "maintainer", "label", "farm-it")).path("token").asText());
     }

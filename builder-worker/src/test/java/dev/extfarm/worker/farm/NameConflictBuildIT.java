@@ -8,6 +8,7 @@ import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.Platform;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -33,13 +34,12 @@ import org.junit.jupiter.api.Test;
 class NameConflictBuildIT {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    static final Path REGISTRY_JAR = ROOT.resolve("registry-server/target/quarkus-app/quarkus-run.jar");
     static final Path WORKER_JAR = ROOT.resolve("builder-worker/target/quarkus-app/quarkus-run.jar");
     static final Path PLPGSQL_CONTROL = Path.of("/usr/share/postgresql/15/extension/plpgsql.control");
 
     static Path data;
     static URI base;
-    static JavaProcess registry;
+    static PackagedRegistry registry;
     static JavaProcess worker;
     static Api admin;
     static Api maintainer;
@@ -49,14 +49,10 @@ class NameConflictBuildIT {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(PLPGSQL_CONTROL), "PostgreSQL 15's plpgsql.control is needed");
         dev.extfarm.worker.pipeline.TestImagesAccess.await("bookworm-pg15");
         data = Files.createTempDirectory("extfarm-name-conflict");
-        int port = JavaProcess.freePort();
-        base = URI.create("http://127.0.0.1:" + port);
-        String adminToken = "efa_" + java.util.UUID.randomUUID().toString().replace("-", "");
-        registry = JavaProcess.start(REGISTRY_JAR, Map.of("EXTFARM_DATA_DIR", data.resolve("registry").toString(),
-                "EXTFARM_PORT", String.valueOf(port), "EXTFARM_ADMIN_TOKEN", adminToken, "EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc"),
-                data.resolve("registry.log"));
-        registry.awaitHealthy(base, Duration.ofSeconds(120));
-        admin = new Api(base, adminToken);
+        registry = PackagedRegistry.builder().dataDir(data.resolve("registry")).log(data.resolve("registry.log"))
+                .env("EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc").readyTimeout(Duration.ofSeconds(120)).start();
+        base = registry.base();
+        admin = new Api(base, registry.adminToken());
         String workerToken = admin.post("/api/v1/admin/tokens", Map.of("role", "worker", "label", "name-conflict")).path("token").asText();
         maintainer = admin.as(admin.post("/api/v1/admin/tokens", Map.of("role", "maintainer", "label", "name-conflict")).path("token").asText());
         worker = JavaProcess.start(WORKER_JAR, Map.of(

@@ -40,7 +40,7 @@ class PostgresRestartFaultsIT {
         int clients = FaultFigures.size("pg-clients", 4, 16);
         try (Topology t = Topology.start("pg-restart", 1, Map.of())) {
             Topology.Replica replica = t.replicas.get(0);
-            long pid = replica.process.process.pid();
+            long pid = replica.process.pid();
             // something to read that needs the database and the blob store
             Path recipe = TinyRecipes.sqlOnly(t.data.resolve("recipes"), "pg_restart");
             t.push(recipe);
@@ -89,8 +89,8 @@ class PostgresRestartFaultsIT {
                 tail = samples.stream().filter(s -> s.atNanos() >= tailFrom).toList();
             }
             assertThat(tail).as("requests after recovery").isNotEmpty().allMatch(Sample::ok);
-            assertThat(replica.process.process.isAlive()).isTrue();
-            assertThat(replica.process.process.pid()).as("the same process").isEqualTo(pid);
+            assertThat(replica.process.isAlive()).isTrue();
+            assertThat(replica.process.pid()).as("the same process").isEqualTo(pid);
             assertThat(http.send(HttpRequest.newBuilder(replica.base.resolve("/q/health/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
             // a write works again too

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -46,17 +47,12 @@ class SourceEgressIT {
 
         try (SourceServer upstream = new SourceServer(); LocalPostgres pg = LocalPostgres.start(data)) {
             URI internal = upstream.serve(FixtureRecipes.tarball(data, "hello_c", ""));
-            int port = JavaProcess.freePort();
-            URI base = URI.create("http://127.0.0.1:" + port);
-            String adminToken = "efa_" + FarmIT.random();
-            Map<String, String> env = new HashMap<>(Map.of(
-                    "EXTFARM_DATA_DIR", data.resolve("registry").toString(), "EXTFARM_PORT", String.valueOf(port),
-                    "EXTFARM_ADMIN_TOKEN", adminToken, "EXTFARM_DB_URL", pg.jdbcUrl(), "EXTFARM_DB_USER", "postgres",
-                    "EXTFARM_DB_PASSWORD", "", "EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc",
-                    "EXTFARM_SOURCE_ALLOW", upstream.allowEntry()));
-            try (JavaProcess registry = JavaProcess.start(FarmIT.REGISTRY_JAR, env, data.resolve("registry.log"))) {
-                registry.awaitHealthy(base, Duration.ofSeconds(180));
-                Api admin = new Api(base, adminToken);
+            try (PackagedRegistry registry = PackagedRegistry.builder().dataDir(data.resolve("registry")).log(data.resolve("registry.log"))
+                    .env(Map.of("EXTFARM_DB_URL", pg.jdbcUrl(), "EXTFARM_DB_USER", "postgres", "EXTFARM_DB_PASSWORD", "",
+                            "EXTFARM_FARM_TARGETS", "15:debian-12-amd64-glibc", "EXTFARM_SOURCE_ALLOW", upstream.allowEntry()))
+                    .start()) {
+                URI base = registry.base();
+                Api admin = new Api(base, registry.adminToken());
                 Api maintainer = admin.as(admin.post("/api/v1/admin/tokens", Map.of("role", "maintainer", "label", "egress"))
                         .path("token").asText());
                 String workerToken = admin.post("/api/v1/admin/tokens", Map.of("role", "worker", "label", "egress")).path("token").asText();

@@ -2,6 +2,7 @@ package dev.extfarm.worker.farm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.recipe.RecipeBundle;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ final class Topology implements AutoCloseable {
         final String name;
         final int port;
         final URI base;
-        JavaProcess process;
+        /** Null until the first start; then started again in place after a kill. */
+        PackagedRegistry process;
 
         Replica(String name, int port) {
             this.name = name;
@@ -36,11 +38,12 @@ final class Topology implements AutoCloseable {
         }
 
         void start() throws Exception {
-            Map<String, String> env = new HashMap<>(registryEnv);
-            env.put("EXTFARM_PORT", String.valueOf(port));
-            env.put("EXTFARM_DATA_DIR", data.resolve(name).toString());
-            process = JavaProcess.start(FarmIT.REGISTRY_JAR, env, data.resolve(name + ".log"));
-            process.awaitHealthy(base, Duration.ofSeconds(180));
+            if (process != null) {
+                process.restart();
+                return;
+            }
+            process = PackagedRegistry.builder().port(port).dataDir(data.resolve(name)).log(data.resolve(name + ".log"))
+                    .adminToken(adminToken).env(registryEnv).start();
         }
 
         void kill9() throws InterruptedException {

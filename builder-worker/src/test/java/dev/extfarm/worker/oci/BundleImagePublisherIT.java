@@ -6,8 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.oci.BundleImage;
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,8 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BundleImagePublisherIT {
 
-    static final Path REGISTRY_JAR = Path.of("..").toAbsolutePath().normalize()
-            .resolve("registry-server/target/quarkus-app/quarkus-run.jar");
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -37,25 +33,10 @@ class BundleImagePublisherIT {
 
     @Test
     void theWorkerPublishesTheImageOfItsBundleToTheRegistry() throws Exception {
-        assertThat(REGISTRY_JAR).as("package registry-server first (mvn -pl registry-server -am package -DskipTests)").exists();
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        String admin = "efa_publisher-it-" + System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx256m", "-jar", REGISTRY_JAR.toString()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("registry.log").toFile());
-        pb.environment().putAll(java.util.Map.of("EXTFARM_DATA_DIR", tmp.resolve("data").toString(),
-                "EXTFARM_PORT", String.valueOf(port), "EXTFARM_ADMIN_TOKEN", admin));
-        Process registry = pb.start();
-        URI base = URI.create("http://127.0.0.1:" + port);
         HttpClient http = HttpClient.newHttpClient();
-        try {
-            awaitHealthy(http, base, registry);
-            String worker = JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve("/api/v1/admin/tokens"))
-                    .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"worker\",\"label\":\"it\"}")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).path("token").asText();
+        try (PackagedRegistry registry = PackagedRegistry.builder().log(tmp.resolve("registry.log")).start()) {
+            URI base = registry.base();
+            String worker = registry.token("worker", null);
             BundleWriter.Packed packed = BundleImagePublisherTest.pack(tmp, "pg_hello", "1.0");
             Path tar = tmp.resolve("pg_hello.tar");
             HttpResponse<String> up = http.send(HttpRequest.newBuilder(base.resolve("/" + packed.address().path()))
@@ -105,29 +86,6 @@ class BundleImagePublisherIT {
                     "/v2/extensions/pg_hello/manifests/1.0-pg15-debian-12-amd64")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(moved.statusCode()).isEqualTo(200);
             assertThat(moved.body()).isEqualTo(newer.manifest());
-        } finally {
-            registry.destroy();
-            if (!registry.waitFor(20, TimeUnit.SECONDS)) {
-                registry.destroyForcibly();
-            }
         }
-    }
-
-    static void awaitHealthy(HttpClient http, URI base, Process p) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("the registry exited with " + p.exitValue());
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException starting) {
-                // not yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("the registry did not become ready");
     }
 }

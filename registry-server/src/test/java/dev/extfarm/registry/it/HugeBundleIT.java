@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.registry.support.Bundles;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.net.http.HttpClient;
@@ -27,7 +28,7 @@ class HugeBundleIT {
 
     @Test
     void aTwoGigabyteBundleRoundTripsThroughA128MegabyteHeap() throws Exception {
-        Path work = PackagedServer.freshDataDir("huge");
+        Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target/it")).toAbsolutePath(), "huge");
         Path tree = Files.createDirectories(work.resolve("tree"));
         String name = Bundles.uniqueName("huge");
         Files.createDirectories(tree.resolve("share/extension"));
@@ -42,10 +43,10 @@ class HugeBundleIT {
         System.out.printf("packed %d bytes in %d ms%n", packed.size(), (System.nanoTime() - t0) / 1_000_000);
         String path = "/extensions/" + name + "/sha-256+" + packed.sha256() + "/bundle.tar";
         Path data = work.resolve("data");
-        try (PackagedServer server = new PackagedServer(data, "-Xmx128m").start()) {
+        try (PackagedRegistry server = PackagedRegistry.builder().dataDir(data).jvmArgs("-Xmx128m").start()) {
             HttpClient http = HttpClient.newHttpClient();
             t0 = System.nanoTime();
-            var put = http.send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Bearer " + PackagedServer.ADMIN)
+            var put = http.send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Bearer " + server.adminToken())
                     .PUT(HttpRequest.BodyPublishers.ofFile(tar)).build(), HttpResponse.BodyHandlers.ofString());
             long upMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(put.statusCode()).as(put.body()).isEqualTo(201);

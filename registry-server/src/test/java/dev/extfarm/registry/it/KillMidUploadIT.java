@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.registry.support.Bundles;
+import dev.extfarm.testsupport.PackagedRegistry;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;
@@ -24,13 +25,13 @@ class KillMidUploadIT {
     @Test
     void aServerKilledMidUploadLeavesNoBundleAndTheNextUploadSucceeds() throws Exception {
         var b = Bundles.bundle(Bundles.uniqueName("killed"), "1.0", 17, 24 << 20);
-        Path data = PackagedServer.freshDataDir("kill");
-        try (PackagedServer server = new PackagedServer(data).start()) {
+        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/it")).toAbsolutePath(), "kill");
+        try (PackagedRegistry server = PackagedRegistry.builder().dataDir(data).start()) {
             // the body is received into the spool before the bundle reader sees any of it (http.BodyIntake)
             Path uploads = data.resolve("spool");
-            try (Socket s = new Socket("127.0.0.1", server.port)) {
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
                 OutputStream out = s.getOutputStream();
-                out.write(("PUT " + b.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + PackagedServer.ADMIN
+                out.write(("PUT " + b.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.adminToken()
                         + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + b.bytes().length + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.write(b.bytes(), 0, b.bytes().length / 2);
@@ -45,7 +46,7 @@ class KillMidUploadIT {
             assertThat(partials(uploads)).as("kill -9 leaves the partial upload behind").isPositive();
             assertThat(Files.exists(data.resolve("blobs").resolve(b.path().substring(1)))).isFalse();
 
-            server.start();
+            server.restart();
             assertThat(partials(uploads)).as("the restart removed it").isZero();
             HttpClient http = HttpClient.newHttpClient();
             assertThat(http.send(HttpRequest.newBuilder(server.uri(b.path())).build(), HttpResponse.BodyHandlers.discarding())
@@ -53,7 +54,7 @@ class KillMidUploadIT {
             assertThat(http.send(HttpRequest.newBuilder(server.uri("/api/v1/extensions/" + b.name())).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
             var put = http.send(HttpRequest.newBuilder(server.uri(b.path()))
-                    .header("Authorization", "Bearer " + PackagedServer.ADMIN)
+                    .header("Authorization", "Bearer " + server.adminToken())
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(b.bytes())).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
             var get = http.send(HttpRequest.newBuilder(server.uri(b.path())).build(), HttpResponse.BodyHandlers.ofByteArray());
