@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One build, end to end on a Docker engine: derived images for declared packages, the recipe's
  * steps in a build container (no network, non-root, limits), collection into the bundle layout,
- * dependency bundling, a smoke test in a clean runtime container, upstream's regression suite
- * ({@link Installcheck}), and the deterministic pack.
+ * dependency bundling, a smoke test in a clean runtime container followed in the same container
+ * by upstream's regression suite ({@link TestContainer}, {@link Installcheck}), and the
+ * deterministic pack.
  */
 public final class BuildPipeline {
 
@@ -40,7 +40,7 @@ public final class BuildPipeline {
     private final DerivedImages derived;
     private final RuntimeLibraries runtimeLibraries;
     private final BuildLimits limits;
-    private final Installcheck installcheck;
+    private final TestContainer tests;
     private final CompatibilityFloors floors;
 
     public BuildPipeline(DockerCli docker, BuildLimits limits) {
@@ -48,7 +48,7 @@ public final class BuildPipeline {
         this.derived = new DerivedImages(docker);
         this.runtimeLibraries = new RuntimeLibraries(docker);
         this.limits = limits;
-        this.installcheck = new Installcheck(docker, limits);
+        this.tests = new TestContainer(docker, limits);
         this.floors = new CompatibilityFloors(docker);
     }
 
@@ -188,30 +188,10 @@ public final class BuildPipeline {
         String preload = SmokeTestConf.sharedPreload(job, m.libraries());
         // the job directory is read-only in the container and the host's own: written now that the bundle's modules are known
         Files.writeString(jobDir.resolve("test-settings.conf"), SmokeTestConf.settings(job, m.libraries()));
-        // Like the build container: the recipe's module runs here. PostgreSQL's own user, no capability at all.
-        List<String> smoke = List.of("--network", "none", "--user", SMOKE_TEST_USER,
-                "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-                "--memory", String.valueOf(limits.memoryBytes()), "--memory-swap", String.valueOf(limits.memoryBytes()),
-                "--pids-limit", String.valueOf(limits.pids()), "--cpus", String.valueOf(limits.cpus()),
-                "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro",
-                "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor(), "-e", "EXTFARM_EXTENSIONS=" + String.join(" ", extensions),
-                "-e", "EXTFARM_LOAD=" + (m.extensions().isEmpty() ? String.join(" ", m.libraries()) : ""),
-                "-e", "EXTFARM_PRELOAD=" + preload);
-        if (!dependencyOrder.isEmpty()) {
-            smoke = new ArrayList<>(smoke);
-            smoke.addAll(List.of("-v", deps + ":/deps:ro", "-e", "EXTFARM_DEPENDENCIES=" + String.join(" ", dependencyOrder)));
-        }
-        r = docker.run(smoke, smokeImage, List.of("bash", "/job/smoke-test.sh"), Duration.ofMinutes(10), log);
-        if (r.exitCode() != 0 || r.timedOut()) {
-            throw FailureClassifier.classify(Step.SMOKE_TEST, r, log.tail()).toException();
-        }
-
-        log.enter(Step.INSTALLCHECK);
-        if (sourceDir.equals(SOURCE_DIR)) {
-            installcheck.run(job, smokeImage, tree, jobDir, out, deps, dependencyOrder, work, log, regression);
-        } else { // a reproducibility rebuild compares bytes; the first build ran the suite
-            log.accept("##[extfarm] regress: a reproducibility rebuild; the first build ran upstream's suite");
-        }
+        // the smoke test, then upstream's suite in the same container (a reproducibility rebuild compares bytes: no suite)
+        tests.run(job, smokeImage, new TestContainer.Subject(extensions, m.extensions().isEmpty() ? m.libraries() : List.of(), preload),
+                tree, jobDir, out, deps, dependencyOrder, Installcheck.notRun(job, out, !sourceDir.equals(SOURCE_DIR)), work, log,
+                regression);
 
         log.enter(Step.PACK);
         Path bundle = work.resolve("bundle.tar");
@@ -241,6 +221,7 @@ public final class BuildPipeline {
         Files.copy(job.sourceArchive(), dir.resolve(sourceFileName(job)));
         copyResource("build.sh", dir.resolve("build.sh"));
         copyResource("smoke-test.sh", dir.resolve("smoke-test.sh"));
+        copyResource("test-server.sh", dir.resolve("test-server.sh"));
         List<String> order = new ArrayList<>();
         for (Map.Entry<String, byte[]> p : job.patches()) {
             Files.write(dir.resolve("patches").resolve(p.getKey()), p.getValue());

@@ -70,15 +70,23 @@ final class DerivedImages {
 
     /**
      * The smoke-test image's cluster: made by {@code initdb} once, when the image is prepared. The
-     * smoke test and the regression suite start PostgreSQL on it in place; each container writes
-     * into its own copy-on-write layer, so every build starts from the same fresh cluster.
+     * smoke test starts PostgreSQL on it in place; each container writes into its own
+     * copy-on-write layer, so every build starts from the same fresh cluster.
      */
     static final String TEMPLATE_CLUSTER = "/var/lib/extfarm/pgdata";
 
     /**
+     * A copy of {@link #TEMPLATE_CLUSTER} made with it, for upstream's regression suite, which runs
+     * after the smoke test in the same container: its server starts on a cluster the smoke test's
+     * SQL never touched (no role, setting or object of the smoke test reaches the suite), at the
+     * cost of a server start, not of a container and a copy per build.
+     */
+    static final String SUITE_CLUSTER = "/var/lib/extfarm/pgdata-suite";
+
+    /**
      * {@code runtime} with PostgreSQL's extension, tsearch_data, contrib and lib directories owned
-     * by its {@code postgres} user, and an initdb'd cluster of that user ({@link #TEMPLATE_CLUSTER}),
-     * made once per image and reused: the smoke test then installs the bundle exactly where the
+     * by its {@code postgres} user, and two initdb'd clusters of that user ({@link #TEMPLATE_CLUSTER}
+     * and its copy {@link #SUITE_CLUSTER}), made once per image and reused: the smoke test then installs the bundle exactly where the
      * fetcher does (some extensions hard-code that path, e.g. unit's COPY of its .data files) while
      * running as that user with no capability at all, and starts the server without an initdb of
      * its own (2–3 s saved twice per build). Only the chown runs as root, with no network and no
@@ -86,20 +94,21 @@ final class DerivedImages {
      */
     String forSmokeTest(String runtime, int pgMajor, BuildLog log) throws IOException, InterruptedException {
         String runtimeId = docker.output(docker.docker(), "image", "inspect", "-f", "{{.Id}}", runtime).strip();
-        String key = Digests.sha256((runtimeId + "\nsmoke-test " + pgMajor + " cluster " + TEMPLATE_CLUSTER)
+        String key = Digests.sha256((runtimeId + "\nsmoke-test " + pgMajor + " cluster " + TEMPLATE_CLUSTER + " suite " + SUITE_CLUSTER)
                 .getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         String tag = ImageCatalog.DERIVED_REPOSITORY + ":smoke-" + key;
         if (docker.imageExists(tag)) {
             return tag;
         }
         String dirs = String.join(" ", bundleDirectories(pgMajor));
-        log.accept("##[extfarm] preparing " + tag + ": " + runtime + " with " + dirs + " owned by postgres and a cluster at "
-                + TEMPLATE_CLUSTER);
+        log.accept("##[extfarm] preparing " + tag + ": " + runtime + " with " + dirs + " owned by postgres and clusters at "
+                + TEMPLATE_CLUSTER + " and " + SUITE_CLUSTER);
         String parent = TEMPLATE_CLUSTER.substring(0, TEMPLATE_CLUSTER.lastIndexOf('/'));
         String script = "mkdir -p " + dirs + " && chown -R postgres:postgres " + dirs
                 + " && install -d -o postgres -g postgres -m 0755 " + parent
                 + " && runuser -u postgres -- /usr/lib/postgresql/" + pgMajor + "/bin/initdb -D " + TEMPLATE_CLUSTER
-                + " -A trust -E UTF8 --no-instructions >/dev/null";
+                + " -A trust -E UTF8 --no-instructions >/dev/null"
+                + " && runuser -u postgres -- cp -a " + TEMPLATE_CLUSTER + " " + SUITE_CLUSTER;
         DockerCli.Result r = docker.run(List.of("--network", "none", "--user", "0"), runtime,
                 List.of("bash", "-c", script), Duration.ofMinutes(5), log, tag);
         if (r.exitCode() != 0) {

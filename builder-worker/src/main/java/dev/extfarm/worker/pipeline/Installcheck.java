@@ -17,11 +17,12 @@ import java.util.function.Consumer;
 /**
  * The step {@code installcheck}: upstream's regression suite (the Makefile's PGXS {@code REGRESS},
  * or the tests {@code test.regress} names), prepared by the build ({@code regress-prepare.sh}) and
- * run by pg_regress, as {@code make installcheck} runs it, against a server set up like the smoke
- * test's: the runtime image's {@code postgres} user, no network, no capability, the build's
- * limits and wall time, the farm's dependencies and the bundle installed, the recipe's test
- * settings and preloads. A container of its own (installcheck.sh), so that its standard output
- * can carry {@code regression.diffs} as bytes while its log goes to standard error.
+ * run by pg_regress, as {@code make installcheck} runs it, in the test container right after the
+ * smoke test ({@link TestContainer}, installcheck.sh): the runtime image's {@code postgres} user, no
+ * network, no capability, the build's limits and wall time, the farm's dependencies and the bundle
+ * installed, the recipe's test settings and preloads, on a server of its own started on a cluster
+ * the smoke test never touched. The container's standard output carries {@code regression.diffs}
+ * as bytes while its log goes to standard error.
  *
  * <p>Everything it returns is untrusted: the diffs are kept as bytes (at most
  * {@link #MAX_DIFFS_BYTES}, the rest dropped), never interpreted; results come from pg_regress's
@@ -36,12 +37,7 @@ final class Installcheck {
     static final String BEGIN = "##[extfarm] regress begin";
     static final String END = "##[extfarm] regress end ";
 
-    private final DockerCli docker;
-    private final BuildLimits limits;
-
-    Installcheck(DockerCli docker, BuildLimits limits) {
-        this.docker = docker;
-        this.limits = limits;
+    private Installcheck() {
     }
 
     /** The job directory's part: the scripts and what {@code test.regress} says ({@code /job/regress/}). */
@@ -71,39 +67,42 @@ final class Installcheck {
         return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(dir.resolve("tests"), LinkOption.NOFOLLOW_LINKS);
     }
 
-    /**
-     * Runs the suite; returns its report (diffs under {@code work}), or empty when there is none.
-     * Throws the step's failure with the report in {@code holder} so the build record keeps it.
-     */
-    Optional<RegressionReport> run(BuildJob job, String smokeImage, Path tree, Path jobDir, Path out, Path deps,
-                                   List<String> dependencyOrder, Path work, BuildLog log,
-                                   java.util.concurrent.atomic.AtomicReference<RegressionReport> holder)
-            throws IOException, InterruptedException {
+    /** Why upstream's suite does not run in this build's test container (a log line), or empty when it runs. */
+    static Optional<String> notRun(BuildJob job, Path out, boolean rebuild) {
+        if (rebuild) { // a reproducibility rebuild compares bytes; the first build ran the suite
+            return Optional.of("##[extfarm] regress: a reproducibility rebuild; the first build ran upstream's suite");
+        }
         if (job.regress().mode() == Recipe.Regress.Mode.OFF) {
-            log.accept("##[extfarm] regress: test.regress is false; upstream's suite does not run");
-            return Optional.empty();
+            return Optional.of("##[extfarm] regress: test.regress is false; upstream's suite does not run");
         }
         if (!prepared(out)) {
-            log.accept("##[extfarm] regress: no regression suite to run");
-            return Optional.empty();
+            return Optional.of("##[extfarm] regress: no regression suite to run");
         }
-        List<String> options = new ArrayList<>(List.of("--network", "none", "--user", BuildPipeline.SMOKE_TEST_USER,
-                "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-                "--memory", String.valueOf(limits.memoryBytes()), "--memory-swap", String.valueOf(limits.memoryBytes()),
-                "--pids-limit", String.valueOf(limits.pids()), "--cpus", String.valueOf(limits.cpus()),
-                "-v", tree + ":/bundle:ro", "-v", jobDir + ":/job:ro", "-v", out + ":/out:ro",
-                "-e", "EXTFARM_PG_MAJOR=" + job.pgMajor()));
-        if (!dependencyOrder.isEmpty()) {
-            options.addAll(List.of("-v", deps + ":/deps:ro", "-e", "EXTFARM_DEPENDENCIES=" + String.join(" ", dependencyOrder)));
-        }
-        Path diffs = work.resolve(DIFFS_FILE);
-        Files.deleteIfExists(diffs);
-        List<String> suiteLines = new ArrayList<>();
-        Consumer<String> lines = new Consumer<>() {
-            private boolean inside;
+        return Optional.empty();
+    }
 
-            @Override
-            public void accept(String line) {
+    /**
+     * What the test container gives the suite's verdict: its log lines (all passed on to the log;
+     * pg_regress's, between {@link #BEGIN} and {@link #END}, kept) and its standard output, the
+     * diffs (the first {@link #MAX_DIFFS_BYTES} kept in {@code diffs}, the rest drained).
+     */
+    static final class Capture implements Consumer<String>, DockerCli.OutputReader {
+        private final Path diffs;
+        private final Consumer<String> log;
+        private final List<String> suiteLines = new ArrayList<>();
+        private boolean inside;
+        private long kept;
+        private boolean truncated;
+
+        Capture(Path diffs, Consumer<String> log) throws IOException {
+            this.diffs = diffs;
+            this.log = log;
+            Files.deleteIfExists(diffs);
+        }
+
+        @Override
+        public void accept(String line) {
+            synchronized (this) {
                 if (line.equals(BEGIN)) {
                     inside = true;
                 } else if (line.startsWith(END)) {
@@ -111,26 +110,56 @@ final class Installcheck {
                 } else if (inside && suiteLines.size() < RegressionReport.MAX_RESULTS + 1000) {
                     suiteLines.add(line);
                 }
-                log.accept(line);
             }
-        };
-        long[] kept = {0};
-        boolean[] truncated = {false};
-        DockerCli.Result r = docker.runReading(options, smokeImage, List.of("bash", "/job/installcheck.sh"), limits.wallTime(), lines,
-                stdout -> copyCapped(stdout, diffs, kept, truncated));
+            log.accept(line);
+        }
+
+        @Override
+        public void read(InputStream stdout) throws IOException {
+            byte[] buf = new byte[64 * 1024];
+            try (OutputStream os = Files.newOutputStream(diffs)) {
+                for (int n; (n = stdout.read(buf)) >= 0; ) {
+                    long room = MAX_DIFFS_BYTES - kept;
+                    if (room > 0) {
+                        int w = (int) Math.min(room, n);
+                        os.write(buf, 0, w);
+                        kept += w;
+                        if (w < n) {
+                            truncated = true;
+                        }
+                    } else if (n > 0) {
+                        truncated = true;
+                    }
+                }
+            }
+        }
+
+        synchronized List<String> suiteLines() {
+            return new ArrayList<>(suiteLines);
+        }
+    }
+
+    /**
+     * The suite's verdict from the test container's end (the smoke test passed in it): its
+     * report, or the step's failure with the report in {@code holder} so the build record keeps it.
+     */
+    static Optional<RegressionReport> verdict(BuildJob job, DockerCli.Result r, Capture capture, BuildLog log,
+                                              java.util.concurrent.atomic.AtomicReference<RegressionReport> holder)
+            throws IOException {
         if (r.daemonError() || r.timedOut() || r.oomKilled() || r.exitCode() == 137) {
             throw FailureClassifier.classify(Step.INSTALLCHECK, r, log.tail()).toException();
         }
-        Optional<Path> diffsFile = kept[0] > 0 ? Optional.of(diffs) : Optional.empty();
-        if (kept[0] == 0) {
-            Files.deleteIfExists(diffs);
+        List<String> suiteLines = capture.suiteLines();
+        Optional<Path> diffsFile = capture.kept > 0 ? Optional.of(capture.diffs) : Optional.empty();
+        if (capture.kept == 0) {
+            Files.deleteIfExists(capture.diffs);
         }
-        RegressionReport report = RegressionReport.parse(suiteLines, r.exitCode(), job.regress(), diffsFile, kept[0], truncated[0]);
+        RegressionReport report = RegressionReport.parse(suiteLines, r.exitCode(), job.regress(), diffsFile, capture.kept, capture.truncated);
         holder.set(report);
         log.accept("##[extfarm] regress: " + report.run() + " tests, " + report.passed() + " passed, " + report.failed() + " failed"
                 + (report.ignored() > 0 ? ", " + report.ignored() + " ignored" : "")
                 + (report.failedTests().isEmpty() ? "" : ": " + String.join(" ", report.failedTests()))
-                + (kept[0] > 0 ? "; regression.diffs " + kept[0] + " bytes" + (truncated[0] ? " (cut)" : "") : ""));
+                + (capture.kept > 0 ? "; regression.diffs " + capture.kept + " bytes" + (capture.truncated ? " (cut)" : "") : ""));
         report.knownFailures().forEach((t, why) -> log.accept("##[extfarm] warning: " + t + " failed, a known failure: " + why));
         report.staleKnownFailures().forEach(t -> log.accept("##[extfarm] warning: " + t
                 + " is listed in test.known_failures but passed: take it out"));
@@ -157,7 +186,7 @@ final class Installcheck {
             case 62 -> throw new BuildFailure(Step.INSTALLCHECK, "server-start-failed", Responsibility.RECIPE, 62,
                     "PostgreSQL did not start for the regression suite").toException();
             default -> throw new BuildFailure(Step.INSTALLCHECK, "unexpected-exit", Responsibility.FARM, r.exitCode(),
-                    "the installcheck container exited with " + r.exitCode()).toException();
+                    "the test container exited with " + r.exitCode() + " during the regression suite").toException();
         }
     }
 
@@ -192,26 +221,6 @@ final class Installcheck {
             }
         }
         return fallback;
-    }
-
-    /** Keeps the first {@link #MAX_DIFFS_BYTES} of the stream and drains the rest (the wall-time limit bounds it). */
-    private static void copyCapped(InputStream in, Path to, long[] kept, boolean[] truncated) throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        try (OutputStream os = Files.newOutputStream(to)) {
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                long room = MAX_DIFFS_BYTES - kept[0];
-                if (room > 0) {
-                    int w = (int) Math.min(room, n);
-                    os.write(buf, 0, w);
-                    kept[0] += w;
-                    if (w < n) {
-                        truncated[0] = true;
-                    }
-                } else if (n > 0) {
-                    truncated[0] = true;
-                }
-            }
-        }
     }
 
 }
