@@ -78,4 +78,25 @@ class TestContainerTest {
                 .contains("--network none", "--cap-drop ALL", "no-new-privileges", "--user " + BuildPipeline.SMOKE_TEST_USER, ":/bundle:ro",
                         ":/job:ro", ":/out:ro", "EXTFARM_REGRESS=1");
     }
+
+    /** Real semver, whose suite is there to run, with a smoke-test answer that is false: the smoke test's failure, no suite. */
+    @Test
+    void aFailingSmokeTestIsTheSmokeTestsFailureAndTheSuiteDoesNotRun() throws Exception {
+        BuildJob real = RealRecipesBuildTest.realJob("semver", images);
+        BuildJob job = new BuildJob(real.name(), real.version(), real.pgMajor(), real.license(), real.sourceArchive(), real.sourceSha256(),
+                real.subdir(), real.patches(), real.makeFlags(), real.env(), real.preBuild(),
+                real.buildPackages(), real.runtimePackages(), real.sharedPreload(), real.preload(), real.stripLibdir(),
+                Optional.of("SELECT '1.10.0'::semver < '1.2.3'::semver AS ordered;"),
+                real.testExtensions(), real.recipeRevision(), real.sourceDateEpoch(), real.sourceUrl(),
+                real.testSettings(), real.testExpect(), real.commands(), real.regress());
+        List<String> log = new ArrayList<>();
+        BuildOutcome o = new BuildPipeline(new DockerCli(), BuildLimits.DEFAULT).run(job, images, work.resolve("w"), new BuildLog(log::add));
+        String all = String.join("\n", log.subList(Math.max(0, log.size() - 60), log.size()));
+        BuildFailure f = o.failure().orElseThrow(() -> new AssertionError("the build succeeded:\n" + all));
+        assertThat(f.step()).as(all).isEqualTo(Step.SMOKE_TEST);
+        assertThat(f.cause()).isEqualTo("smoke-test-failed");
+        assertThat(log).contains("##[extfarm] failed: the recipe's test SQL answered false: f");
+        assertThat(o.regression()).isEmpty();
+        assertThat(log).noneMatch(l -> l.equals(Installcheck.BEGIN));
+    }
 }
