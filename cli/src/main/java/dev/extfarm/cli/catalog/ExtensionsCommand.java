@@ -83,7 +83,7 @@ public final class ExtensionsCommand implements Callable<Integer> {
             }
         }
         if (output.json()) {
-            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(items));
+            out.println(OutputOption.indentedJson(items));
             return 0;
         }
         out.printf("%-16s %-14s %-10s %-18s %s%n", "NAME", "LATEST", "PG", "LICENSE", "DESCRIPTION");

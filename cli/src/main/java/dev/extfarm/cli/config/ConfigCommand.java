@@ -1,7 +1,6 @@
 package dev.extfarm.cli.config;
 
 import dev.extfarm.cli.output.OutputOption;
-import dev.extfarm.cli.api.ApiClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -113,8 +112,7 @@ public final class ConfigCommand {
             Map<String, String> shown = new LinkedHashMap<>();
             f.all().forEach((k, v) -> shown.put(k, k.equals("token") || k.endsWith(".token") ? mask(v) : v));
             if (output.json()) {
-                spec.commandLine().getOut().println(ApiClient.JSON.writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(Map.of("file", f.path().toString(), "values", shown)));
+                spec.commandLine().getOut().println(OutputOption.indentedJson(Map.of("file", f.path().toString(), "values", shown)));
             } else {
                 spec.commandLine().getErr().println("# " + f.path());
                 shown.forEach((k, v) -> spec.commandLine().getOut().println(k + "=" + v));

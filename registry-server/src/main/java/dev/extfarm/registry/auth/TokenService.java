@@ -2,7 +2,6 @@ package dev.extfarm.registry.auth;
 
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.registry.problem.ExtfarmException;
-import dev.extfarm.registry.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package dev.extfarm.registry.builds;
 
 import dev.extfarm.registry.auth.Principal;
 import dev.extfarm.registry.auth.Viewer;
+import dev.extfarm.registry.catalog.Ownership;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.problem.ExtfarmException;
-import dev.extfarm.registry.recipe.Ownership;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;

@@ -2,8 +2,6 @@ package dev.extfarm.registry.builds;
 
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
-import dev.extfarm.bundle.sign.Dsse;
-import dev.extfarm.registry.provenance.ProvenanceService;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.problem.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
@@ -34,8 +32,6 @@ public class BuildResource {
     BuildCancellation cancellation;
     @Inject
     CurrentViewer viewer;
-    @Inject
-    ProvenanceService provenance;
     @Inject
     RegressReports regressReports;
 
@@ -132,14 +128,6 @@ public class BuildResource {
             rb.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
         }
         return rb.build();
-    }
-
-    @GET
-    @Path("/{id}/provenance")
-    @Produces({Dsse.MEDIA_TYPE, MediaType.APPLICATION_JSON})
-    @Operation(summary = "SLSA provenance v1 (in-toto Statement) of a build that published a bundle, in a DSSE envelope signed with the farm key")
-    public Response provenance(@PathParam("id") long id) {
-        return Response.ok(provenance.envelope(viewer.get(), id), Dsse.MEDIA_TYPE).build();
     }
 
     @POST

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.blob.BlobStore;
-import dev.extfarm.registry.compute.LinkConfig;
+import dev.extfarm.registry.links.LinkConfig;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.serving.BlobServing;
 import io.micrometer.core.instrument.FunctionCounter;

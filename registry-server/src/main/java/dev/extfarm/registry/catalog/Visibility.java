@@ -1,6 +1,7 @@
 package dev.extfarm.registry.catalog;
 
 import dev.extfarm.registry.auth.Viewer;
+import dev.extfarm.registry.names.PrivateExtensions;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
@@ -31,7 +32,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 @Startup
-public class Visibility {
+public class Visibility implements PrivateExtensions {
 
     private record Snapshot(Set<String> privateNames, Map<Long, Set<String>> grants, Map<Long, Set<String>> owned,
                             Map<String, Long> tenants) {
@@ -73,6 +74,7 @@ public class Visibility {
         return id != null ? tenantMayUse(id, extension) : !isPrivate(extension);
     }
 
+    @Override
     public boolean isPrivate(String extension) {
         return snapshot.privateNames.contains(extension);
     }

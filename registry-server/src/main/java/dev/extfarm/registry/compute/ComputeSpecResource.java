@@ -3,6 +3,7 @@ package dev.extfarm.registry.compute;
 import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
+import dev.extfarm.registry.links.LinkConfig;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

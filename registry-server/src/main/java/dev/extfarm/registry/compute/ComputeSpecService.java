@@ -4,10 +4,13 @@ import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.Platform;
 import dev.extfarm.protocol.ComputeSpec;
 import dev.extfarm.registry.auth.Principal;
+import dev.extfarm.registry.bundle.EdgeConfig;
 import dev.extfarm.registry.catalog.BundleEntry;
 import dev.extfarm.registry.catalog.ReviewState;
 import dev.extfarm.registry.catalog.VersionOrder;
 import dev.extfarm.registry.catalog.Visibility;
+import dev.extfarm.registry.links.LinkConfig;
+import dev.extfarm.registry.links.LinkSigner;
 import dev.extfarm.registry.names.NameOwnership;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.tenant.TenantService;
@@ -43,7 +46,7 @@ public class ComputeSpecService {
     @Inject
     LinkConfig config;
     @Inject
-    dev.extfarm.registry.bundle.EdgeConfig edge;
+    EdgeConfig edge;
     @Inject
     ControlTexts controls;
     @Inject

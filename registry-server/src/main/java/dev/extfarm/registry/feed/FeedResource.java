@@ -1,7 +1,7 @@
 package dev.extfarm.registry.feed;
 
 import dev.extfarm.registry.auth.CurrentViewer;
-import dev.extfarm.registry.compute.LinkConfig;
+import dev.extfarm.registry.links.LinkConfig;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

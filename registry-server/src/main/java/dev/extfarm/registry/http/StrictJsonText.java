@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.KeyDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.extfarm.registry.problem.InvalidText;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -47,17 +47,10 @@ public class StrictJsonText implements ObjectMapperCustomizer {
         return null;
     }
 
-    /** A JSON text the API refuses (mapped to 400 {@code invalid-text}). */
-    public static final class BadText extends InvalidFormatException {
-        BadText(JsonParser p, String message, String value) {
-            super(p, message, value, String.class);
-        }
-    }
-
-    static String check(JsonParser p, String text, String what) throws BadText {
+    static String check(JsonParser p, String text, String what) throws InvalidText {
         String problem = text == null ? null : problem(text);
         if (problem != null) {
-            throw new BadText(p, what + " " + problem, text);
+            throw new InvalidText(p, what + " " + problem, text);
         }
         return text;
     }

@@ -1,6 +1,5 @@
 package dev.extfarm.registry.names;
 
-import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,7 +29,7 @@ public class NameOwnership {
     @Inject
     EntityManager em;
     @Inject
-    Visibility visibility;
+    PrivateExtensions privateExtensions;
 
     /** One name a bundle may not carry, and why: {@code owner} is another extension, or null for PostgreSQL's own. */
     record Violation(CarriedNames.Ref ref, String owner, boolean postgresql) {
@@ -113,7 +112,7 @@ public class NameOwnership {
         List<Map<String, Object>> members = new ArrayList<>();
         for (Violation v : found) {
             CarriedNames.Name n = v.ref().name();
-            boolean hidden = !v.postgresql() && visibility.isPrivate(v.owner());
+            boolean hidden = !v.postgresql() && privateExtensions.isPrivate(v.owner());
             String whose = v.postgresql() ? "is PostgreSQL's own (PostgreSQL " + PostgresqlNames.majorsShipping(n.kind(), n.name())
                     .orElseThrow().stream().sorted().map(String::valueOf).collect(Collectors.joining(", ")) + ")"
                     : hidden ? "belongs to another (private) extension"

@@ -1,8 +1,9 @@
 package dev.extfarm.registry.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.extfarm.registry.http.StrictJsonText;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -107,7 +108,7 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
-        if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+        if (e.getCause() instanceof JsonProcessingException json) {
             return badJson(json); // Quarkus' JSON reader wraps unreadable bodies (not JSON, not UTF-8) in a 400
         }
         int status = e.getResponse().getStatus();
@@ -127,19 +128,19 @@ public class ProblemMapper {
 
     /** A JSON body of the wrong shape, or a refused text (Quarkus' own mapper for these answers with no body). */
     @ServerExceptionMapper
-    public Response mismatchedJson(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+    public Response mismatchedJson(MismatchedInputException e) {
         return badJson(e);
     }
 
     /** Not JSON at all, or not UTF-8. */
     @ServerExceptionMapper
-    public Response unreadableJson(com.fasterxml.jackson.core.exc.StreamReadException e) {
+    public Response unreadableJson(StreamReadException e) {
         return badJson(e);
     }
 
     @ServerExceptionMapper
-    public Response badJson(com.fasterxml.jackson.core.JsonProcessingException e) {
-        if (e instanceof StrictJsonText.BadText) {
+    public Response badJson(JsonProcessingException e) {
+        if (e instanceof InvalidText) {
             return response(problem(invalidText(e.getOriginalMessage()), null));
         }
         return response(problem(ExtfarmException.invalid("invalid-json",

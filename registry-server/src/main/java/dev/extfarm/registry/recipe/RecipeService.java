@@ -12,6 +12,7 @@ import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.builds.BuildScheduler;
 import dev.extfarm.registry.builds.DbClock;
 import dev.extfarm.registry.builds.FarmTargets;
+import dev.extfarm.registry.catalog.Ownership;
 import dev.extfarm.registry.catalog.Visibility;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -4,7 +4,7 @@ import dev.extfarm.registry.auth.Principal;
 import dev.extfarm.registry.auth.Role;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.catalog.Visibility;
-import dev.extfarm.registry.compute.LinkSigner;
+import dev.extfarm.registry.links.LinkSigner;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

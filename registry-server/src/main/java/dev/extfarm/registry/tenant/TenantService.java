@@ -1,6 +1,7 @@
 package dev.extfarm.registry.tenant;
 
 import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.registry.auth.Tenant;
 import dev.extfarm.registry.catalog.Extension;
 import dev.extfarm.registry.catalog.VisibilityChanged;
 import dev.extfarm.registry.problem.ExtfarmException;

@@ -2,7 +2,7 @@ package dev.extfarm.registry.webhook;
 
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
-import dev.extfarm.registry.compute.LinkConfig;
+import dev.extfarm.registry.links.LinkConfig;
 import dev.extfarm.registry.webhook.WebhookViews.CreateRequest;
 import dev.extfarm.registry.webhook.WebhookViews.DeliveryList;
 import dev.extfarm.registry.webhook.WebhookViews.Delivery;

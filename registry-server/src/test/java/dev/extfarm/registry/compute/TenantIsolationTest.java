@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import dev.extfarm.registry.links.LinkSigner;
 import dev.extfarm.registry.support.Api;
 import dev.extfarm.registry.support.Bundles;
 import io.quarkus.test.junit.QuarkusTest;

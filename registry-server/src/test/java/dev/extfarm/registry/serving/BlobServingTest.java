@@ -9,7 +9,7 @@ import dev.extfarm.registry.auth.TokenService;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.blob.BlobKey;
 import dev.extfarm.registry.blob.BlobStore;
-import dev.extfarm.registry.compute.LinkSigner;
+import dev.extfarm.registry.links.LinkSigner;
 import dev.extfarm.registry.problem.ExtfarmException;
 import dev.extfarm.registry.serving.BlobServing.Access;
 import dev.extfarm.registry.serving.BlobServing.SignedLink;

@@ -1,8 +1,7 @@
-package dev.extfarm.registry.recipe;
+package dev.extfarm.registry.catalog;
 
 import dev.extfarm.registry.auth.Principal;
 import dev.extfarm.registry.auth.Role;
-import dev.extfarm.registry.catalog.VisibilityChanged;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;

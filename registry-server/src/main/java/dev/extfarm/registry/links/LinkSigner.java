@@ -1,4 +1,4 @@
-package dev.extfarm.registry.compute;
+package dev.extfarm.registry.links;
 
 import io.quarkus.arc.Lock;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package dev.extfarm.registry.compute;
+package dev.extfarm.registry.links;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

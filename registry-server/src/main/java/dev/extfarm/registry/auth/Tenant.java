@@ -1,4 +1,4 @@
-package dev.extfarm.registry.tenant;
+package dev.extfarm.registry.auth;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -10,7 +10,10 @@ import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 
-/** A customer of the farm: its compute nodes read one spec, may use granted private extensions. */
+/**
+ * A customer of the farm: its compute nodes read one spec, may use granted private extensions. Kept
+ * beside the tokens that act for it ({@link ApiToken#tenantId}); its grants and pins are {@code tenant.TenantService}.
+ */
 @Entity
 @Table(name = "tenant")
 public class Tenant extends PanacheEntityBase {
