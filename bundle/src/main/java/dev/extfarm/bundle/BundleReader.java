@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -71,7 +72,7 @@ public final class BundleReader {
 
     public VerifiedBundle unpack(InputStream in, Path destination, String expectedSha256)
             throws IOException, BundleRejectedException {
-        if (Files.exists(destination, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(destination, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleRejectedException(RejectionRule.DESTINATION_EXISTS, destination.toString(),
                     "choose a path that does not exist yet; nothing was written");
         }

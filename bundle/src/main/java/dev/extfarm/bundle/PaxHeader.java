@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One PAX extended header ('x'), parsed strictly. A bundle is written by our deterministic writer,
@@ -34,9 +35,9 @@ import java.util.Map;
 final class PaxHeader {
 
     /** Keywords that restate a numeric header field. */
-    private static final java.util.Set<String> NUMERIC = java.util.Set.of("size", "uid", "gid", "mtime");
+    private static final Set<String> NUMERIC = Set.of("size", "uid", "gid", "mtime");
     /** Keywords that restate a text header field. */
-    private static final java.util.Set<String> TEXT = java.util.Set.of("uname", "gname");
+    private static final Set<String> TEXT = Set.of("uname", "gname");
 
     private final Map<String, byte[]> records;
 

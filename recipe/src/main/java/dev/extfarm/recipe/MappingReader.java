@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -116,7 +117,7 @@ final class MappingReader {
     Optional<Boolean> bool(String key) {
         return entry(key).flatMap(e -> {
             if (e.value() instanceof YamlNode.Scalar s && s.kind() == YamlNode.ScalarKind.BOOLEAN) {
-                return Optional.of(Boolean.parseBoolean(s.text().toLowerCase(java.util.Locale.ROOT)));
+                return Optional.of(Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT)));
             }
             problems.error(e.keyPosition(), field(key), "must be true or false, not " + YamlNode.describe(e.value()));
             return Optional.empty();

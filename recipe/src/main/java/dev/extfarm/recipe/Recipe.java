@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A validated recipe: how to fetch, patch, build, install and smoke-test one extension version.
@@ -281,7 +282,7 @@ public record Recipe(
         public static final Regress OFF = new Regress(Mode.OFF, List.of(), Optional.empty(), Map.of());
 
         /** A pg_regress test name ({@code sql/<name>.sql}, {@code expected/<name>.out}): in recipes and in reports. */
-        public static final java.util.regex.Pattern TEST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}");
+        public static final Pattern TEST_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}");
 
         public Regress(Mode mode, List<String> tests, Optional<String> inputdir, Map<String, String> knownFailures) {
             this(mode, tests, inputdir, knownFailures, List.of());

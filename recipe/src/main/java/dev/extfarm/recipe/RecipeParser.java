@@ -4,8 +4,10 @@ import dev.extfarm.bundle.BundleAddress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +53,7 @@ public final class RecipeParser {
         RecipeBundle bundle;
         try {
             bundle = RecipeBundle.readDirectory(dir);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return new RecipeCheck(Optional.empty(), List.of(new RecipeProblem(RecipeProblem.Severity.ERROR,
                     recipeFile(location), 0, 0, "", "no such file: a recipe directory holds recipe.yaml and optionally patches/")));
         } catch (InvalidRecipeException e) {
@@ -299,7 +301,7 @@ public final class RecipeParser {
             top.problems().error(t.keyPosition("expect").orElseThrow(), "test.expect", "needs test.sql: it is the output the test SQL must print");
         }
         t.finish();
-        return new Recipe.SmokeTest(sql.filter(s -> !s.isBlank()), new ArrayList<>(new java.util.LinkedHashSet<>(extensions)),
+        return new Recipe.SmokeTest(sql.filter(s -> !s.isBlank()), new ArrayList<>(new LinkedHashSet<>(extensions)),
                 settings, expect, regress);
     }
 

@@ -1,5 +1,6 @@
 package dev.extfarm.worker.job;
 
+import dev.extfarm.bundle.BundleWriter;
 import dev.extfarm.bundle.Digests;
 import dev.extfarm.protocol.WorkerProtocol.BundleRef;
 import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
@@ -33,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -148,7 +150,7 @@ final class JobRunner {
     }
 
     /** The bundle's OCI image (dev.extfarm.worker.oci); a failure here is logged only: the registry's backfill creates it. */
-    private void publishImage(Path bundle, dev.extfarm.bundle.BundleWriter.Packed packed, BuildLog log) {
+    private void publishImage(Path bundle, BundleWriter.Packed packed, BuildLog log) {
         if (images == null) {
             return;
         }
@@ -293,14 +295,14 @@ final class JobRunner {
     }
 
     /** The rule all errors share (e.g. {@code source-url-scheme}), if they do. */
-    static java.util.Optional<String> commonRule(List<RecipeProblem> problems) {
+    static Optional<String> commonRule(List<RecipeProblem> problems) {
         List<String> rules = problems.stream().filter(RecipeProblem::isError).map(RecipeProblem::rule).distinct().toList();
-        return rules.size() == 1 && !rules.get(0).isEmpty() ? java.util.Optional.of(rules.get(0)) : java.util.Optional.empty();
+        return rules.size() == 1 && !rules.get(0).isEmpty() ? Optional.of(rules.get(0)) : Optional.empty();
     }
 
     private static BuildOutcome failed(BuildLog log, BuildFailure f) {
         log.accept("##[extfarm] build failed at " + f.step().id() + ": " + f.cause() + ": " + f.message());
         log.close();
-        return new BuildOutcome(java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of(f), log.timings());
+        return new BuildOutcome(Optional.empty(), Optional.empty(), Optional.of(f), log.timings());
     }
 }

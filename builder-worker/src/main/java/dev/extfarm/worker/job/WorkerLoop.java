@@ -7,6 +7,7 @@ import dev.extfarm.recipe.egress.AllowList;
 import dev.extfarm.recipe.source.SourceFetcher;
 import dev.extfarm.recipe.source.SourceFetcherConfig;
 import dev.extfarm.recipe.source.SourceMirrors;
+import dev.extfarm.worker.oci.BundleImagePublisher;
 import dev.extfarm.worker.pipeline.BuildImages;
 import dev.extfarm.worker.pipeline.BuildLimits;
 import dev.extfarm.worker.pipeline.BuildPipeline;
@@ -101,7 +102,7 @@ public class WorkerLoop {
         Duration backoff = config.pollInterval();
         try (SourceFetcher sources = new SourceFetcher(sourceConfig, mirrors)) {
             JobRunner runner = new JobRunner(registry, sources, new BuildPipeline(docker, limits), id,
-                    new dev.extfarm.worker.oci.BundleImagePublisher(config.registry(), config.token().orElse(null)));
+                    new BundleImagePublisher(config.registry(), config.token().orElse(null)));
             // targets whose images are missing are looked for again, and served once they appear
             ServedTargets served = new ServedTargets(config.targets(), new ImageCatalog(docker)::resolve, IMAGE_RECHECK,
                     line -> Log.infof("worker %s %s", id, line));

@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
@@ -100,7 +101,7 @@ public final class BundleImagePublisher {
     }
 
     private interface BlobSource {
-        com.google.cloud.tools.jib.blob.Blob open() throws IOException;
+        Blob open() throws IOException;
     }
 
     private static boolean pushIfMissing(RegistryClient client, DescriptorDigest digest, BlobSource blob)

@@ -1,6 +1,7 @@
 package dev.extfarm.worker.pipeline;
 
 import dev.extfarm.recipe.Recipe;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,7 @@ public record BuildJob(
         return new BuildJob(recipe.name(), recipe.version(), pgMajor, recipe.license(), sourceArchive, sourceSha256,
                 recipe.source().subdir(), patches, build.makeFlags(), build.env(), build.preBuild(), build.buildPackages(),
                 build.runtimePackages(), install.sharedPreload(), install.preload(), install.stripLibdir(), test.sql(),
-                test.extensions(), recipeRevision, sourceDateEpoch, recipe.source().publicUrl().map(java.net.URI::toString),
+                test.extensions(), recipeRevision, sourceDateEpoch, recipe.source().publicUrl().map(URI::toString),
                 test.settings(), test.expect(), BuildCommands.of(build), test.regress());
     }
 

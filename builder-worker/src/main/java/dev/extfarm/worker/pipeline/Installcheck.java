@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -144,7 +145,7 @@ final class Installcheck {
      * report, or the step's failure with the report in {@code holder} so the build record keeps it.
      */
     static Optional<RegressionReport> verdict(BuildJob job, DockerCli.Result r, Capture capture, BuildLog log,
-                                              java.util.concurrent.atomic.AtomicReference<RegressionReport> holder)
+                                              AtomicReference<RegressionReport> holder)
             throws IOException {
         if (r.daemonError() || r.timedOut() || r.oomKilled() || r.exitCode() == 137) {
             throw FailureClassifier.classify(Step.INSTALLCHECK, r, log.tail()).toException();

@@ -8,12 +8,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -291,7 +294,7 @@ final class TreeCollector {
         }
         for (var link : links.entrySet()) {
             List<String> resolved = new ArrayList<>(parentComponents(link.getKey()));
-            java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(link.getValue().split("/")));
+            ArrayDeque<String> todo = new ArrayDeque<>(List.of(link.getValue().split("/")));
             int hops = 0;
             while (!todo.isEmpty()) {
                 String c = todo.removeFirst();
@@ -336,8 +339,8 @@ final class TreeCollector {
         if (libsTsv != null) {
             String text;
             try {
-                text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(libsTsv)).toString();
-            } catch (java.nio.charset.CharacterCodingException e) {
+                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(libsTsv)).toString();
+            } catch (CharacterCodingException e) {
                 throw invalid("libs.tsv", "is not UTF-8");
             }
             String[] lines = text.split("\n", -1);

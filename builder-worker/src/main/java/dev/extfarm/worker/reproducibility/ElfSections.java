@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -135,7 +136,7 @@ public final class ElfSections {
 
     private static String digest(FileChannel ch, long[] h) throws IOException {
         MessageDigest md = Digests.newSha256();
-        md.update(("type " + h[1] + " size " + h[3] + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        md.update(("type " + h[1] + " size " + h[3] + "\n").getBytes(StandardCharsets.US_ASCII));
         if (h[1] != SHT_NOBITS) {
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             long pos = h[2];

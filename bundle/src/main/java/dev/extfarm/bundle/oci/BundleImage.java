@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.BundleManifest;
 import dev.extfarm.bundle.Digests;
+import dev.extfarm.bundle.Platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -91,7 +93,7 @@ public final class BundleImage {
     }
 
     /** {@code <version>-pg<major>-<distro>-<arch>} of a bundle of that version, major and platform, if it is a valid tag. */
-    public static Optional<String> platformTag(String version, int pgMajor, dev.extfarm.bundle.Platform platform) {
+    public static Optional<String> platformTag(String version, int pgMajor, Platform platform) {
         String tag = movingTag(version, pgMajor) + "-" + platform.distro() + "-" + platform.arch();
         return TAG.matcher(tag).matches() ? Optional.of(tag) : Optional.empty();
     }
@@ -203,7 +205,7 @@ public final class BundleImage {
                 l.put("dev.extfarm.build.source-date-epoch", m.build().sourceDateEpoch().toString());
             }
         }
-        return java.util.Collections.unmodifiableMap(l);
+        return Collections.unmodifiableMap(l);
     }
 
     private static void putIfPresent(Map<String, String> m, String key, String value) {

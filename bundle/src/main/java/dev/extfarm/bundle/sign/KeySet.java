@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ public final class KeySet {
     }
 
     public static KeySet parse(JsonNode jwks) throws GeneralSecurityException {
-        var list = new java.util.ArrayList<SigningKey>();
+        var list = new ArrayList<SigningKey>();
         for (JsonNode k : jwks.path("keys")) {
             list.add(SigningKey.fromJwk(k));
         }

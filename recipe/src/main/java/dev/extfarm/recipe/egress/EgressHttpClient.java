@@ -28,6 +28,7 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -198,7 +199,7 @@ public final class EgressHttpClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
+        http.close(CloseMode.IMMEDIATE);
     }
 
     /** The refusal travels through the library as the only exception its resolver may throw. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -123,7 +124,7 @@ public final class SourceUnpacker {
         }
         createSymlinks(root, symlinks);
         for (var e : directoryTimes.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.reverseOrder())).toList()) {
-            Files.setLastModifiedTime(e.getKey(), FileTime.from(e.getValue(), java.util.concurrent.TimeUnit.SECONDS));
+            Files.setLastModifiedTime(e.getKey(), FileTime.from(e.getValue(), TimeUnit.SECONDS));
         }
         return newest;
     }
@@ -184,7 +185,7 @@ public final class SourceUnpacker {
 
     private static void finishFile(Path path, ArchiveReader.Item item) throws IOException {
         setPermissions(path, item.executable() ? EXECUTABLE : REGULAR);
-        Files.setLastModifiedTime(path, FileTime.from(item.mtime(), java.util.concurrent.TimeUnit.SECONDS));
+        Files.setLastModifiedTime(path, FileTime.from(item.mtime(), TimeUnit.SECONDS));
     }
 
     /** A hard link becomes a copy of the regular file it names, which must already be extracted. */

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.auth;
 
+import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -19,6 +20,6 @@ public class CurrentViewer {
     }
 
     public Principal principal() {
-        return get().asPrincipal().orElseThrow(() -> new io.quarkus.security.UnauthorizedException());
+        return get().asPrincipal().orElseThrow(() -> new UnauthorizedException());
     }
 }

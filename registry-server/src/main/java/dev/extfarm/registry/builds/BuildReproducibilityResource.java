@@ -1,6 +1,7 @@
 package dev.extfarm.registry.builds;
 
 import dev.extfarm.registry.auth.CurrentViewer;
+import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -28,7 +29,7 @@ public class BuildReproducibilityResource {
             + "differing entries and their likely cause), rebuild-failed, pending, not-verified; 404 before a rebuild is queued")
     public Reproducibility.Verdict get(@PathParam("id") long id) {
         builds.find(viewer.get(), id).orElseThrow(() -> BuildResource.notFound(id));
-        return reports.forBuild(id).orElseThrow(() -> dev.extfarm.registry.problem.ExtfarmException.notFound(
+        return reports.forBuild(id).orElseThrow(() -> ExtfarmException.notFound(
                 "reproducibility-not-found", "build " + id + " has no reproducibility rebuild (only succeeded builds that "
                         + "published a new bundle get one)"));
     }

@@ -5,6 +5,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 
 /**
  * The database's clock ({@code now()}: the start of the current transaction). Leases are set and
@@ -29,7 +30,7 @@ public final class DbClock {
         if (value instanceof Timestamp t) {
             return t.toInstant().atOffset(ZoneOffset.UTC);
         }
-        if (value instanceof java.time.ZonedDateTime z) {
+        if (value instanceof ZonedDateTime z) {
             return z.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC);
         }
         throw new IllegalStateException("unexpected timestamp type " + (value == null ? "null" : value.getClass()));

@@ -1,13 +1,16 @@
 package dev.extfarm.registry.builds;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.protocol.WorkerProtocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.extfarm.registry.catalog.LastBuildLookup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,11 +28,11 @@ public class LastBuilds implements LastBuildLookup {
 
     /** Upstream's regression suite in the catalog: counts, and each known failure with the recipe's reason (a warning). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Regress(int run, int passed, int failed, java.util.Map<String, String> knownFailures) {
+    public record Regress(int run, int passed, int failed, Map<String, String> knownFailures) {
     }
 
     @Inject
-    com.fasterxml.jackson.databind.ObjectMapper json;
+    ObjectMapper json;
 
     @Inject
     EntityManager em;
@@ -53,7 +56,7 @@ public class LastBuilds implements LastBuildLookup {
             WorkerProtocol.RegressReport r = json.readValue(stored, WorkerProtocol.RegressReport.class);
             return new Regress(r.run(), r.passed(), r.failed(), r.knownFailures() == null || r.knownFailures().isEmpty() ? null
                     : r.knownFailures());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return null;
         }
     }

@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Upstream's regression suite in build reports (docs/queue.md): the report a worker completes the
@@ -95,7 +96,7 @@ public class RegressReports {
             throw invalid("diffs_bytes must be 0.." + MAX_DIFFS_BYTES);
         }
         try {
-            return json.writeValueAsString(new RegressReport(run, passed, failed, ignored, failedTests, new java.util.TreeMap<>(known),
+            return json.writeValueAsString(new RegressReport(run, passed, failed, ignored, failedTests, new TreeMap<>(known),
                     stale, diffsBytes, Boolean.TRUE.equals(r.diffsTruncated())));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);

@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** {@code PUT /extensions/{name}/sha-256+{hex}/bundle.tar}: streamed, verified, idempotent. */
@@ -40,7 +41,7 @@ public class UploadResource {
                         @HeaderParam(UploadFence.JOB_HEADER) String job, @HeaderParam(UploadFence.LEASE_HEADER) String leaseToken) {
         fence.check(job, leaseToken, name); // a worker's upload is fenced by its job's lease (409, nothing stored)
         UploadService.Uploaded u = uploads.upload(name, digest, body, contentLength, viewer.principal());
-        var entity = new java.util.LinkedHashMap<String, Object>();
+        var entity = new LinkedHashMap<String, Object>();
         entity.put("address", u.address().path());
         entity.put("sha256", u.address().sha256());
         entity.put("size", u.size());

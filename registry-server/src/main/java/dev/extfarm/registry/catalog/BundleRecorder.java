@@ -16,6 +16,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.List;
 
 /** Records an accepted bundle in the catalog, publishing its blobs; idempotent (same bytes again change nothing). */
@@ -98,7 +99,7 @@ public class BundleRecorder {
         b.license = m.license();
         ReviewState state = review.policy() == ReviewConfig.Policy.AUTO ? ReviewState.APPROVED : ReviewState.PENDING_REVIEW;
         b.reviewState = state.id();
-        b.reviewedAt = state == ReviewState.APPROVED ? java.time.OffsetDateTime.now() : null;
+        b.reviewedAt = state == ReviewState.APPROVED ? OffsetDateTime.now() : null;
         b.manifest = new String(m.toJson(), StandardCharsets.UTF_8);
         b.uploadedBy = uploaderTokenId;
         b.persist();

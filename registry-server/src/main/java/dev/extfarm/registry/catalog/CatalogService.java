@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /** Reads the catalog as a given {@link Viewer} sees it. */
 @ApplicationScoped
@@ -91,7 +92,7 @@ public class CatalogService {
                     .filter(b -> s.pg() == null || b.pgMajor == s.pg()).toList();
             items.add(new ExtensionSummary(name, (String) r[1], (String) r[2],
                     bundles.stream().map(b -> b.version).max(VersionOrder.INSTANCE).orElse(null),
-                    bundles.stream().map(b -> b.pgMajor).collect(java.util.stream.Collectors.toCollection(TreeSet::new))
+                    bundles.stream().map(b -> b.pgMajor).collect(Collectors.toCollection(TreeSet::new))
                             .descendingSet().stream().toList(),
                     bundles.stream().map(b -> b.platform).distinct().sorted().toList(),
                     bundles.stream().map(b -> b.license).distinct().sorted().toList(),

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -110,7 +111,7 @@ public final class EmbeddedDatabase {
         LOG.warnf("a PostgreSQL (pid %d) left by an earlier run still uses %s; stopping it", pid, dir);
         proc.get().destroy();
         try {
-            proc.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            proc.get().onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             proc.get().destroyForcibly();
         }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.common.MapBackedConfigSource;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -32,7 +33,7 @@ public class EmbeddedDatabaseConfigSourceFactory implements ConfigSourceFactory 
         if (external != null) {
             String user = value(context, "EXTFARM_DB_USER");
             String password = value(context, "EXTFARM_DB_PASSWORD");
-            var props = new java.util.HashMap<String, String>();
+            var props = new HashMap<String, String>();
             props.put(URL, external.startsWith("jdbc:") ? external : "jdbc:" + external);
             if (user != null) {
                 props.put(USER, user);

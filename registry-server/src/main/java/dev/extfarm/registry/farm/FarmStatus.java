@@ -14,6 +14,7 @@ import dev.extfarm.registry.farm.FarmViews.Queue;
 import dev.extfarm.registry.farm.FarmViews.TargetQueue;
 import dev.extfarm.registry.farm.FarmViews.Throughput;
 import dev.extfarm.registry.farm.FarmViews.Worker;
+import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -23,12 +24,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The farm as packagers see it (workers seen in the last 7 days), read from the build queue's tables: workers (from their claims
@@ -168,9 +171,9 @@ public class FarmStatus {
     @SuppressWarnings("unchecked")
     public FarmViews.LatestBuilds latest(Viewer viewer, String extensions) {
         List<String> names = extensions == null ? List.of()
-                : java.util.Arrays.stream(extensions.split(",")).map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
+                : Arrays.stream(extensions.split(",")).map(String::strip).filter(n -> !n.isEmpty()).distinct().toList();
         if (names.size() > 100) {
-            throw dev.extfarm.registry.problem.ExtfarmException.invalid("invalid-filter", "ask for at most 100 extensions at once");
+            throw ExtfarmException.invalid("invalid-filter", "ask for at most 100 extensions at once");
         }
         List<String> visible = names.stream().filter(n -> visibility.canSee(viewer, n)).toList();
         if (visible.isEmpty()) {
@@ -200,7 +203,7 @@ public class FarmStatus {
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> s = new java.util.TreeSet<>(a);
+        Set<String> s = new TreeSet<>(a);
         s.addAll(b);
         return s;
     }

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.feed;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /** One finished build as a feed shows it. */
@@ -30,7 +31,7 @@ record FeedEntry(long id, String extension, String version, int pgMajor, String 
             s.append(" Bundle: extensions/").append(extension).append("/sha-256+").append(bundleSha256).append("/bundle.tar.");
         }
         if (startedAt != null && finishedAt != null) {
-            s.append(" Took ").append(java.time.Duration.between(startedAt, finishedAt).toSeconds()).append(" s");
+            s.append(" Took ").append(Duration.between(startedAt, finishedAt).toSeconds()).append(" s");
             if (workerId != null) {
                 s.append(" on ").append(workerId);
             }

@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import javax.xml.stream.XMLStreamException;
@@ -65,7 +66,7 @@ public class FeedResource {
             try {
                 AtomWriter.write(out, base, self, title, alt, entries);
             } catch (XMLStreamException e) {
-                throw new java.io.IOException(e);
+                throw new IOException(e);
             }
         };
         return Response.ok(body, ATOM).header("Vary", "Authorization")

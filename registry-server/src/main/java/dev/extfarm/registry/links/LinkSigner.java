@@ -1,6 +1,7 @@
 package dev.extfarm.registry.links;
 
 import io.quarkus.arc.Lock;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -95,7 +96,7 @@ public class LinkSigner {
     }
 
     /** Loads the key now (at start), so that the first request on the event loop does not. */
-    void warmUp(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+    void warmUp(@jakarta.enterprise.event.Observes StartupEvent event) {
         key();
     }
 }

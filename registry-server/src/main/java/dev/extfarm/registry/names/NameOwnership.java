@@ -5,6 +5,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,7 +152,7 @@ public class NameOwnership {
     }
 
     /** One owned name, as the admin API shows it. */
-    public record Claim(String kind, String name, String owner, String claimedBy, java.time.OffsetDateTime claimedAt) {
+    public record Claim(String kind, String name, String owner, String claimedBy, OffsetDateTime claimedAt) {
     }
 
     /** Owned names, by owner and/or kind (null: any), in name order. */
@@ -157,7 +161,7 @@ public class NameOwnership {
         var q = em.createNativeQuery("SELECT kind, name, owner, claimed_by, claimed_at FROM extension_name "
                 + "WHERE (cast(:o AS text) IS NULL OR owner = :o) AND (cast(:k AS text) IS NULL OR kind = :k) ORDER BY name, kind")
                 .setParameter("o", owner).setParameter("k", kind == null ? null : NameKind.of(kind).id());
-        List<Claim> out = new java.util.ArrayList<>();
+        List<Claim> out = new ArrayList<>();
         for (Object row : q.getResultList()) {
             Object[] r = (Object[]) row;
             out.add(new Claim((String) r[0], (String) r[1], (String) r[2], (String) r[3], offset(r[4])));
@@ -165,9 +169,9 @@ public class NameOwnership {
         return out;
     }
 
-    private static java.time.OffsetDateTime offset(Object v) {
-        return v instanceof java.time.OffsetDateTime o ? o : v instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC)
-                : v instanceof java.sql.Timestamp t ? t.toInstant().atOffset(java.time.ZoneOffset.UTC) : null;
+    private static OffsetDateTime offset(Object v) {
+        return v instanceof OffsetDateTime o ? o : v instanceof Instant i ? i.atOffset(ZoneOffset.UTC)
+                : v instanceof Timestamp t ? t.toInstant().atOffset(ZoneOffset.UTC) : null;
     }
 
     /**
@@ -228,7 +232,7 @@ public class NameOwnership {
         if (pg != null) {
             q.setParameter("pg", pg).setParameter("p", platform);
         }
-        List<Conflict> out = new java.util.ArrayList<>();
+        List<Conflict> out = new ArrayList<>();
         for (Object row : q.getResultList()) {
             Object[] r = (Object[]) row;
             String extension = (String) r[1];

@@ -2,10 +2,14 @@ package dev.extfarm.registry.oci;
 
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.registry.blob.BlobKey;
+import dev.extfarm.registry.blob.BlobStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +48,7 @@ public class BlobIndex {
     @Inject
     OciConfig config;
     @Inject
-    dev.extfarm.registry.blob.BlobStore store;
+    BlobStore store;
 
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
@@ -146,8 +150,8 @@ public class BlobIndex {
                     throw new OciException(OciError.BLOB_UPLOAD_INVALID, "blob " + ref.digest()
                             + " was garbage-collected while it was being uploaded; upload it again");
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         em.createNativeQuery("INSERT INTO oci_blob (digest, size, blob_key) VALUES (:d, :s, :k) ON CONFLICT (digest) DO NOTHING")
@@ -194,7 +198,7 @@ public class BlobIndex {
      * linked again meanwhile; returns whether bytes were removed.
      */
     @Transactional
-    public boolean collect(String digest, String key) throws java.io.IOException {
+    public boolean collect(String digest, String key) throws IOException {
         lock(digest);
         em.createNativeQuery("DELETE FROM oci_blob_garbage WHERE digest = :d").setParameter("d", digest).executeUpdate();
         Number live = (Number) em.createNativeQuery("SELECT count(*) FROM oci_blob WHERE blob_key = :k")
@@ -204,7 +208,7 @@ public class BlobIndex {
 
     @Transactional
     @SuppressWarnings("unchecked")
-    public List<Object[]> garbage(java.time.Duration grace, int limit) {
+    public List<Object[]> garbage(Duration grace, int limit) {
         return em.createNativeQuery("SELECT digest, blob_key FROM oci_blob_garbage WHERE since < now() - make_interval(secs => :s) "
                 + "ORDER BY since LIMIT :n").setParameter("s", (double) grace.toSeconds()).setParameter("n", limit).getResultList();
     }

@@ -17,6 +17,7 @@ import jakarta.transaction.Transactional;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,7 +194,7 @@ public class BundleImages {
     /** (name, version, pg major) of bundles reviewed since {@code since}: their moving tags may have changed. */
     @Transactional
     @SuppressWarnings("unchecked")
-    public List<Object[]> reviewedSince(java.time.OffsetDateTime since) {
+    public List<Object[]> reviewedSince(OffsetDateTime since) {
         return em.createNativeQuery("SELECT DISTINCT extension_name, version, pg_major FROM bundle WHERE reviewed_at >= :s")
                 .setParameter("s", since).getResultList();
     }

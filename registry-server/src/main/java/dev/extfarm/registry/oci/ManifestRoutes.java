@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -77,7 +79,7 @@ public class ManifestRoutes {
                 }).onFailure(call::fail);
     }
 
-    private byte[] readManifest(OciCall call) throws java.io.IOException {
+    private byte[] readManifest(OciCall call) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[1 << 16];
         for (int n; (n = call.body.read(buf)) >= 0; ) {
@@ -170,8 +172,8 @@ public class ManifestRoutes {
                 if (r.annotations() != null) {
                     try {
                         d.set("annotations", JSON.readTree(r.annotations()));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 }
             }

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 
 /** One {@code /v2/} request on its way through a handler: the parsed path, who asks, the body. */
 final class OciCall {
@@ -55,7 +56,7 @@ final class OciCall {
         if (body != null) {
             body.discard();
         }
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         OciResponses.fail(ctx, cause, auth.challenge(ctx, path));
     }
 }

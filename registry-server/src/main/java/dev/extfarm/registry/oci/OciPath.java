@@ -2,7 +2,9 @@ package dev.extfarm.registry.oci;
 
 import dev.extfarm.bundle.BundleAddress;
 import dev.extfarm.bundle.oci.BundleImage;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -62,7 +64,7 @@ public record OciPath(Kind kind, String repository, String reference) {
     }
 
     private static OciPath of(Kind kind, String[] segments, int nameEnd, String reference) {
-        return new OciPath(kind, validName(String.join("/", java.util.Arrays.copyOfRange(segments, 0, nameEnd))), reference);
+        return new OciPath(kind, validName(String.join("/", Arrays.copyOfRange(segments, 0, nameEnd))), reference);
     }
 
     /** Checks a repository name: {@code extensions/<extension name>}. */
@@ -94,7 +96,7 @@ public record OciPath(Kind kind, String repository, String reference) {
             return segment;
         }
         try {
-            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return segment;
         }

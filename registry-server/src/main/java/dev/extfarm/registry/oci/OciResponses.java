@@ -1,9 +1,11 @@
 package dev.extfarm.registry.oci;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.logging.Log;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
@@ -58,7 +60,7 @@ public final class OciResponses {
             resp.putHeader("Retry-After", "60");
         }
         byte[] body = envelope(e);
-        if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+        if (ctx.request().method() == HttpMethod.HEAD) {
             resp.putHeader("Content-Length", Integer.toString(body.length)).end();
         } else {
             resp.end(Buffer.buffer(body));
@@ -77,7 +79,7 @@ public final class OciResponses {
         }
         try {
             return JSON.writeValueAsBytes(root);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+        } catch (JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         }
     }

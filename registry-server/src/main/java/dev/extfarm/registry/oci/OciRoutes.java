@@ -1,5 +1,6 @@
 package dev.extfarm.registry.oci;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.registry.auth.Viewer;
 import dev.extfarm.registry.bundle.MetricPath;
@@ -16,6 +17,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code /v2/}: the OCI distribution API on the Vert.x router (off JAX-RS, so blobs go out with
@@ -204,7 +206,7 @@ public class OciRoutes {
 
     private void issue(RoutingContext ctx, OciPath path, String authorization) {
         OciCall call = new OciCall(ctx, path, Viewer.anonymous(), null, auth);
-        java.util.Optional<String> secret;
+        Optional<String> secret;
         try {
             secret = OciAuth.secret(authorization);
         } catch (RuntimeException e) {
@@ -227,7 +229,7 @@ public class OciRoutes {
         try {
             call.response(200).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
                     .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             call.fail(e);
         }
     }

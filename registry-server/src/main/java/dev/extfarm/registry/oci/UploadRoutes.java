@@ -5,6 +5,7 @@ import dev.extfarm.registry.oci.BlobIndex.BlobRef;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 
@@ -196,14 +197,14 @@ public class UploadRoutes {
             long seen;
 
             @Override
-            public int read() throws java.io.IOException {
+            public int read() throws IOException {
                 byte[] one = new byte[1];
                 int n = read(one, 0, 1);
                 return n < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
+            public int read(byte[] b, int off, int len) throws IOException {
                 int n = call.body.read(b, off, len);
                 if (n > 0) {
                     seen += n;

@@ -7,6 +7,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -67,7 +68,7 @@ public class Uploads {
         }
         List<Object[]> rows = em.createNativeQuery("SELECT size, chunks, token_id FROM oci_upload WHERE id = :id AND repository = :r")
                 .setParameter("id", uuid).setParameter("r", repository).getResultList();
-        if (rows.isEmpty() || !java.util.Objects.equals(tokenId, rows.get(0)[2] == null ? null : ((Number) rows.get(0)[2]).longValue())) {
+        if (rows.isEmpty() || !Objects.equals(tokenId, rows.get(0)[2] == null ? null : ((Number) rows.get(0)[2]).longValue())) {
             throw OciException.uploadUnknown(repository, id);
         }
         return new Session(uuid, repository, ((Number) rows.get(0)[0]).longValue(), ((Number) rows.get(0)[1]).intValue(), tokenId);

@@ -12,6 +12,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.UUID;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -55,7 +58,7 @@ public class ProblemMapper {
         try {
             return JSON.writeValueAsBytes(p);
         } catch (JsonProcessingException e) {
-            return ("{\"status\":" + p.status() + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return ("{\"status\":" + p.status() + "}").getBytes(StandardCharsets.UTF_8);
         }
     }
 
@@ -88,7 +91,7 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response map(ExtfarmException e, jakarta.ws.rs.core.UriInfo uri) {
+    public Response map(ExtfarmException e, UriInfo uri) {
         return response(problem(e, "/" + uri.getPath().replaceFirst("^/", "")));
     }
 
@@ -158,7 +161,7 @@ public class ProblemMapper {
      */
     static boolean unstorableText(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && ("22021".equals(sql.getSQLState()) || "22P05".equals(sql.getSQLState()))) {
+            if (t instanceof SQLException sql && ("22021".equals(sql.getSQLState()) || "22P05".equals(sql.getSQLState()))) {
                 return true;
             }
         }

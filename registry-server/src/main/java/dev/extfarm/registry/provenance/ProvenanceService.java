@@ -57,7 +57,7 @@ public class ProvenanceService {
         ObjectNode statement = statement(viewer, id);
         try {
             return Dsse.sign(Dsse.IN_TOTO_PAYLOAD_TYPE, JSON.writeValueAsBytes(statement), keys.current());
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot sign the provenance of build " + id + ": " + e.getMessage(), e);
         }
     }

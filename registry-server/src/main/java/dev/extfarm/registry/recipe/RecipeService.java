@@ -19,6 +19,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.sql.Array;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -225,12 +227,12 @@ public class RecipeService {
             for (int i : a) {
                 out.add(i);
             }
-        } else if (array instanceof java.sql.Array a) {
+        } else if (array instanceof Array a) {
             try {
                 for (Object o : (Object[]) a.getArray()) {
                     out.add(((Number) o).intValue());
                 }
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         }

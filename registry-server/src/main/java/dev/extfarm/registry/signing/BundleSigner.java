@@ -14,6 +14,7 @@ import jakarta.transaction.Transactional;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -73,7 +74,7 @@ public class BundleSigner {
             try (var in = store.open(blob, 0)) {
                 existing = in.readAllBytes();
             }
-            if (!java.util.Arrays.equals(existing, jws)) {
+            if (!Arrays.equals(existing, jws)) {
                 store.delete(blob);
             }
         }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -73,7 +74,7 @@ public class FarmKeys {
 
     private static String generatedKid() {
         byte[] r = new byte[4];
-        new java.security.SecureRandom().nextBytes(r);
+        new SecureRandom().nextBytes(r);
         return "farm-" + LocalDate.now(ZoneOffset.UTC) + "-" + HexFormat.of().formatHex(r);
     }
 
