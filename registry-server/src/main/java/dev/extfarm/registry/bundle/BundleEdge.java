@@ -21,6 +21,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServerStart;
@@ -29,6 +30,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -40,6 +42,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -60,7 +64,7 @@ public class BundleEdge {
     private static final int REMEMBERED_MAX = 10_000;
     static final int MAX_REQUEST_LINE = 8192;
     static final int MAX_HEADERS = 16384;
-    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\]");
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
     @Inject
@@ -140,9 +144,9 @@ public class BundleEdge {
     /** The main port: as bound (a configured 0 is known only once Quarkus has set the actual port). */
     private int mainPort() {
         if (mainPort <= 0) {
-            String key = io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.TEST
+            String key = LaunchMode.current() == LaunchMode.TEST
                     ? "quarkus.http.test-port" : "quarkus.http.port";
-            mainPort = org.eclipse.microprofile.config.ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(7780);
+            mainPort = ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(7780);
         }
         return mainPort;
     }
@@ -222,7 +226,7 @@ public class BundleEdge {
 
     /** The main port's URL for a redirect: configured, else the request's host name with the main port. */
     String registryBase(String hostHeader) {
-        Optional<java.net.URI> base = config.registryUrl().or(links::publicUrl);
+        Optional<URI> base = config.registryUrl().or(links::publicUrl);
         if (base.isPresent()) {
             return base.get().toString().replaceAll("/+$", "");
         }

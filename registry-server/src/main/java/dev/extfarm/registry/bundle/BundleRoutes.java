@@ -23,11 +23,15 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET}/{@code HEAD /extensions/{name}/sha-256+{hex}/{bundle.tar | <ext>.control}} on the
@@ -91,7 +95,7 @@ public class BundleRoutes {
     }
 
     private static final int HIT_CACHE_MAX = 10_000;
-    private final java.util.concurrent.ConcurrentHashMap<String, LocalHit> hits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LocalHit> hits = new ConcurrentHashMap<>();
 
     /**
      * First on the router (before Quarkus' own authentication and JAX-RS pre-handlers, which these
@@ -204,7 +208,7 @@ public class BundleRoutes {
         Optional<Path> local = store.localFile(t.key());
         if (local.isEmpty()) {
             if (access == Access.LINK && blobConfig.s3().redirectSignedLinks()) {
-                var url = store.presignedGet(t.key(), java.time.Duration.ofMinutes(5));
+                var url = store.presignedGet(t.key(), Duration.ofMinutes(5));
                 if (url.isPresent()) {
                     ctx.response().setStatusCode(302).putHeader("Location", url.get().toString())
                             .putHeader("Cache-Control", "no-store").end();
@@ -219,7 +223,7 @@ public class BundleRoutes {
             size = Files.size(local.get());
         } catch (NoSuchFileException e) {
             throw notFound(t);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot read " + t.key() + ": " + e.getMessage(), e);
         }
         String file = local.get().toString();
@@ -289,7 +293,7 @@ public class BundleRoutes {
         if (e instanceof ExtfarmException x) {
             ProblemMapper.write(ctx.response(), ctx.request().path(), x);
         } else {
-            String id = java.util.UUID.randomUUID().toString();
+            String id = UUID.randomUUID().toString();
             Log.errorf(e, "unexpected failure %s serving %s", id, ctx.request().path());
             ProblemMapper.write(ctx.response(), ctx.request().path(), new ExtfarmException(ExtfarmException.Kind.UNAVAILABLE,
                     "internal", "Internal error", "the server failed unexpectedly; report incident " + id + " to the operators"));

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -203,7 +204,7 @@ final class EdgeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void internal(ChannelHandlerContext ctx, HttpRequest req, Exception e) {
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         Log.errorf(e, "unexpected failure %s on the bundle edge", id);
         problem(ctx, req, false, new ExtfarmException(ExtfarmException.Kind.UNAVAILABLE, "internal", "Internal error",
                 "the bundle edge failed unexpectedly; report incident " + id + " to the operators"), 500);
