@@ -120,13 +120,14 @@ warm_run() {
 # BASELINE_JAR=an older extfarm-fetcher.jar: the cold install with it too, interleaved, started the
 # same way as the new one (LAUNCHER=cds: through this launcher, with a cache of its own beside that
 # jar, which must be in a writable directory; LAUNCHER=plain: java -jar), on BASELINE_JAVA_HOME if
-# given (e.g. the JDK 17 the node had before), else on the same JDK as the new one
+# given (e.g. the JDK 17 the node had before), else on the same JDK as the new one; BASELINE_LAUNCHER=an
+# older copy of fetcher/bin/extfarm-fetcher runs it with that launcher's JVM flags (default: this one)
 baseline_fetcher() {
   if [ "$launcher" = plain ]; then
     "${BASELINE_JAVA_HOME:+$BASELINE_JAVA_HOME/bin/}java" ${FETCH_JAVA_OPTS:-} -jar "$BASELINE_JAR" "$@"
   else
     EXTFARM_JAVA_HOME="${BASELINE_JAVA_HOME:-${EXTFARM_JAVA_HOME:-}}" EXTFARM_FETCHER_JAR="$BASELINE_JAR" \
-      EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "$here/fetcher/bin/extfarm-fetcher" "$@"
+      EXTFARM_JAVA_OPTS="${FETCH_JAVA_OPTS:-}" "${BASELINE_LAUNCHER:-$here/fetcher/bin/extfarm-fetcher}" "$@"
   fi
 }
 baseline_run() {

@@ -206,6 +206,8 @@ public final class FetcherMain {
                     return bad == 0 ? 0 : 1;
                 }
                 case "install" -> {
+                    // it downloads: the HTTP client's set-up overlaps recovery and the spec instead of the first request
+                    fetcher.http().buildInBackground();
                     fetcher.recover();
                     // prefix mode (18): extfarm.conf names every bundle of the spec, as prepare writes it,
                     // so PostgreSQL finds what install put there without a prepare first

@@ -13,7 +13,8 @@ import java.math.BigDecimal;
  *       of interpreted BigInteger arithmetic, plus C2 compiling BigInteger's loops meanwhile.</li>
  *   <li>Jackson's deserializer for the bundle manifest: built on the first bundle's manifest (the
  *       first tar entry), introspecting the manifest's record classes (reflection, annotation
- *       proxies: classes the AOT cache cannot hold), while the download waits for the reader.</li>
+ *       proxies: classes the AOT cache cannot hold), while the download waits for the reader; and
+ *       the manifest entry record's {@code equals} (an invokedynamic call site, linked on first use).</li>
  * </ul>
  * Nothing here decides anything or keeps state: the real parse does the same work itself if this
  * thread has not finished (class initialization is one-at-a-time, Jackson's caches are thread-safe),
@@ -35,7 +36,7 @@ final class StartupWarmUp {
         return t;
     }
 
-    /** Whether {@code command} does enough work (a spec, bundles) for the warm-up to pay. */
+    /** Whether {@code args}' command does enough work (a spec, bundles) for the warm-up to pay. */
     static boolean pays(String[] args) {
         return args.length > 0 && switch (args[0]) {
             case "install", "prepare", "serve" -> true;
@@ -46,6 +47,9 @@ final class StartupWarmUp {
     static void run() {
         try {
             BigDecimal.ONE.signum();
+            // a record's equals is an invokedynamic call site, linked (method-handle classes spun) on first use:
+            // the reader compares every file it unpacks with the manifest's entry
+            BundleManifest.FileEntry.file("warm-up", 0, null, false).equals(BundleManifest.FileEntry.symlink("warm-up", "x"));
             BundleManifest.parse(MINIMAL_MANIFEST);
         } catch (RuntimeException ignored) {
             // the minimal manifest is refused by validation, after the deserializer was built

@@ -50,7 +50,25 @@ public final class LazyHttpClient extends HttpClient {
         }, tls);
     }
 
-    /** Whether a request was made (and the JDK client built). */
+    /**
+     * Builds the JDK client now, on a thread of its own, for a command that is about to download
+     * anyway ({@code install}): its class loading and set-up (a few hundred classes, the selector
+     * thread) then overlap the spec and state work instead of delaying the first request, which
+     * waits for the build if it is still running. TLS stays lazy (first https connection).
+     */
+    public void buildInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                client();
+            } catch (RuntimeException ignored) {
+                // the first request builds it again and reports why it cannot
+            }
+        }, "fetch-http-build");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether the JDK client was built (by a request or {@link #buildInBackground}). */
     public boolean built() {
         return client != null;
     }

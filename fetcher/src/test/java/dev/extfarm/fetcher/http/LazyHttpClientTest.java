@@ -71,6 +71,28 @@ class LazyHttpClientTest {
     }
 
     @Test
+    void buildInBackgroundBuildsTheClientButNotTlsAndRequestsStillWork() throws Exception {
+        AtomicInteger tlsAsked = new AtomicInteger();
+        LazyHttpClient http = LazyHttpClient.create(Duration.ofSeconds(5), HttpClient.Version.HTTP_1_1, () -> {
+            tlsAsked.incrementAndGet();
+            throw new IllegalStateException("TLS must not be initialised for plain http");
+        });
+        http.buildInBackground();
+        HttpServer server = plainServer();
+        try {
+            // a request right away waits for the background build (one client, built once)
+            URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/x");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).isEqualTo("plain");
+            assertThat(http.built()).isTrue();
+            assertThat(http.tlsInitialised()).isFalse();
+            assertThat(tlsAsked).hasValue(0);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void httpsInitialisesTlsOnFirstUseAndStillChecksTheServerName() throws Exception {
         Path keystore = tmp.resolve("server.p12");
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
