@@ -1,6 +1,7 @@
 package dev.extfarm.cli;
 
 import dev.extfarm.fetcher.FetcherMain;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ public final class FetchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Unmatched
-    List<String> args = new java.util.ArrayList<>();
+    List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() {

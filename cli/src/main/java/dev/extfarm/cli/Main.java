@@ -1,11 +1,22 @@
 package dev.extfarm.cli;
 
 import dev.extfarm.bundle.BundleRejectedException;
+import dev.extfarm.cli.admin.ConsistencyCommand;
+import dev.extfarm.cli.admin.TenantCommand;
+import dev.extfarm.cli.admin.TokenCommand;
+import dev.extfarm.cli.builds.BuildLogCommand;
+import dev.extfarm.cli.builds.BuildsCommand;
 import dev.extfarm.cli.bundle.BundleCommand;
+import dev.extfarm.cli.catalog.ExtensionsCommand;
+import dev.extfarm.cli.cnpg.CnpgCommand;
 import dev.extfarm.cli.config.CliEnvironment;
 import dev.extfarm.cli.config.ConfigCommand;
 import dev.extfarm.cli.exit.ExitCode;
 import dev.extfarm.cli.exit.UsageException;
+import dev.extfarm.cli.farm.DownCommand;
+import dev.extfarm.cli.farm.UpCommand;
+import dev.extfarm.cli.recipe.RecipeCommand;
+import dev.extfarm.cli.sources.SourcesCommand;
 import dev.extfarm.fetcher.http.ExitWithoutDelay;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -18,12 +29,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "extfarm", mixinStandardHelpOptions = true, version = "extfarm 0.1.0",
         description = "Build farm and binary registry for PostgreSQL extension bundles.",
-        subcommands = {dev.extfarm.cli.farm.UpCommand.class, dev.extfarm.cli.farm.DownCommand.class, BundleCommand.class,
-                dev.extfarm.cli.recipe.RecipeCommand.class, dev.extfarm.cli.sources.SourcesCommand.class,
-                FetchCommand.class, dev.extfarm.cli.builds.BuildsCommand.class, dev.extfarm.cli.builds.BuildLogCommand.class,
-                dev.extfarm.cli.admin.TokenCommand.class, dev.extfarm.cli.admin.TenantCommand.class,
-                dev.extfarm.cli.admin.ConsistencyCommand.class,
-                dev.extfarm.cli.catalog.ExtensionsCommand.class, dev.extfarm.cli.cnpg.CnpgCommand.class, ConfigCommand.class,
+        subcommands = {UpCommand.class, DownCommand.class, BundleCommand.class, RecipeCommand.class, SourcesCommand.class,
+                FetchCommand.class, BuildsCommand.class, BuildLogCommand.class, TokenCommand.class, TenantCommand.class,
+                ConsistencyCommand.class, ExtensionsCommand.class, CnpgCommand.class, ConfigCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  extfarm up && extfarm builds --failed",
                 "", "Exit codes: 0 ok; 1 rejected input or failed operation; 2 usage error. See docs/cli.md."})

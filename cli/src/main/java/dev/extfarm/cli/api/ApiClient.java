@@ -8,8 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** JSON over HTTP to the registry; errors become one readable line from the problem document. */
 public final class ApiClient {
@@ -54,13 +56,13 @@ public final class ApiClient {
     }
 
     /** As {@link #get}, but empty on 404 (a resource that does not exist yet, such as a verdict before any rebuild). */
-    public java.util.Optional<JsonNode> getOptional(String path) throws IOException, InterruptedException {
+    public Optional<JsonNode> getOptional(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(request(path).GET().build());
         if (r.statusCode() == 404) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         check(r);
-        return java.util.Optional.of(r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body()));
+        return Optional.of(r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body()));
     }
 
     public String getText(String path, String range) throws IOException, InterruptedException {
@@ -80,7 +82,7 @@ public final class ApiClient {
      * The exact bytes of a GET with this {@code Accept} (an OCI manifest, whose digest is over its
      * bytes), or empty on 404.
      */
-    public java.util.Optional<byte[]> getBytes(String path, String accept) throws IOException, InterruptedException {
+    public Optional<byte[]> getBytes(String path, String accept) throws IOException, InterruptedException {
         HttpRequest req = request(path).setHeader("Accept", accept).GET().build();
         HttpResponse<byte[]> r;
         try {
@@ -89,10 +91,10 @@ public final class ApiClient {
             throw new IOException("cannot reach the registry at " + base + " (is it running? `./extfarm up` starts one)");
         }
         if (r.statusCode() == 404) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        check(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
-        return java.util.Optional.of(r.body());
+        check(r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        return Optional.of(r.body());
     }
 
     public JsonNode post(String path, Object body) throws IOException, InterruptedException {

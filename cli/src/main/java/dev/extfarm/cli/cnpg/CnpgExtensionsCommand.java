@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -192,7 +193,7 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
                 if (carried(chosen, required) || !asked.add(required)) {
                     continue;
                 }
-                var ext = BundleAddress.isValidName(required) ? images.extension(required) : java.util.Optional.<JsonNode>empty();
+                var ext = BundleAddress.isValidName(required) ? images.extension(required) : Optional.<JsonNode>empty();
                 if (ext.isEmpty()) {
                     system.add(required + " (required by " + c.bundle().name() + ")");
                     continue;

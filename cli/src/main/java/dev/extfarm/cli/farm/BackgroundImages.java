@@ -1,8 +1,10 @@
 package dev.extfarm.cli.farm;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -23,11 +25,11 @@ final class BackgroundImages {
 
     static BackgroundImages start(Path home, List<String> command, Path log, Set<Integer> majors) throws IOException {
         Files.createDirectories(log.getParent());
-        List<String> cmd = new java.util.ArrayList<>(List.of("setsid"));
+        List<String> cmd = new ArrayList<>(List.of("setsid"));
         cmd.addAll(command);
         Process p = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         return new BackgroundImages(p, majors);
     }
 

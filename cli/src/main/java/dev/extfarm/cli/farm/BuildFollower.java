@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /** Follows builds through the API: one line per finished build, then a table extension × PG major. */
 final class BuildFollower {
@@ -37,7 +39,7 @@ final class BuildFollower {
      * As above; a build still queued for a PostgreSQL major in {@code unbuildable} (its target's
      * images could not be built) is no longer waited for: nobody here will run it.
      */
-    void follow(List<Long> ids, Duration timeout, java.util.function.Supplier<Set<Integer>> unbuildable)
+    void follow(List<Long> ids, Duration timeout, Supplier<Set<Integer>> unbuildable)
             throws IOException, InterruptedException {
         Set<Long> pending = new LinkedHashSet<>(ids);
         Map<Long, String> lastStatus = new HashMap<>();
@@ -77,7 +79,7 @@ final class BuildFollower {
      */
     void followRebuilds(Set<String> extensions, Set<Integer> majors, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Set<Long> seen = new java.util.HashSet<>();
+        Set<Long> seen = new HashSet<>();
         while (System.nanoTime() < deadline) {
             List<Long> open = new ArrayList<>();
             for (JsonNode b : api.get("/api/v1/builds?status=queued,running&size=200").path("items")) {

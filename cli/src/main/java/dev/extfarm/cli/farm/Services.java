@@ -1,13 +1,19 @@
 package dev.extfarm.cli.farm;
 
+import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,13 +57,13 @@ final class Services {
         Files.createDirectories(data.resolve("run"));
         if (!Files.exists(log(name))) {
             // the registry's log holds the admin token it prints at its first start: owner only
-            Files.createFile(log(name), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(log(name), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
         }
         // setsid: the service outlives this command and is not hit by the terminal's Ctrl-C.
         ProcessBuilder pb = new ProcessBuilder(concat("setsid", command)).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         withoutVariables.forEach(pb.environment()::remove);
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -84,8 +90,8 @@ final class Services {
     }
 
     static boolean portInUse(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 500);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             return true;
         } catch (IOException e) {
             return false;
@@ -117,7 +123,7 @@ final class Services {
     }
 
     private static List<String> concat(String first, List<String> rest) {
-        var all = new java.util.ArrayList<String>();
+        var all = new ArrayList<String>();
         all.add(first);
         all.addAll(rest);
         return all;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.LocalFarm;
 import dev.extfarm.cli.config.CliEnvironment;
+import dev.extfarm.cli.exit.UsageException;
 import dev.extfarm.recipe.RecipeBundle;
 import dev.extfarm.recipe.RecipeTransport;
 import dev.extfarm.recipe.source.SourceMirrors;
@@ -22,6 +23,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -95,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
         if (concurrency < 1 || concurrency > 16) {
-            throw new dev.extfarm.cli.exit.UsageException("--concurrency " + concurrency + ": between 1 and 16 builds at once");
+            throw new UsageException("--concurrency " + concurrency + ": between 1 and 16 builds at once");
         }
         Path home = LocalFarm.home();
         Path data = dataOption != null ? dataOption.toAbsolutePath().normalize() : LocalFarm.dataDir();
@@ -308,7 +311,7 @@ public final class UpCommand implements Callable<Integer> {
     static TreeSet<Integer> servedMajors(List<String> targets) {
         TreeSet<Integer> majors = new TreeSet<>();
         for (String t : targets) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("-pg(\\d+)$").matcher(t);
+            Matcher m = Pattern.compile("-pg(\\d+)$").matcher(t);
             if (m.find()) {
                 majors.add(Integer.parseInt(m.group(1)));
             }
