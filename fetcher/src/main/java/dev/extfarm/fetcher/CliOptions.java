@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code --name value}, {@code --name=value}, repeatable; {@link #FLAGS} take no value; the rest are positional. */
 final class CliOptions {
-    static final java.util.Set<String> FLAGS = java.util.Set.of("allow-unsigned", "trust-registry-keys");
+    static final Set<String> FLAGS = Set.of("allow-unsigned", "trust-registry-keys");
 
     final Map<String, List<String>> values = new LinkedHashMap<>();
     final List<String> positional = new ArrayList<>();

@@ -24,10 +24,12 @@ import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import dev.extfarm.fetcher.trust.SignatureCheck;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,6 +46,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The compute-side fetcher for one PostgreSQL installation. {@link #prepare()} runs phases 1
@@ -352,7 +355,7 @@ public final class Fetcher implements AutoCloseable, Service {
      * installs several); each success is handed to {@code done} in the order asked,
      * and the first failure in that order is thrown once all have ended.
      */
-    public void requestExtensions(List<String> controls, Duration timeout, java.util.function.Consumer<Result> done) throws FetchException {
+    public void requestExtensions(List<String> controls, Duration timeout, Consumer<Result> done) throws FetchException {
         int parallel = Math.min(controls.size(), settings.concurrency());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "fetch-install");
@@ -658,7 +661,7 @@ public final class Fetcher implements AutoCloseable, Service {
             var rec = state.get(e.name());
             // listed again: new, changed, or a listing a crash left without its files (renamed after the records)
             return rec.isEmpty() || !rec.get().installed() && (!rec.get().sha256().equals(e.sha256())
-                    || rec.get().files().keySet().stream().anyMatch(f -> !java.nio.file.Files.exists(Path.of(f))));
+                    || rec.get().files().keySet().stream().anyMatch(f -> !Files.exists(Path.of(f))));
         }).toList();
         if (missing.isEmpty()) {
             return;
@@ -810,7 +813,7 @@ public final class Fetcher implements AutoCloseable, Service {
      */
     Set<String> bundlesInUse() {
         Set<String> created = state.created();
-        Set<String> preload = new java.util.HashSet<>(settings.preload().shared());
+        Set<String> preload = new HashSet<>(settings.preload().shared());
         preload.addAll(settings.preload().session());
         preload.addAll(settings.preload().local());
         preload.addAll(state.pluginLibraries());

@@ -1,9 +1,11 @@
 package dev.extfarm.fetcher;
 
+import dev.extfarm.fetcher.download.BundleCache;
 import dev.extfarm.fetcher.download.DownloadSettings;
 import dev.extfarm.fetcher.install.PgLayout;
 import dev.extfarm.fetcher.spec.SpecSource;
 import dev.extfarm.fetcher.trust.Trust;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +39,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
             return postgres;
         }
         Path bin = layout.binDir();
-        return bin != null && java.nio.file.Files.isRegularFile(bin.resolve("postgres")) ? bin.resolve("postgres") : null;
+        return bin != null && Files.isRegularFile(bin.resolve("postgres")) ? bin.resolve("postgres") : null;
     }
 
     /** The preload settings of the PostgreSQL served (library names without {@code $libdir/} or {@code .so}). */
@@ -91,7 +93,7 @@ public record FetcherSettings(SpecSource spec, PgLayout layout, Path stateDir, P
         private Duration refresh = Duration.ofMinutes(5);
         private Duration backgroundHold = Duration.ofSeconds(30);
         private long stagingQuota;
-        private long cacheLimit = dev.extfarm.fetcher.download.BundleCache.DEFAULT_LIMIT;
+        private long cacheLimit = BundleCache.DEFAULT_LIMIT;
         private DownloadSettings download = DownloadSettings.DEFAULT;
         private String ldconfig = "ldconfig";
         private List<Path> systemLibDirs = List.of();

@@ -2,6 +2,7 @@ package dev.extfarm.fetcher.download;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
@@ -82,7 +83,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
-                throw new java.io.InterruptedIOException("interrupted while reading the response");
+                throw new InterruptedIOException("interrupted while reading the response");
             }
             if (next == null) {
                 close();

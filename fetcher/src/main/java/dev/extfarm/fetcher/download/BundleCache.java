@@ -22,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -233,7 +234,7 @@ public final class BundleCache {
             Files.deleteIfExists(file);
             return;
         }
-        if (!Files.exists(file) || !java.util.Arrays.equals(Files.readAllBytes(file), bytes)) {
+        if (!Files.exists(file) || !Arrays.equals(Files.readAllBytes(file), bytes)) {
             AtomicFiles.write(file, bytes);
         }
     }

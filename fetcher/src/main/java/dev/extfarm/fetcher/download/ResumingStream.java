@@ -4,11 +4,15 @@ import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.spec.Problems;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
@@ -78,7 +82,7 @@ final class ResumingStream extends InputStream {
             throttle.pause(urgency);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
         while (true) {
             if (body == null) {
@@ -102,7 +106,7 @@ final class ResumingStream extends InputStream {
                 throttle.consume(n, urgency);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted");
+                throw new InterruptedIOException("interrupted");
             }
             return n;
         }
@@ -118,7 +122,7 @@ final class ResumingStream extends InputStream {
         if (closed) {
             throw new IOException("download closed");
         }
-        if (e instanceof java.io.InterruptedIOException) {
+        if (e instanceof InterruptedIOException) {
             throw e;
         }
         lastFailure = e;
@@ -137,7 +141,7 @@ final class ResumingStream extends InputStream {
             Thread.sleep(sleep / 2 + ThreadLocalRandom.current().nextLong(sleep / 2 + 1));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
     }
 
@@ -145,10 +149,10 @@ final class ResumingStream extends InputStream {
         if (e == null) {
             return "unknown";
         }
-        if (e instanceof java.net.ConnectException) {
+        if (e instanceof ConnectException) {
             return "connection refused";
         }
-        if (e instanceof java.net.http.HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException) {
             return "no response within the timeout";
         }
         String m = e.getMessage();
@@ -173,7 +177,7 @@ final class ResumingStream extends InputStream {
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
         int status = resp.statusCode();
         if (status == 200 || status == 206) {
@@ -222,7 +226,7 @@ final class ResumingStream extends InputStream {
     }
 
     private static byte[] drain(HttpResponse<Flow.Publisher<List<ByteBuffer>>> resp) {
-        BodyStream s = new BodyStream(java.time.Duration.ofSeconds(5));
+        BodyStream s = new BodyStream(Duration.ofSeconds(5));
         resp.body().subscribe(s);
         try (s) {
             return s.readNBytes(16 << 10);

@@ -1,13 +1,22 @@
 package dev.extfarm.fetcher.install;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /** Durable small-file writes and renames: temp file in the same directory, fsync, rename, fsync the directory. */
 public final class AtomicFiles {
@@ -24,14 +33,14 @@ public final class AtomicFiles {
         Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                 OutputStream out = Channels.newOutputStream(ch)) {
                 out.write(bytes);
                 out.flush();
                 if (FSYNC) {
                     ch.force(true);
                 }
             }
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDir(dir);
         } finally {
@@ -51,12 +60,12 @@ public final class AtomicFiles {
      * Syncs many files at once (fdatasync each, on a few threads): the filesystem journal commits
      * them together instead of once per file.
      */
-    public static void fsyncAll(java.util.Collection<Path> files) throws IOException {
+    public static void fsyncAll(Collection<Path> files) throws IOException {
         if (!FSYNC || files.isEmpty()) {
             return;
         }
         try {
-            SYNC_POOL.invokeAll(files.stream().map(f -> (java.util.concurrent.Callable<Void>) () -> {
+            SYNC_POOL.invokeAll(files.stream().map(f -> (Callable<Void>) () -> {
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
                     ch.force(false);
                 }
@@ -64,21 +73,21 @@ public final class AtomicFiles {
             }).toList()).forEach(fut -> {
                 try {
                     fut.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new java.io.UncheckedIOException(e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+                } catch (ExecutionException e) {
+                    throw new UncheckedIOException(e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while syncing");
+            throw new InterruptedIOException("interrupted while syncing");
         }
     }
 
-    private static final java.util.concurrent.ExecutorService SYNC_POOL = java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+    private static final ExecutorService SYNC_POOL = Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "fetch-fsync");
         t.setDaemon(true);
         return t;

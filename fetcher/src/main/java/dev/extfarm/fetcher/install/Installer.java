@@ -5,6 +5,7 @@ import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +31,7 @@ public interface Installer {
      * the others are listed. This default lists them one at a time.
      */
     default Map<String, FetchException> publishControls(List<Listing> listings) {
-        Map<String, FetchException> refused = new java.util.LinkedHashMap<>();
+        Map<String, FetchException> refused = new LinkedHashMap<>();
         for (Listing l : listings) {
             try {
                 publishControls(l.entry(), l.controls());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -58,7 +59,7 @@ public record Journal(String op, String bundle, String phase, List<Rename> ops, 
     static List<Journal> pending(NodeState state) throws IOException {
         try (var s = Files.list(state.journalDir())) {
             List<Path> files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-            List<Journal> out = new java.util.ArrayList<>();
+            List<Journal> out = new ArrayList<>();
             for (Path p : files) {
                 try {
                     out.add(NodeState.json().readValue(p.toFile(), Journal.class));

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher.install;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public final class Markers {
         body.put("bundle", r.name());
         body.put("version", r.version());
         body.put("sha256", r.sha256());
-        byte[] bytes = (NodeState.json().writer().withoutFeatures(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        byte[] bytes = (NodeState.json().writer().withoutFeatures(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
         Map<Path, byte[]> out = new LinkedHashMap<>();
         for (String c : r.libraries()) {

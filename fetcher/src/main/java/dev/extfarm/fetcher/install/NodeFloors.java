@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -161,7 +162,7 @@ public final class NodeFloors {
         if (found.isEmpty()) { // "ldd (Debian GLIBC 2.36-9+deb12u14) 2.36": gnu_get_libc_version()
             List<String> ldd = run(List.of("ldd", "--version"));
             Matcher m = ldd.isEmpty() ? null : LDD_VERSION.matcher(ldd.get(0));
-            if (m != null && m.matches() && ldd.get(0).toLowerCase(java.util.Locale.ROOT).contains("glibc")) {
+            if (m != null && m.matches() && ldd.get(0).toLowerCase(Locale.ROOT).contains("glibc")) {
                 found = Optional.of("GLIBC_" + m.group(1));
             }
         }

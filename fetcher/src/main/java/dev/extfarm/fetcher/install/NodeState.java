@@ -9,9 +9,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -65,7 +69,7 @@ public final class NodeState {
     private final TreeSet<String> pluginLibraries = new TreeSet<>();
     private final Object createdFile = new Object();
     private final PendingListings listings;
-    private final List<String> recovered = new java.util.ArrayList<>();
+    private final List<String> recovered = new ArrayList<>();
 
     public NodeState(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -74,7 +78,7 @@ public final class NodeState {
         Files.createDirectories(stagingDir());
         listings = new PendingListings(this.root);
         Optional<PendingListings.Batch> left = listings.leftOver();
-        java.util.Set<String> unsynced = left.map(PendingListings.Batch::names).orElse(java.util.Set.of());
+        Set<String> unsynced = left.map(PendingListings.Batch::names).orElse(Set.of());
         try (Stream<Path> s = Files.list(installedDir())) {
             for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
                 InstalledRecord r;
@@ -162,7 +166,7 @@ public final class NodeState {
     /** As {@link #put}, with other files written and synced together with the record (an install's markers). */
     public synchronized void put(InstalledRecord r, Map<Path, byte[]> alongside) throws IOException {
         settleListingsTouching(r.name(), r.files().keySet());
-        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(installedDir().resolve(r.name() + ".json"), json().writeValueAsBytes(r));
         files.putAll(alongside);
         DurableBatch.writeAll(files);
@@ -206,7 +210,7 @@ public final class NodeState {
      * Before a durable change to this bundle or to these paths (an install, a removal): settles a
      * pending listing they belong to, so that recovery never rolls back a listing under it.
      */
-    public synchronized void settleListingsTouching(String bundle, java.util.Collection<String> paths) throws IOException {
+    public synchronized void settleListingsTouching(String bundle, Collection<String> paths) throws IOException {
         if (listings.touches(bundle, paths)) {
             settle(listings.snapshot());
         }

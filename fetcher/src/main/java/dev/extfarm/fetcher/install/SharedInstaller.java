@@ -7,12 +7,14 @@ import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -284,7 +286,7 @@ final class SharedInstaller implements Installer {
                     try {
                         markers.remove(p);
                     } catch (IOException io) {
-                        throw new java.io.UncheckedIOException(io);
+                        throw new UncheckedIOException(io);
                     }
                 });
                 Set<Path> dirs = new LinkedHashSet<>();
@@ -315,13 +317,13 @@ final class SharedInstaller implements Installer {
                 }
                 j = j.withPhase(Journal.COMMITTING);
                 j.save(state);
-            } catch (IOException | java.io.UncheckedIOException io) {
+            } catch (IOException | UncheckedIOException io) {
                 try {
                     rollback(j);
                 } catch (IOException again) {
                     io.addSuppressed(again);
                 }
-                throw ioFailure("staging the files of " + e.label() + " beside their targets", io instanceof java.io.UncheckedIOException u
+                throw ioFailure("staging the files of " + e.label() + " beside their targets", io instanceof UncheckedIOException u
                         ? u.getCause() : (IOException) io);
             }
             try {
@@ -353,7 +355,7 @@ final class SharedInstaller implements Installer {
 
     /** local_preload_libraries as configured, and as connections named them (pg_extfarm asks with ?local_preload=true). */
     private Set<String> pluginLibraries() {
-        Set<String> all = new java.util.HashSet<>(layout.pluginLibraries());
+        Set<String> all = new HashSet<>(layout.pluginLibraries());
         all.addAll(state.pluginLibraries());
         return all;
     }

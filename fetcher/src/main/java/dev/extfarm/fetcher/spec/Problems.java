@@ -1,6 +1,7 @@
 package dev.extfarm.fetcher.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** Reads the message out of a registry error body (problem+json), or its first line of text. */
@@ -21,7 +22,7 @@ public final class Problems {
                 int slash = code.lastIndexOf('/');
                 return (slash >= 0 && slash < code.length() - 1 ? code.substring(slash + 1) + ": " : "") + detail;
             }
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // not JSON: fall through to text
         }
         String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8);
@@ -34,7 +35,7 @@ public final class Problems {
             JsonNode n = SpecReader.json().readTree(body);
             String type = n == null ? "" : n.path("type").asText("");
             return type.substring(type.lastIndexOf('/') + 1);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "";
         }
     }

@@ -3,6 +3,7 @@ package dev.extfarm.fetcher.trust;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.sign.BundleSignature;
 import dev.extfarm.bundle.sign.KeySet;
+import dev.extfarm.bundle.sign.SigningKey;
 import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.fetcher.report.Log;
 import dev.extfarm.protocol.ComputeSpec;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,11 +82,11 @@ public final class SignatureCheck {
             fromRegistry = readRegistryKeys();
             registryKeys = fromRegistry;
         }
-        List<dev.extfarm.bundle.sign.SigningKey> all = new ArrayList<>();
+        List<SigningKey> all = new ArrayList<>();
         for (KeySet s : List.of(trust.keys(), fromRegistry)) {
             for (var k : s.toJson().path("keys")) {
                 try {
-                    all.add(dev.extfarm.bundle.sign.SigningKey.fromJwk(k));
+                    all.add(SigningKey.fromJwk(k));
                 } catch (GeneralSecurityException ignored) {
                     // a key type we do not support cannot vouch for anything
                 }
@@ -122,7 +124,7 @@ public final class SignatureCheck {
                     throw refusal(e, new BundleSignature.RefusedException("missing", null, "the bundle " + e.label()
                             + " has no signature at " + shown));
                 }
-                if (r.statusCode() == 403 && new String(body, java.nio.charset.StandardCharsets.UTF_8).contains("link-expired")) {
+                if (r.statusCode() == 403 && new String(body, StandardCharsets.UTF_8).contains("link-expired")) {
                     throw new FetchException(FetchException.Kind.UPSTREAM, "link-expired", "the signature link of " + e.label()
                             + " was refused with HTTP 403: the link has expired");
                 }

@@ -1,5 +1,6 @@
 package dev.extfarm.fetcher.trust;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.extfarm.bundle.sign.KeySet;
 import dev.extfarm.bundle.sign.SigningKey;
 import java.io.IOException;
@@ -42,7 +43,7 @@ public record Trust(KeySet keys, URI registryKeys, boolean allowUnsigned) {
                 if (all.size() == before) {
                     throw new IllegalArgumentException("--trusted-keys " + f + " holds no key; it must be a JWK Set ({\"keys\": [...]})");
                 }
-            } catch (GeneralSecurityException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (GeneralSecurityException | JsonProcessingException e) {
                 throw new IllegalArgumentException("--trusted-keys " + f + " is not a JWK Set of Ed25519 keys: " + e.getMessage());
             }
         }
