@@ -143,7 +143,7 @@ final class PendingListings {
     }
 
     private static boolean whole(InstalledRecord r) {
-        return mine(r).stream().allMatch(p -> SharedInstaller.sameFile(Path.of(p), r.files().get(p), null));
+        return mine(r).stream().allMatch(p -> InstalledFiles.sameFile(Path.of(p), r.files().get(p), null));
     }
 
     /** The files a listing wrote itself (not the ones it found in place with the same bytes). */

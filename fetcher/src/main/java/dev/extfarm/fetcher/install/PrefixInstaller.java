@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +39,8 @@ final class PrefixInstaller implements Installer {
     private final NodeState state;
     private final Markers markers;
     private final Path store;
-    private final Object lock = new Object();
+    private final JournaledChanges changes;
+    private final Object lock;
 
     PrefixInstaller(PgLayout layout, NodeState state) throws IOException {
         this.layout = layout;
@@ -47,6 +48,8 @@ final class PrefixInstaller implements Installer {
         this.markers = new Markers(layout.markerDir());
         this.store = layout.prefix().resolve(".extfarm").resolve("store");
         Files.createDirectories(store);
+        this.changes = new JournaledChanges(state, markers, new Steps());
+        this.lock = changes.lock();
     }
 
     @Override
@@ -66,29 +69,7 @@ final class PrefixInstaller implements Installer {
 
     @Override
     public List<String> recover() throws IOException {
-        List<String> done = new ArrayList<>(state.recoveredListings());
-        synchronized (lock) {
-            for (Journal j : Journal.pending(state)) {
-                commit(j); // link swaps are journaled only once the target directory is complete
-                done.add("completed the interrupted " + j.op() + " of " + j.bundle());
-            }
-            Set<String> referenced = new HashSet<>();
-            for (InstalledRecord r : state.all()) {
-                if (r.dir() != null) {
-                    referenced.add(Path.of(r.dir()).getFileName().toString());
-                }
-            }
-            try (Stream<Path> s = Files.list(store)) {
-                for (Path d : s.toList()) {
-                    if (!referenced.contains(d.getFileName().toString())) {
-                        FileTrees.deleteRecursively(d); // unpacked or half-unpacked, never linked
-                    }
-                }
-            }
-            FileTrees.deleteRecursively(state.stagingDir());
-            Files.createDirectories(state.stagingDir());
-        }
-        return done;
+        return changes.recover();
     }
 
     private Path link(String bundle) {
@@ -120,123 +101,134 @@ final class PrefixInstaller implements Installer {
                 return;
             }
             Path dir = store.resolve(e.name() + "@controls-" + e.sha256());
+            Map<String, String> files = new TreeMap<>();
             try {
                 FileTrees.deleteRecursively(dir);
-                Map<String, String> files = new TreeMap<>();
                 for (var c : controls.entrySet()) {
                     Path f = dir.resolve("share/extension/" + c.getKey() + ".control");
                     AtomicFiles.write(f, c.getValue());
                     files.put(f.toString(), Digests.sha256(c.getValue()));
                 }
-                InstalledRecord rec = new InstalledRecord(e.name(), e.version(), e.sha256(), InstalledRecord.AVAILABLE, files,
-                        List.of(), List.copyOf(controls.keySet()), List.of(), e.sharedPreload(), dir.toString(), Instant.now().toString());
-                swap(new Journal("link", e.name(), Journal.COMMITTING, List.of(), List.of(), rec, prev.orElse(null)));
             } catch (IOException io) {
-                throw SharedInstaller.ioFailure("writing the control files of " + e.label(), io);
+                throw JournaledChanges.failure("writing the control files of " + e.label(), io);
             }
+            InstalledRecord rec = new InstalledRecord(e.name(), e.version(), e.sha256(), InstalledRecord.AVAILABLE, files,
+                    List.of(), List.copyOf(controls.keySet()), List.of(), e.sharedPreload(), dir.toString(), Instant.now().toString());
+            changes.apply(new Journal("link", e.name(), Journal.COMMITTING, List.of(), List.of(), rec, prev.orElse(null)),
+                    "linking the control files of " + e.label() + " into " + layout.prefix());
         }
     }
 
     @Override
     public InstalledRecord install(ComputeSpec.Entry e, VerifiedBundle vb, Path tree) throws FetchException {
         synchronized (lock) {
+            Optional<InstalledRecord> prev = state.get(e.name());
             Map<String, String> files = new TreeMap<>();
             vb.manifest().files().forEach(f -> files.put(tree.resolve(f.path()).toString(), f.isSymlink() ? "link:" + f.link() : f.sha256()));
-            try {
-                keepScripts(state.get(e.name()).orElse(null), tree, files);
-            } catch (IOException io) {
-                throw SharedInstaller.ioFailure("keeping the previous version's scripts of " + e.label(), io);
-            }
+            Map<Path, Path> kept = keptScripts(prev.orElse(null), tree, files);
             InstalledRecord rec = new InstalledRecord(e.name(), vb.manifest().version(), vb.sha256(), InstalledRecord.INSTALLED, files,
                     List.of(), vb.manifest().extensions(), vb.manifest().libraries(), vb.manifest().sharedPreload(), tree.toString(),
                     Instant.now().toString());
-            try {
-                swap(new Journal("link", e.name(), Journal.COMMITTING, List.of(), List.of(), rec, state.get(e.name()).orElse(null)));
-            } catch (IOException io) {
-                throw SharedInstaller.ioFailure("linking " + e.label() + " into " + layout.prefix(), io);
-            }
+            changes.install(new Journal("link", e.name(), Journal.PREPARED, List.of(), List.of(), rec, prev.orElse(null)), e.label(),
+                    () -> copy(kept));
             return rec;
         }
     }
 
     /**
-     * A new version keeps the previous one's SQL scripts (and secondary control files) that it does
-     * not carry itself, copied into its store directory before the link swaps: databases may still be
-     * at the previous version, and its scripts chain them to versions the new bundle no longer ships
-     * scripts from (as in shared mode).
+     * The previous version's SQL scripts (and secondary control files) the new one does not carry
+     * itself (see {@link InstalledFiles#isScriptOf}), to be copied into its store directory before
+     * the link swaps: target → the previous version's file. Each is added to {@code files}.
      */
-    private static void keepScripts(InstalledRecord prev, Path tree, Map<String, String> files) throws IOException {
+    private static Map<Path, Path> keptScripts(InstalledRecord prev, Path tree, Map<String, String> files) {
+        Map<Path, Path> kept = new LinkedHashMap<>();
         if (prev == null || !prev.installed() || prev.dir() == null || tree.toString().equals(prev.dir())) {
-            return;
+            return kept;
         }
         Path oldDir = Path.of(prev.dir()).resolve("share/extension");
         for (var f : prev.files().entrySet()) {
             Path p = Path.of(f.getKey());
-            String name = p.getFileName().toString();
-            boolean script = oldDir.equals(p.getParent()) && (name.endsWith(".sql") || name.endsWith(".control") && name.contains("--"))
-                    && prev.controls().stream().anyMatch(c -> name.startsWith(c + "--"));
-            Path target = tree.resolve("share/extension").resolve(name);
-            if (script && !files.containsKey(target.toString()) && SharedInstaller.sameFile(p, f.getValue(), null)) {
-                Files.createDirectories(target.getParent());
-                Files.copy(p, target);
-                AtomicFiles.fsync(target);
+            Path target = tree.resolve("share/extension").resolve(p.getFileName().toString());
+            if (InstalledFiles.isScriptOf(prev, p, oldDir) && !files.containsKey(target.toString())
+                    && InstalledFiles.sameFile(p, f.getValue(), null)) {
+                kept.put(target, p);
                 files.put(target.toString(), f.getValue());
             }
         }
+        return kept;
     }
 
-    private void swap(Journal j) throws IOException {
-        j.save(state);
-        if (j.previous() != null) {
-            markers.remove(j.previous());
+    private static void copy(Map<Path, Path> kept) throws IOException {
+        for (var k : kept.entrySet()) {
+            Files.createDirectories(k.getKey().getParent());
+            Files.copy(k.getValue(), k.getKey());
+            AtomicFiles.fsync(k.getKey());
         }
-        commit(j);
-    }
-
-    private void commit(Journal j) throws IOException {
-        Path link = link(j.bundle());
-        if (j.record() != null) {
-            Path tmp = layout.prefix().resolve(".extfarm").resolve("link-" + j.bundle() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createSymbolicLink(tmp, layout.prefix().relativize(Path.of(j.record().dir())));
-            AtomicFiles.rename(tmp, link);
-            AtomicFiles.syncDir(layout.prefix());
-            state.put(j.record());
-            if (j.record().installed()) {
-                markers.write(j.record());
-            }
-        } else {
-            if (j.previous() != null) {
-                markers.remove(j.previous());
-            }
-            Files.deleteIfExists(link);
-            state.remove(j.bundle());
-        }
-        if (j.previous() != null && j.previous().dir() != null
-                && (j.record() == null || !j.previous().dir().equals(j.record().dir()))) {
-            FileTrees.deleteRecursively(Path.of(j.previous().dir()));
-        }
-        Journal.delete(state, j.bundle());
     }
 
     @Override
     public void remove(String bundle) throws FetchException {
         synchronized (lock) {
             Optional<InstalledRecord> prev = state.get(bundle);
-            if (prev.isEmpty()) {
+            if (prev.isPresent()) {
+                changes.apply(new Journal("remove", bundle, Journal.COMMITTING, List.of(), List.of(), null, prev.get()),
+                        "removing " + prev.get().label());
+            }
+        }
+    }
+
+    /** One link per bundle, swapped by rename, pointing into the store: what a journal of this layout does ({@link JournaledChanges}). */
+    private final class Steps implements JournaledChanges.Steps {
+
+        @Override
+        public void place(Journal j) throws IOException {
+            Path link = link(j.bundle());
+            if (j.record() == null) {
+                Files.deleteIfExists(link);
                 return;
             }
-            try {
-                swap(new Journal("remove", bundle, Journal.COMMITTING, List.of(), List.of(), null, prev.get()));
-            } catch (IOException io) {
-                throw SharedInstaller.ioFailure("removing " + prev.get().label(), io);
+            Path tmp = layout.prefix().resolve(".extfarm").resolve("link-" + j.bundle() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createSymbolicLink(tmp, layout.prefix().relativize(Path.of(j.record().dir())));
+            AtomicFiles.rename(tmp, link);
+            AtomicFiles.syncDir(layout.prefix());
+        }
+
+        /** The unpacked directory is the install job's to delete; one a crash left is swept. */
+        @Override
+        public void discard(Journal j) {
+        }
+
+        @Override
+        public void cleanUp(Journal j) throws IOException {
+            if (j.previous() != null && j.previous().dir() != null
+                    && (j.record() == null || !j.previous().dir().equals(j.record().dir()))) {
+                FileTrees.deleteRecursively(Path.of(j.previous().dir()));
+            }
+        }
+
+        /** Store directories no record refers to: unpacked or half-unpacked, never linked. */
+        @Override
+        public void sweep() throws IOException {
+            Set<String> referenced = new HashSet<>();
+            for (InstalledRecord r : state.all()) {
+                if (r.dir() != null) {
+                    referenced.add(Path.of(r.dir()).getFileName().toString());
+                }
+            }
+            try (Stream<Path> s = Files.list(store)) {
+                for (Path d : s.toList()) {
+                    if (!referenced.contains(d.getFileName().toString())) {
+                        FileTrees.deleteRecursively(d);
+                    }
+                }
             }
         }
     }
 
     @Override
     public List<String> problems(InstalledRecord r) {
-        List<String> out = SharedInstaller.checkFiles(r, markers);
+        List<String> out = InstalledFiles.problems(r, markers);
         try {
             if (!Files.isSymbolicLink(link(r.name()))
                     || !layout.prefix().resolve(Files.readSymbolicLink(link(r.name()))).normalize().equals(Path.of(r.dir()))) {

@@ -7,7 +7,6 @@ import dev.extfarm.bundle.VerifiedBundle;
 import dev.extfarm.fetcher.report.FetchException;
 import dev.extfarm.protocol.ComputeSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -37,12 +36,15 @@ final class SharedInstaller implements Installer {
     private final PgLayout layout;
     private final NodeState state;
     private final Markers markers;
-    private final Object lock = new Object();
+    private final JournaledChanges changes;
+    private final Object lock;
 
     SharedInstaller(PgLayout layout, NodeState state) {
         this.layout = layout;
         this.state = state;
         this.markers = new Markers(layout.markerDir());
+        this.changes = new JournaledChanges(state, markers, new Steps());
+        this.lock = changes.lock();
     }
 
     @Override
@@ -62,26 +64,7 @@ final class SharedInstaller implements Installer {
 
     @Override
     public List<String> recover() throws IOException {
-        List<String> done = new ArrayList<>();
-        synchronized (lock) {
-            done.addAll(state.recoveredListings());
-            for (Journal j : Journal.pending(state)) {
-                if (Journal.COMMITTING.equals(j.phase())) {
-                    commit(j);
-                    done.add("completed the interrupted " + j.op() + " of " + label(j));
-                } else {
-                    rollback(j);
-                    done.add("rolled back the interrupted " + j.op() + " of " + label(j));
-                }
-            }
-            FileTrees.deleteRecursively(state.stagingDir());
-            Files.createDirectories(state.stagingDir());
-        }
-        return done;
-    }
-
-    private static String label(Journal j) {
-        return j.record() != null ? j.record().label() : j.previous() != null ? j.previous().label() : j.bundle();
+        return changes.recover();
     }
 
     @Override
@@ -108,7 +91,7 @@ final class SharedInstaller implements Installer {
                 state.settleListingsTouching(e.name(), controls.keySet().stream()
                         .map(c -> layout.extensionDir().resolve(c + ".control").toString()).toList());
             } catch (IOException io) {
-                throw ioFailure("syncing the listed control files", io);
+                throw JournaledChanges.failure("syncing the listed control files", io);
             }
             for (var c : controls.entrySet()) {
                 Path target = layout.extensionDir().resolve(c.getKey() + ".control");
@@ -117,8 +100,8 @@ final class SharedInstaller implements Installer {
                 boolean ours = prev.isPresent() && prev.get().files().containsKey(key);
                 if (!ours && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                     Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
-                    if (!sameFile(target, sha, null)) {
-                        throw conflict(e, key, owner);
+                    if (!InstalledFiles.sameFile(target, sha, null)) {
+                        throw InstalledFiles.conflict(e, key, owner);
                     }
                     if (owner.isEmpty()) {
                         adopted.add(key);
@@ -144,7 +127,7 @@ final class SharedInstaller implements Installer {
                     }
                 }
             } catch (IOException io) {
-                throw ioFailure("writing the control files of " + e.label(), io);
+                throw JournaledChanges.failure("writing the control files of " + e.label(), io);
             }
         }
     }
@@ -178,8 +161,8 @@ final class SharedInstaller implements Installer {
                         boolean ours = prev.isPresent() && prev.get().files().containsKey(key);
                         if (!ours && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                             Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
-                            if (!sameFile(target, sha, null)) {
-                                throw conflict(e, key, owner);
+                            if (!InstalledFiles.sameFile(target, sha, null)) {
+                                throw InstalledFiles.conflict(e, key, owner);
                             }
                             if (owner.isEmpty()) {
                                 adopted.add(key);
@@ -205,7 +188,7 @@ final class SharedInstaller implements Installer {
                 state.putListings(records, writes, stale); // one batch, the records renamed first: a file on disk is never unaccounted for
             } catch (IOException io) {
                 for (InstalledRecord r : records) {
-                    refused.put(r.name(), ioFailure("writing the control files of " + r.label(), io));
+                    refused.put(r.name(), JournaledChanges.failure("writing the control files of " + r.label(), io));
                 }
             }
         }
@@ -233,10 +216,10 @@ final class SharedInstaller implements Installer {
                 files.put(key, value);
                 if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                     Optional<InstalledRecord> owner = state.ownerOf(key, e.name());
-                    boolean same = sameFile(target, f.sha256(), f.link());
+                    boolean same = InstalledFiles.sameFile(target, f.sha256(), f.link());
                     boolean wasOurs = prev.isPresent() && prev.get().files().containsKey(key) && !prev.get().adopted().contains(key);
                     if (!same && (owner.isPresent() || !wasOurs)) {
-                        conflicts.add(conflict(e, key, owner).getMessage());
+                        conflicts.add(InstalledFiles.conflict(e, key, owner).getMessage());
                         continue;
                     }
                     if (same && owner.isEmpty() && !wasOurs) {
@@ -261,8 +244,9 @@ final class SharedInstaller implements Installer {
                 if (files.containsKey(old) || p.adopted().contains(old) || state.ownerOf(old, e.name()).isPresent()) {
                     return;
                 }
-                if (p.installed() && keptScript(p, old) && sameFile(Path.of(old), value, null)) {
-                    files.put(old, value); // the previous version's script stays usable beside the new version (see keptScript)
+                if (p.installed() && InstalledFiles.isScriptOf(p, Path.of(old), layout.extensionDir())
+                        && InstalledFiles.sameFile(Path.of(old), value, null)) {
+                    files.put(old, value); // the previous version's script stays usable beside the new version (see isScriptOf)
                 } else {
                     removals.add(old);
                 }
@@ -273,64 +257,10 @@ final class SharedInstaller implements Installer {
                 // a file this install keeps as it is ("same bytes") may be a listing's, not synced yet
                 state.settleListingsTouching(e.name(), files.keySet());
             } catch (IOException io) {
-                throw ioFailure("syncing the listed control files of " + e.label(), io);
+                throw JournaledChanges.failure("syncing the listed control files of " + e.label(), io);
             }
             Journal j = new Journal("install", e.name(), Journal.PREPARED, ops, List.copyOf(removals), rec, prev.orElse(null));
-            try {
-                j.save(state);
-            } catch (IOException io) {
-                throw ioFailure("writing the install journal of " + e.label(), io);
-            }
-            try {
-                prev.ifPresent(p -> {
-                    try {
-                        markers.remove(p);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException(io);
-                    }
-                });
-                Set<Path> dirs = new LinkedHashSet<>();
-                List<Path> written = new ArrayList<>();
-                Map<Path, Path> movedTo = new LinkedHashMap<>();
-                for (var s : sources.entrySet()) {
-                    Path tmp = s.getKey();
-                    Path src = s.getValue();
-                    mkdirs(tmp.getParent());
-                    dirs.add(tmp.getParent());
-                    if (Files.isSymbolicLink(src)) {
-                        Files.createSymbolicLink(tmp, Files.readSymbolicLink(src));
-                    } else if (movedTo.containsKey(src)) {
-                        Files.copy(movedTo.get(src), tmp); // a second target of the same file ($libdir/plugins/)
-                        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(movedTo.get(src)));
-                        written.add(tmp);
-                    } else {
-                        movedTo.put(src, tmp);
-                        Files.move(src, tmp); // a rename on the same filesystem, a copy across
-                        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
-                                Files.isExecutable(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
-                        written.add(tmp);
-                    }
-                }
-                AtomicFiles.fsyncAll(written);
-                for (Path d : dirs) {
-                    AtomicFiles.syncDir(d);
-                }
-                j = j.withPhase(Journal.COMMITTING);
-                j.save(state);
-            } catch (IOException | UncheckedIOException io) {
-                try {
-                    rollback(j);
-                } catch (IOException again) {
-                    io.addSuppressed(again);
-                }
-                throw ioFailure("staging the files of " + e.label() + " beside their targets", io instanceof UncheckedIOException u
-                        ? u.getCause() : (IOException) io);
-            }
-            try {
-                commit(j);
-            } catch (IOException io) {
-                throw ioFailure("installing " + e.label() + " (the next start completes it from the journal)", io);
-            }
+            changes.install(j, e.label(), () -> stage(sources));
             return rec;
         }
     }
@@ -339,18 +269,36 @@ final class SharedInstaller implements Installer {
     }
 
     /**
-     * Is this file of the installed previous version one of its SQL scripts (or secondary control
-     * files, {@code <extension>--<version>.control}), kept when a new version replaces it? Databases
-     * may still be at the previous version: its install script and the update scripts it had chain
-     * them (and {@code CREATE EXTENSION … VERSION}) to versions the new bundle no longer ships
-     * scripts from. The module and libraries are replaced (renamed over: a backend that loaded the
-     * old module keeps it mapped).
+     * Moves each bundle file to its temporary name beside its target (a rename on the same
+     * filesystem, a copy across), synced with its directory. A file going to two targets
+     * ({@code $libdir/plugins/}) is copied from the first.
      */
-    private boolean keptScript(InstalledRecord prev, String file) {
-        Path p = Path.of(file);
-        String name = p.getFileName().toString();
-        return layout.extensionDir().equals(p.getParent()) && (name.endsWith(".sql") || name.endsWith(".control") && name.contains("--"))
-                && prev.controls().stream().anyMatch(c -> name.startsWith(c + "--"));
+    private static void stage(Map<Path, Path> sources) throws IOException {
+        Set<Path> dirs = new LinkedHashSet<>();
+        List<Path> written = new ArrayList<>();
+        Map<Path, Path> movedTo = new LinkedHashMap<>();
+        for (var s : sources.entrySet()) {
+            Path tmp = s.getKey();
+            Path src = s.getValue();
+            mkdirs(tmp.getParent());
+            dirs.add(tmp.getParent());
+            if (Files.isSymbolicLink(src)) {
+                Files.createSymbolicLink(tmp, Files.readSymbolicLink(src));
+            } else if (movedTo.containsKey(src)) {
+                Files.copy(movedTo.get(src), tmp); // a second target of the same file ($libdir/plugins/)
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(movedTo.get(src)));
+                written.add(tmp);
+            } else {
+                movedTo.put(src, tmp);
+                Files.move(src, tmp);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(Files.isExecutable(tmp) ? "rwxr-xr-x" : "rw-r--r--"));
+                written.add(tmp);
+            }
+        }
+        AtomicFiles.fsyncAll(written);
+        for (Path d : dirs) {
+            AtomicFiles.syncDir(d);
+        }
     }
 
     /** local_preload_libraries as configured, and as connections named them (pg_extfarm asks with ?local_preload=true). */
@@ -412,101 +360,43 @@ final class SharedInstaller implements Installer {
             InstalledRecord p = prev.get();
             List<String> removals = p.files().keySet().stream()
                     .filter(f -> !p.adopted().contains(f) && state.ownerOf(f, bundle).isEmpty()).toList();
-            Journal j = new Journal("remove", bundle, Journal.COMMITTING, List.of(), removals, null, p);
-            try {
-                j.save(state);
-                markers.remove(p);
-                commit(j);
-            } catch (IOException io) {
-                throw ioFailure("removing " + p.label() + " (the next start completes it from the journal)", io);
-            }
+            changes.apply(new Journal("remove", bundle, Journal.COMMITTING, List.of(), removals, null, p), "removing " + p.label());
         }
     }
 
-    /** Roll forward: every step is idempotent, so a crash inside it is handled by running it again. */
-    private void commit(Journal j) throws IOException {
-        Set<Path> dirs = new LinkedHashSet<>();
-        for (Journal.Rename r : j.ops()) {
-            Path tmp = Path.of(r.tmp());
-            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                AtomicFiles.rename(tmp, Path.of(r.target()));
-                dirs.add(tmp.getParent());
-            }
-        }
-        for (String r : j.removals()) {
-            Path p = Path.of(r);
-            Files.deleteIfExists(p);
-            dirs.add(p.getParent());
-        }
-        for (Path d : dirs) {
-            AtomicFiles.syncDir(d);
-        }
-        if (j.record() != null) {
-            // the record and the markers synced together (a crash before the journal is deleted replays this step)
-            state.put(j.record(), j.record().installed() ? markers.files(j.record()) : Map.of());
-        } else {
-            if (j.previous() != null) {
-                markers.remove(j.previous());
-            }
-            state.remove(j.bundle());
-        }
-        Journal.delete(state, j.bundle());
-    }
+    /** Files renamed over their targets one by one: what a journal of this layout does ({@link JournaledChanges}). */
+    private static final class Steps implements JournaledChanges.Steps {
 
-    /** Roll back: only temporary files exist; the previous version's files were not touched. */
-    private void rollback(Journal j) throws IOException {
-        for (Journal.Rename r : j.ops()) {
-            Files.deleteIfExists(Path.of(r.tmp()));
+        @Override
+        public void place(Journal j) throws IOException {
+            Set<Path> dirs = new LinkedHashSet<>();
+            for (Journal.Rename r : j.ops()) {
+                Path tmp = Path.of(r.tmp());
+                if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                    AtomicFiles.rename(tmp, Path.of(r.target()));
+                    dirs.add(tmp.getParent());
+                }
+            }
+            for (String r : j.removals()) {
+                Path p = Path.of(r);
+                Files.deleteIfExists(p);
+                dirs.add(p.getParent());
+            }
+            for (Path d : dirs) {
+                AtomicFiles.syncDir(d);
+            }
         }
-        if (j.previous() != null && j.previous().installed()) {
-            markers.write(j.previous());
+
+        @Override
+        public void discard(Journal j) throws IOException {
+            for (Journal.Rename r : j.ops()) {
+                Files.deleteIfExists(Path.of(r.tmp()));
+            }
         }
-        Journal.delete(state, j.bundle());
     }
 
     @Override
     public List<String> problems(InstalledRecord r) {
-        return checkFiles(r, markers);
-    }
-
-    static List<String> checkFiles(InstalledRecord r, Markers markers) {
-        List<String> out = new ArrayList<>();
-        for (var f : r.files().entrySet()) {
-            Path p = Path.of(f.getKey());
-            String v = f.getValue();
-            String link = v.startsWith("link:") ? v.substring(5) : null;
-            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                out.add(p + " is missing");
-            } else if (!sameFile(p, link == null ? v : null, link)) {
-                out.add(p + " has other bytes than " + r.label() + " installed");
-            }
-        }
-        if (r.installed() && !markers.present(r)) {
-            out.add("the installed markers of " + r.label() + " are missing");
-        }
-        return out;
-    }
-
-    static boolean sameFile(Path p, String sha256, String link) {
-        try {
-            if (link != null) {
-                return Files.isSymbolicLink(p) && Files.readSymbolicLink(p).toString().equals(link);
-            }
-            return !Files.isSymbolicLink(p) && Files.isRegularFile(p) && Digests.sha256(p).equals(sha256);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static FetchException conflict(ComputeSpec.Entry e, String path, Optional<InstalledRecord> owner) {
-        return new FetchException(FetchException.Kind.CONFLICT, "file-conflict", path + " is installed by "
-                + owner.map(o -> "bundle '" + o.name() + "' " + o.version()).orElse("something other than extfarm (PostgreSQL itself or a package)")
-                + " and bundle '" + e.name() + "' " + e.version() + " has different bytes for it");
-    }
-
-    static FetchException ioFailure(String what, IOException io) {
-        boolean full = String.valueOf(io.getMessage()).contains("No space left");
-        return new FetchException(full ? FetchException.Kind.NO_SPACE : FetchException.Kind.UNAVAILABLE,
-                full ? "no-space" : "install-failed", what + " failed: " + io, io);
+        return InstalledFiles.problems(r, markers);
     }
 }
