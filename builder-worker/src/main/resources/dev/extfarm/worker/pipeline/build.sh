@@ -166,7 +166,7 @@ while [ ${#queue[@]} -gt 0 ]; do
     queue+=("/out/bundled/$soname")
   done
 done
-# upstream's regression suite, for the installcheck container (never fails the build here)
+# upstream's regression suite, for the test container (never fails the build here)
 if [ -f /job/regress-prepare.sh ]; then
   . /job/regress-prepare.sh
   regress_prepare || { rm -rf /out/regress; echo "##[extfarm] regress: the suite could not be prepared; it does not run"; }

@@ -1,5 +1,5 @@
 # Sourced by build.sh at its end, in the build container (the recipe's sandbox: no network, uid
-# 1000, no capabilities): prepares upstream's regression suite for the installcheck container
+# 1000, no capabilities): prepares upstream's regression suite for the test container
 # (Installcheck), which runs it against a server set up like the smoke test's. Writes /out/regress:
 #   tests       one test name a line
 #   opts        pg_regress options, NUL-terminated (the Makefile's REGRESS_OPTS and locale flags)

@@ -43,8 +43,8 @@ server_install() {
 # server_start DATA SETUP_CODE START_CODE: PostgreSQL on a cluster initdb made when the image was
 # prepared (no initdb per build); this container writes into its own copy-on-write layer, so every
 # build starts from the same fresh clusters and none sees another's. The socket and the server
-# log ($SERVER_LOG, one per cluster) are in $PG. The server never holds the container's standard output (fd 3 in the scripts:
-# the suite's regression.diffs).
+# log ($SERVER_LOG, one per cluster) are in $PG. The server never holds the container's standard
+# output (fd 3 in the scripts: the suite's regression.diffs).
 PG=/tmp/pg
 server_start() {
   DATA=$1
