@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,26 +121,33 @@ final class DerivedImages {
     }
 
     /**
-     * Image ids (content digests: a rebuilt image has another) with package sets known to be
-     * installed in them, for every build of this worker: asking dpkg costs a container start
-     * (1–2 s) per build otherwise.
+     * The packages installed in each image, by image id (a content digest: a rebuilt image has
+     * another), for every build of this worker: read once per image with one container (1–2 s on a
+     * loaded machine), then every recipe's package set is checked against it without one.
      */
-    private static final Set<String> KNOWN_INSTALLED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Set<String>> INSTALLED = new ConcurrentHashMap<>();
 
     /** The common case: the builder image already carries the declared packages (no network needed). */
     private boolean allInstalled(String image, String imageId, TreeSet<String> packages) throws IOException, InterruptedException {
-        String known = imageId + "\n" + String.join("\n", packages);
-        if (!imageId.isEmpty() && KNOWN_INSTALLED.contains(known)) {
-            return true;
+        Set<String> installed = imageId.isEmpty() ? null : INSTALLED.get(imageId);
+        if (installed == null) {
+            List<String> lines = new ArrayList<>();
+            DockerCli.Result r = docker.run(List.of("--network", "none"), image,
+                    List.of("dpkg-query", "-W", "-f", "${db:Status-Status} ${Package}\\n"), Duration.ofMinutes(2), lines::add);
+            if (r.exitCode() != 0) {
+                return false;
+            }
+            installed = new HashSet<>();
+            for (String line : lines) {
+                String[] f = line.strip().split(" ");
+                if (f.length == 2 && f[0].equals("installed")) {
+                    installed.add(f[1]);
+                }
+            }
+            if (!imageId.isEmpty()) {
+                INSTALLED.put(imageId, Set.copyOf(installed));
+            }
         }
-        List<String> cmd = new ArrayList<>(List.of("dpkg-query", "-W", "-f", "${db:Status-Status}\\n"));
-        cmd.addAll(packages);
-        List<String> lines = new ArrayList<>();
-        DockerCli.Result r = docker.run(List.of("--network", "none"), image, cmd, Duration.ofMinutes(2), lines::add);
-        boolean installed = r.exitCode() == 0 && lines.size() == packages.size() && lines.stream().allMatch(l -> l.strip().equals("installed"));
-        if (installed && !imageId.isEmpty()) {
-            KNOWN_INSTALLED.add(known);
-        }
-        return installed;
+        return installed.containsAll(packages);
     }
 }
