@@ -11,10 +11,12 @@ import java.util.List;
 
 /**
  * One install or removal in progress ({@code <state>/journal/<bundle>.json}), written before the
- * first visible change. {@code prepared}: only temporary files beside the targets exist, so
- * recovery deletes them and restores the previous version's markers (roll back). {@code
- * committing}: every temporary file is complete and synced, so recovery renames the rest into
- * place, deletes what the new version dropped, writes the record and markers (roll forward).
+ * first visible change ({@link JournaledChanges} runs every change through it). {@code prepared}:
+ * only what was staged exists (temporary files beside the targets; in prefix mode the new store
+ * directory), so recovery deletes it and restores the previous version's markers (roll back).
+ * {@code committing}: everything staged is complete and synced, so recovery renames the rest into
+ * place (or swaps the link), deletes what the new version dropped, writes the record and markers
+ * (roll forward).
  *
  * @param op       {@code install}, {@code remove} or {@code link} (prefix mode)
  * @param ops      files to rename: temp path → target path
