@@ -1,8 +1,8 @@
 package dev.extfarm.worker.job;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.extfarm.bundle.BundleAddress;
+import dev.extfarm.protocol.Problem;
 import dev.extfarm.protocol.WorkerProtocol.ClaimRequest;
 import dev.extfarm.protocol.WorkerProtocol.ClaimResponse;
 import dev.extfarm.protocol.WorkerProtocol.ClaimedJob;
@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The worker side of the registry's worker protocol (docs/api.md): claim, heartbeat, log,
@@ -165,15 +166,10 @@ public final class RegistryClient {
     }
 
     private UploadRefusedException refused(HttpResponse<String> r) {
-        String type = "unknown";
-        String detail = r.body();
-        try {
-            JsonNode problem = json.readTree(r.body());
-            type = problem.path("type").asText(type).replaceFirst("^/problems/", "");
-            detail = problem.path("detail").asText(detail);
-        } catch (IOException notJson) {
-            // keep the raw body as the detail
-        }
+        // a body that is not a problem document (a proxy's page): its raw text is the detail
+        Optional<Problem> problem = Problem.read(r.body());
+        String type = problem.map(Problem::code).filter(code -> !code.isEmpty()).orElse("unknown");
+        String detail = problem.map(Problem::detail).orElse(r.body());
         return new UploadRefusedException(r.statusCode(), type, detail);
     }
 

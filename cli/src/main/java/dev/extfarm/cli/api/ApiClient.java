@@ -2,6 +2,7 @@ package dev.extfarm.cli.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.protocol.Problem;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -144,8 +145,11 @@ public final class ApiClient {
         try {
             body = JSON.readTree(text);
             JsonNode oci = body.path("errors").path(0);
-            String title = oci.isObject() ? oci.path("code").asText("") : body.path("title").asText("");
-            String detail = oci.isObject() ? oci.path("message").asText("") : body.path("detail").asText("");
+            Problem problem = Problem.of(body).orElse(null);
+            String title = oci.isObject() ? oci.path("code").asText("")
+                    : problem != null && problem.title() != null ? problem.title() : "";
+            String detail = oci.isObject() ? oci.path("message").asText("")
+                    : problem != null && problem.detail() != null ? problem.detail() : "";
             message = (title.isEmpty() ? message : title) + (detail.isEmpty() ? "" : ": " + detail);
         } catch (IOException notJson) {
             message += ": " + text;

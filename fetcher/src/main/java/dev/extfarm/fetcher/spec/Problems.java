@@ -1,10 +1,12 @@
 package dev.extfarm.fetcher.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.protocol.Problem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
-/** Reads the message out of a registry error body (problem+json), or its first line of text. */
+/** Reads the message out of a registry error body ({@link Problem}, problem+json), or its first line of text. */
 public final class Problems {
 
     private Problems() {
@@ -16,13 +18,14 @@ public final class Problems {
         }
         try {
             JsonNode n = SpecReader.json().readTree(body);
-            if (n != null && n.isObject()) {
-                String code = n.path("type").asText("");
-                String detail = n.path("detail").asText(n.path("message").asText(n.path("title").asText("")));
-                int slash = code.lastIndexOf('/');
-                return (slash >= 0 && slash < code.length() - 1 ? code.substring(slash + 1) + ": " : "") + detail;
+            Optional<Problem> problem = Problem.of(n);
+            if (problem.isPresent()) {
+                return problem.get().message();
             }
-        } catch (IOException ignored) {
+            if (n != null && n.isObject()) {
+                return n.path("message").asText(""); // another JSON error body, e.g. a proxy's
+            }
+        } catch (IOException | RuntimeException ignored) {
             // not JSON: fall through to text
         }
         String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8);
@@ -31,12 +34,6 @@ public final class Problems {
 
     /** The problem type's last segment, e.g. {@code link-expired}; empty if none. */
     public static String code(byte[] body) {
-        try {
-            JsonNode n = SpecReader.json().readTree(body);
-            String type = n == null ? "" : n.path("type").asText("");
-            return type.substring(type.lastIndexOf('/') + 1);
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
+        return Problem.read(body).map(Problem::code).orElse("");
     }
 }

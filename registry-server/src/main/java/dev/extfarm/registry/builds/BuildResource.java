@@ -3,7 +3,7 @@ package dev.extfarm.registry.builds;
 import dev.extfarm.registry.auth.CurrentViewer;
 import dev.extfarm.registry.auth.Roles;
 import dev.extfarm.registry.problem.ExtfarmException;
-import dev.extfarm.registry.problem.Problem;
+import dev.extfarm.protocol.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;

@@ -2,7 +2,7 @@ package dev.extfarm.registry.bundle;
 
 import dev.extfarm.registry.http.RequestTargets;
 import dev.extfarm.registry.problem.ExtfarmException;
-import dev.extfarm.registry.problem.Problem;
+import dev.extfarm.protocol.Problem;
 import dev.extfarm.registry.problem.ProblemMapper;
 import dev.extfarm.registry.serving.BlobServing;
 import dev.extfarm.registry.serving.RangeAnswer;
