@@ -1,6 +1,8 @@
 package dev.extfarm.cli.catalog;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.protocol.Catalog;
+import dev.extfarm.protocol.Wire;
 import dev.extfarm.cli.output.OutputOption;
 import dev.extfarm.cli.api.ApiClient;
 import dev.extfarm.cli.api.RegistryOptions;
@@ -22,6 +24,9 @@ import picocli.CommandLine.Spec;
                 "With NAME, every bundle of that extension (version, PG major, platform, address)."},
         footer = {"", "Examples:", "  extfarm extensions --pg 17", "  extfarm extensions vector --output json"})
 public final class ExtensionsCommand implements Callable<Integer> {
+
+    /** Reads the catalog's documents (unknown fields ignored: a newer registry may add some). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper CATALOG = Wire.mapper();
 
     @Spec
     CommandSpec spec;
@@ -52,12 +57,12 @@ public final class ExtensionsCommand implements Callable<Integer> {
                 out.println(ext.toPrettyString());
                 return 0;
             }
-            out.println(ext.path("name").asText() + ": " + ext.path("description").asText(""));
+            Catalog.ExtensionDetail detail = CATALOG.treeToValue(ext, Catalog.ExtensionDetail.class);
+            out.println(detail.name() + ": " + text(detail.description()));
             out.printf("%-14s %-4s %-24s %-9s %s%n", "VERSION", "PG", "PLATFORM", "SIZE", "ADDRESS");
-            for (JsonNode v : ext.path("versions")) {
-                for (JsonNode b : v.path("bundles")) {
-                    out.printf("%-14s %-4s %-24s %-9s %s%n", v.path("version").asText(), b.path("pg_major").asText(),
-                            b.path("platform").asText(), b.path("size").asText(), b.path("address").asText());
+            for (Catalog.VersionEntry v : detail.versions()) {
+                for (Catalog.BundleEntry b : v.bundles()) {
+                    out.printf("%-14s %-4s %-24s %-9s %s%n", v.version(), b.pgMajor(), b.platform(), b.size(), b.address());
                 }
             }
             return 0;
@@ -87,15 +92,18 @@ public final class ExtensionsCommand implements Callable<Integer> {
             return 0;
         }
         out.printf("%-16s %-14s %-10s %-18s %s%n", "NAME", "LATEST", "PG", "LICENSE", "DESCRIPTION");
-        for (JsonNode e : items) {
+        for (JsonNode item : items) {
+            Catalog.ExtensionSummary e = CATALOG.treeToValue(item, Catalog.ExtensionSummary.class);
             List<String> majors = new ArrayList<>();
-            e.path("pg_majors").forEach(m -> majors.add(m.asText()));
+            e.pgMajors().forEach(m -> majors.add(String.valueOf(m)));
             majors.sort(null);
-            List<String> licenses = new ArrayList<>();
-            e.path("licenses").forEach(l -> licenses.add(l.asText()));
-            out.printf("%-16s %-14s %-10s %-18s %s%n", e.path("name").asText(), e.path("latest_version").asText(),
-                    String.join(",", majors), String.join(" ", licenses), e.path("description").asText(""));
+            out.printf("%-16s %-14s %-10s %-18s %s%n", e.name(), text(e.latestVersion()),
+                    String.join(",", majors), String.join(" ", e.licenses()), text(e.description()));
         }
         return 0;
+    }
+
+    private static String text(String nullable) {
+        return nullable == null ? "" : nullable;
     }
 }

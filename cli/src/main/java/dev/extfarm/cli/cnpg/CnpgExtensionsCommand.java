@@ -1,6 +1,6 @@
 package dev.extfarm.cli.cnpg;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.extfarm.protocol.Catalog;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -116,7 +116,7 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
         // the named extensions: their approved bundles for this major
         Map<String, List<Bundle>> candidates = new LinkedHashMap<>();
         for (var w : wanted.entrySet()) {
-            JsonNode ext = images.extension(w.getKey()).orElseThrow(() -> new LookupException("the catalog of " + base
+            Catalog.ExtensionDetail ext = images.extension(w.getKey()).orElseThrow(() -> new LookupException("the catalog of " + base
                     + " has no extension '" + w.getKey() + "' (extfarm extensions lists it)"));
             List<Bundle> bundles = ExtensionImages.approved(ext, pg, w.getValue());
             if (bundles.isEmpty()) {
@@ -193,7 +193,7 @@ public final class CnpgExtensionsCommand implements Callable<Integer> {
                 if (carried(chosen, required) || !asked.add(required)) {
                     continue;
                 }
-                var ext = BundleAddress.isValidName(required) ? images.extension(required) : Optional.<JsonNode>empty();
+                var ext = BundleAddress.isValidName(required) ? images.extension(required) : Optional.<Catalog.ExtensionDetail>empty();
                 if (ext.isEmpty()) {
                     system.add(required + " (required by " + c.bundle().name() + ")");
                     continue;

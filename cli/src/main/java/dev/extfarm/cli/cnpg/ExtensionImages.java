@@ -5,10 +5,13 @@ import dev.extfarm.bundle.Digests;
 import dev.extfarm.bundle.Platform;
 import dev.extfarm.bundle.oci.BundleImage;
 import dev.extfarm.cli.api.ApiClient;
+import dev.extfarm.protocol.Catalog;
+import dev.extfarm.protocol.Wire;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -27,17 +30,9 @@ final class ExtensionImages {
                   List<String> requires, List<String> libraries, boolean sharedPreload, List<String> bundledLibraries,
                   boolean privateExtension) {
 
-        static Bundle of(JsonNode ext, String version, JsonNode b) {
-            return new Bundle(ext.path("name").asText(), version, b.path("pg_major").asInt(), b.path("platform").asText(),
-                    b.path("sha256").asText(), strings(b.path("extensions")), strings(b.path("requires")),
-                    strings(b.path("libraries")), b.path("shared_preload").asBoolean(), strings(b.path("bundled_libraries")),
-                    "private".equals(ext.path("visibility").asText()));
-        }
-
-        private static List<String> strings(JsonNode array) {
-            List<String> out = new ArrayList<>();
-            array.forEach(n -> out.add(n.asText()));
-            return out;
+        static Bundle of(Catalog.ExtensionDetail ext, String version, Catalog.BundleEntry b) {
+            return new Bundle(ext.name(), version, b.pgMajor(), b.platform(), b.sha256(), b.extensions(), b.requires(),
+                    b.libraries(), b.sharedPreload(), b.bundledLibraries(), ext.privateExtension());
         }
     }
 
@@ -48,6 +43,9 @@ final class ExtensionImages {
         }
     }
 
+    /** Reads the catalog's documents (unknown fields ignored: a newer registry may add some). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper CATALOG = Wire.mapper();
+
     private final ApiClient api;
 
     ExtensionImages(ApiClient api) {
@@ -55,9 +53,10 @@ final class ExtensionImages {
     }
 
     /** The extension's catalog entry, or empty if the catalog has no such extension (for this caller). */
-    Optional<JsonNode> extension(String name) throws IOException, InterruptedException {
+    Optional<Catalog.ExtensionDetail> extension(String name) throws IOException, InterruptedException {
         try {
-            return Optional.of(api.get("/api/v1/extensions/" + URLEncoder.encode(name, StandardCharsets.UTF_8)));
+            JsonNode ext = api.get("/api/v1/extensions/" + URLEncoder.encode(name, StandardCharsets.UTF_8));
+            return Optional.of(CATALOG.treeToValue(ext, Catalog.ExtensionDetail.class));
         } catch (ApiClient.ApiException e) {
             if (e.status() == 404) {
                 return Optional.empty();
@@ -70,19 +69,18 @@ final class ExtensionImages {
      * The approved bundles of {@code ext} for this major (and version, if not null), newest version
      * first as the catalog lists them, on any platform.
      */
-    static List<Bundle> approved(JsonNode ext, int pgMajor, String version) {
+    static List<Bundle> approved(Catalog.ExtensionDetail ext, int pgMajor, String version) {
         List<Bundle> out = new ArrayList<>();
-        for (JsonNode v : ext.path("versions")) {
-            if (version != null && !version.equals(v.path("version").asText())) {
+        for (Catalog.VersionEntry v : ext.versions()) {
+            if (version != null && !version.equals(v.version())) {
                 continue;
             }
-            List<JsonNode> bundles = new ArrayList<>();
-            v.path("bundles").forEach(bundles::add);
+            List<Catalog.BundleEntry> bundles = new ArrayList<>(v.bundles());
             // the newest upload first within a version (a rebuild with other bytes)
-            bundles.sort((a, b) -> b.path("uploaded_at").asText().compareTo(a.path("uploaded_at").asText()));
-            for (JsonNode b : bundles) {
-                if (b.path("pg_major").asInt() == pgMajor && "approved".equals(b.path("review_state").asText("approved"))) {
-                    out.add(Bundle.of(ext, v.path("version").asText(), b));
+            bundles.sort(Comparator.comparing(Catalog.BundleEntry::uploadedAt, Comparator.nullsLast(Comparator.reverseOrder())));
+            for (Catalog.BundleEntry b : bundles) {
+                if (b.pgMajor() == pgMajor && b.approved()) {
+                    out.add(Bundle.of(ext, v.version(), b));
                 }
             }
         }

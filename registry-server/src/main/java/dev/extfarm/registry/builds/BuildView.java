@@ -1,7 +1,7 @@
 package dev.extfarm.registry.builds;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.extfarm.registry.catalog.Floors;
+import dev.extfarm.protocol.Catalog.Floors;
 import java.time.Instant;
 import java.util.List;
 

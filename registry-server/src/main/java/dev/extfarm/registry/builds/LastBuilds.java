@@ -1,16 +1,15 @@
 package dev.extfarm.registry.builds;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.extfarm.protocol.Catalog.LastBuild;
+import dev.extfarm.protocol.Catalog.Regress;
 import dev.extfarm.protocol.WorkerProtocol;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.extfarm.registry.catalog.LastBuildLookup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,16 +20,6 @@ import java.util.Optional;
 @ApplicationScoped
 public class LastBuilds implements LastBuildLookup {
 
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LastBuild(long id, String status, String version, String recipeRevision, Instant finishedAt, String cause,
-                            String url, Regress regress) {
-    }
-
-    /** Upstream's regression suite in the catalog: counts, and each known failure with the recipe's reason (a warning). */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Regress(int run, int passed, int failed, Map<String, String> knownFailures) {
-    }
-
     @Inject
     ObjectMapper json;
 
@@ -38,7 +27,7 @@ public class LastBuilds implements LastBuildLookup {
     EntityManager em;
 
     @Override
-    public Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform) {
+    public Optional<LastBuild> lastBuild(String extension, String version, int pgMajor, String platform) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT id, status, version, recipe_revision, finished_at, failure_cause, regress::text "
                         + "FROM build WHERE extension_name = :e AND pg_major = :m AND platform = :p AND reason <> 'reproducibility' "

@@ -1,9 +1,8 @@
 package dev.extfarm.registry.catalog;
 
+import dev.extfarm.protocol.Catalog.ExtensionDetail;
+import dev.extfarm.protocol.Catalog.ExtensionPage;
 import dev.extfarm.registry.auth.CurrentViewer;
-import dev.extfarm.registry.catalog.CatalogViews.ExtensionDetail;
-import dev.extfarm.registry.catalog.CatalogViews.ExtensionSummary;
-import dev.extfarm.registry.catalog.CatalogViews.Page;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -29,7 +28,7 @@ public class CatalogResource {
 
     @GET
     @Operation(summary = "Search extensions by name or description, filter by PostgreSQL major and license")
-    public Page<ExtensionSummary> search(@QueryParam("q") String q, @QueryParam("pg") Integer pg,
+    public ExtensionPage search(@QueryParam("q") String q, @QueryParam("pg") Integer pg,
                                          @QueryParam("license") String license,
                                          @QueryParam("page") @DefaultValue("1") int page,
                                          @QueryParam("size") @DefaultValue("20") int size) {

@@ -1,11 +1,11 @@
 package dev.extfarm.registry.catalog;
 
 import dev.extfarm.registry.auth.Viewer;
-import dev.extfarm.registry.catalog.CatalogViews.BundleView;
-import dev.extfarm.registry.catalog.CatalogViews.ExtensionDetail;
-import dev.extfarm.registry.catalog.CatalogViews.ExtensionSummary;
-import dev.extfarm.registry.catalog.CatalogViews.Page;
-import dev.extfarm.registry.catalog.CatalogViews.VersionView;
+import dev.extfarm.protocol.Catalog;
+import dev.extfarm.protocol.Catalog.ExtensionDetail;
+import dev.extfarm.protocol.Catalog.ExtensionPage;
+import dev.extfarm.protocol.Catalog.ExtensionSummary;
+import dev.extfarm.protocol.Catalog.VersionEntry;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,7 +51,7 @@ public class CatalogService {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     @SuppressWarnings("unchecked")
-    public Page<ExtensionSummary> search(Viewer viewer, Search s) {
+    public ExtensionPage search(Viewer viewer, Search s) {
         Map<String, Object> params = new HashMap<>();
         StringBuilder bundleFilter = new StringBuilder("b.extension_name = e.name");
         if (!seesUnreviewed(viewer)) {
@@ -98,7 +98,7 @@ public class CatalogService {
                     bundles.stream().map(b -> b.license).distinct().sorted().toList(),
                     newestByMajor(bundles)));
         }
-        return new Page<>(items, s.page(), s.size(), total);
+        return new ExtensionPage(items, s.page(), s.size(), total);
     }
 
     /** Major → the newest version published for it, majors descending. */
@@ -120,13 +120,13 @@ public class CatalogService {
         if (e == null || bundles.isEmpty() && !viewer.isAdmin()) {
             return Optional.empty();
         }
-        Map<String, List<BundleView>> byVersion = new TreeMap<>(VersionOrder.INSTANCE.reversed());
+        Map<String, List<Catalog.BundleEntry>> byVersion = new TreeMap<>(VersionOrder.INSTANCE.reversed());
         bundles.stream()
                 .sorted(Comparator.comparingInt((BundleEntry b) -> -b.pgMajor).thenComparing(b -> b.platform)
                         .thenComparing(b -> b.createdAt, Comparator.reverseOrder()))
                 .forEach(b -> byVersion.computeIfAbsent(b.version, v -> new ArrayList<>()).add(view(b)));
-        List<VersionView> versions = new ArrayList<>();
-        byVersion.forEach((v, list) -> versions.add(new VersionView(v, list)));
+        List<VersionEntry> versions = new ArrayList<>();
+        byVersion.forEach((v, list) -> versions.add(new VersionEntry(v, list)));
         return Optional.of(new ExtensionDetail(e.name, e.description, e.visibility, versions));
     }
 
@@ -143,10 +143,11 @@ public class CatalogService {
         return viewer.isAdmin();
     }
 
-    public BundleView view(BundleEntry b) {
-        return new BundleView(b.address().path(), b.sha256, b.size, b.pgMajor, b.platform, b.version, b.defaultVersion,
+    /** The catalog's entry of a stored bundle. */
+    public Catalog.BundleEntry view(BundleEntry b) {
+        return new Catalog.BundleEntry(b.address().path(), b.sha256, b.size, b.pgMajor, b.platform, b.version, b.defaultVersion,
                 list(b.extensions), list(b.requires), list(b.libraries), list(b.systemLibraries), list(b.bundledLibraries),
-                b.sharedPreload, b.preload, b.license, b.review(), b.createdAt,
+                b.sharedPreload, b.preload, b.license, b.review().id(), b.createdAt,
                 lastBuilds.lastBuild(b.extensionName, b.version, b.pgMajor, b.platform).orElse(null), Floors.of(b.manifest));
     }
 

@@ -1,7 +1,7 @@
 package dev.extfarm.registry.catalog;
 
+import dev.extfarm.protocol.Catalog;
 import dev.extfarm.registry.auth.Roles;
-import dev.extfarm.registry.catalog.CatalogViews.BundleView;
 import dev.extfarm.registry.problem.ExtfarmException;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -68,7 +68,7 @@ public class ExtensionAdminResource {
 
     @GET
     @Path("/reviews")
-    public List<BundleView> pending() {
+    public List<Catalog.BundleEntry> pending() {
         return admin.pending().stream().map(catalog::view).toList();
     }
 }

@@ -1,5 +1,6 @@
 package dev.extfarm.registry.catalog;
 
+import dev.extfarm.protocol.Catalog;
 import java.util.Optional;
 
 /**
@@ -9,6 +10,6 @@ import java.util.Optional;
  */
 public interface LastBuildLookup {
 
-    /** Whatever the build feature wants to show: e.g. {@code {id, status, finished_at}}. */
-    Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform);
+    /** The newest build of the extension for this major and platform, whatever its version. */
+    Optional<Catalog.LastBuild> lastBuild(String extension, String version, int pgMajor, String platform);
 }

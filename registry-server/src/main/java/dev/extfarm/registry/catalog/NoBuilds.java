@@ -1,5 +1,6 @@
 package dev.extfarm.registry.catalog;
 
+import dev.extfarm.protocol.Catalog;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import java.util.Optional;
 class NoBuilds implements LastBuildLookup {
 
     @Override
-    public Optional<Object> lastBuild(String extension, String version, int pgMajor, String platform) {
+    public Optional<Catalog.LastBuild> lastBuild(String extension, String version, int pgMajor, String platform) {
         return Optional.empty();
     }
 }
